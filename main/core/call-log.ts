@@ -1,0 +1,162 @@
+/**
+ * The call log: an append-only JSONL audit file plus a bounded in-memory ring for the UI.
+ * A call's decision is written (synchronously, so a crash after the write keeps it) before the call is
+ * forwarded; its outcome after. On start the file is read back to rebuild rate-limit counters and the ring.
+ */
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { createInterface } from "node:readline";
+import type { CallRecord } from "../../shared/contract.js";
+
+/** The first line written for a call: the record as decided, and the counter keys it holds. */
+interface DecisionLine extends CallRecord {
+  t: "decision";
+  counterKeys: string[];
+}
+
+/** A later line for the same call. `released` gives its counter slots back (it was never forwarded). */
+export interface OutcomeLine extends Partial<Pick<CallRecord, "status" | "outcome" | "latencyMs" | "error">> {
+  t: "outcome";
+  id: string;
+  ts: number;
+  released?: boolean;
+}
+
+/** Counted calls found in the log, for the rate limiter. */
+export interface CountedCall {
+  keys: string[];
+  at: number;
+}
+
+/** What reading the log back found. */
+export interface LogReplay {
+  counted: CountedCall[];
+  lines: number;
+  unreadable: number;
+}
+
+/** The audit file and the ring of recent calls. */
+export class CallLog {
+  readonly #path: string;
+  readonly #ringSize: number;
+  readonly #ring: CallRecord[] = [];
+  readonly #byId = new Map<string, CallRecord>();
+  #fd: number | undefined;
+
+  constructor(path: string, ringSize = 5_000) {
+    this.#path = path;
+    this.#ringSize = ringSize;
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  /**
+   * Reads the existing log (calls newer than `since` count toward limits) and opens it for appending.
+   * A torn last line from a crash is skipped and the file is made to end with a newline.
+   */
+  async open(since: number): Promise<LogReplay> {
+    const replay: LogReplay = { counted: [], lines: 0, unreadable: 0 };
+    if (existsSync(this.#path)) {
+      const counted = new Map<string, CountedCall>();
+      const input = createReadStream(this.#path, { encoding: "utf8" });
+      for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+        if (!line) continue;
+        replay.lines++;
+        let entry: DecisionLine | OutcomeLine;
+        try {
+          entry = JSON.parse(line) as DecisionLine | OutcomeLine;
+        } catch {
+          replay.unreadable++;
+          continue;
+        }
+        if (entry.t === "decision") {
+          const { t: _t, counterKeys, ...record } = entry;
+          this.#remember(record);
+          if (counterKeys.length && record.ts > since)
+            counted.set(record.id, { keys: counterKeys, at: record.ts });
+        } else if (entry.t === "outcome") {
+          this.#apply(entry);
+          if (entry.released) counted.delete(entry.id);
+        }
+      }
+      replay.counted = [...counted.values()];
+    }
+    this.#fd = openSync(this.#path, "a", 0o600);
+    if (!this.#endsWithNewline()) writeSync(this.#fd, "\n");
+    return replay;
+  }
+
+  #endsWithNewline(): boolean {
+    const size = statSync(this.#path).size;
+    if (size === 0) return true;
+    const fd = openSync(this.#path, "r");
+    try {
+      const byte = Buffer.alloc(1);
+      readSync(fd, byte, 0, 1, size - 1);
+      return byte[0] === 0x0a;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  #write(line: object): void {
+    if (this.#fd === undefined) throw new Error("the audit log is not open");
+    writeSync(this.#fd, `${JSON.stringify(line)}\n`);
+  }
+
+  /** Writes a call's decision. Throws when the audit file cannot be written: the caller must not forward. */
+  decision(record: CallRecord, counterKeys: readonly string[]): void {
+    this.#write({ t: "decision", ...record, counterKeys });
+    this.#remember({ ...record });
+  }
+
+  /** Writes what became of a call. Throws when the audit file cannot be written. */
+  outcome(line: Omit<OutcomeLine, "t">): CallRecord | undefined {
+    const entry: OutcomeLine = { t: "outcome", ...line };
+    this.#write(entry);
+    return this.#apply(entry);
+  }
+
+  /** The newest calls first, at most `limit`. */
+  recent(limit = 500): CallRecord[] {
+    return this.#ring.slice(-limit).reverse();
+  }
+
+  /** A call still in the ring. */
+  get(id: string): CallRecord | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Calls in the ring that arrived at or after `since`. */
+  countSince(since: number): number {
+    let n = 0;
+    for (let i = this.#ring.length - 1; i >= 0 && (this.#ring[i]?.ts ?? 0) >= since; i--) n++;
+    return n;
+  }
+
+  #remember(record: CallRecord): void {
+    this.#ring.push(record);
+    this.#byId.set(record.id, record);
+    if (this.#ring.length > this.#ringSize) {
+      const dropped = this.#ring.splice(0, this.#ring.length - this.#ringSize);
+      for (const r of dropped) this.#byId.delete(r.id);
+    }
+  }
+
+  #apply(entry: OutcomeLine): CallRecord | undefined {
+    const record = this.#byId.get(entry.id);
+    if (!record) return undefined;
+    if (entry.status) record.status = entry.status;
+    if (entry.outcome) record.outcome = entry.outcome;
+    if (entry.latencyMs !== undefined) record.latencyMs = entry.latencyMs;
+    if (entry.error !== undefined) record.error = entry.error;
+    return record;
+  }
+
+  /** Closes the file. */
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The loopback HTTP server: one Streamable HTTP MCP endpoint per upstream at /mcp/<server> (bearer token
+ * per client grant), and the control API at /api/<method> plus server-sent events at /api/events (admin
+ * token, which no MCP client is given). Host and Origin are checked on every request, so a web page in
+ * the user's browser cannot reach either through DNS rebinding or a cross-site form.
+ */
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as NodeServer,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
+import { createGatewaySession, type GatewaySession } from "./gateway.js";
+import type { Warden } from "./warden.js";
+
+/** Largest request body accepted. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface HttpOptions {
+  host?: string;
+  port: number;
+  /** Client grants: name → bearer token. */
+  grants: Record<string, string>;
+  adminToken: string;
+}
+
+/** A running HTTP server. */
+export interface WardenHttp {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+interface McpSession extends GatewaySession {
+  transport: StreamableHTTPServerTransport;
+  grant: string;
+  upstream: string;
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+/** Finds the grant a bearer token belongs to, comparing in constant time against every grant. */
+function grantFor(
+  header: string | undefined,
+  grants: readonly { name: string; hash: Buffer }[],
+): string | undefined {
+  const token = /^Bearer (.+)$/i.exec(header ?? "")?.[1]?.trim();
+  if (!token) return undefined;
+  const hash = digest(token);
+  let found: string | undefined;
+  for (const grant of grants)
+    if (timingSafeEqual(hash, grant.hash) && found === undefined) found = grant.name;
+  return found;
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
+  res.end(text);
+}
+
+function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  sendJson(res, status, { jsonrpc: "2.0", error: { code, message }, id: null });
+}
+
+class BodyError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES)
+    throw new BodyError(413, -32600, `request body over ${MAX_BODY_BYTES} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyError(413, -32600, `request body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BodyError(400, -32700, `parse error: ${(error as Error).message}`);
+  }
+}
+
+/** Starts the HTTP server on loopback. */
+export async function startHttpServer(warden: Warden, options: HttpOptions): Promise<WardenHttp> {
+  const host = options.host ?? "127.0.0.1";
+  const grants = Object.entries(options.grants).map(([name, token]) => ({ name, hash: digest(token) }));
+  const admin = [{ name: "admin", hash: digest(options.adminToken) }];
+  const sessions = new Map<string, McpSession>();
+  let port = options.port;
+
+  /** Only our own origin: a Host naming loopback on our port, and no foreign Origin. */
+  const trustedOrigin = (req: IncomingMessage): boolean => {
+    const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+    if (!allowed.includes(req.headers.host ?? "")) return false;
+    const origin = req.headers.origin;
+    return origin === undefined || allowed.some((a) => origin === `http://${a}`);
+  };
+
+  const handleMcp = async (req: IncomingMessage, res: ServerResponse, serverName: string) => {
+    const grant = grantFor(req.headers.authorization, grants);
+    if (!grant) {
+      res.setHeader("www-authenticate", 'Bearer realm="mcp-warden"');
+      return jsonRpcError(res, 401, -32001, "missing or unknown bearer token");
+    }
+    const upstream = warden.upstreams.get(serverName);
+    if (!upstream) return jsonRpcError(res, 404, -32001, `no server named "${serverName}"`);
+    const body = req.method === "POST" ? await readJsonBody(req) : undefined;
+    const sessionId = req.headers["mcp-session-id"];
+    if (typeof sessionId === "string") {
+      const session = sessions.get(sessionId);
+      if (!session || session.upstream !== serverName)
+        return jsonRpcError(res, 404, -32001, "session not found");
+      if (session.grant !== grant)
+        return jsonRpcError(res, 403, -32001, "this session belongs to another client");
+      return session.transport.handleRequest(req, res, body);
+    }
+    if (req.method !== "POST" || !isInitializeRequest(body)) {
+      return jsonRpcError(res, 400, -32000, "bad request: no valid session id (initialize first)");
+    }
+    await upstream.whenReady(10_000);
+    const gateway = createGatewaySession(warden, upstream, { grant });
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { ...gateway, transport, grant, upstream: serverName });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+      gateway.dispose();
+    };
+    await gateway.server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  };
+
+  const handleEvents = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-store",
+      connection: "keep-alive",
+    });
+    res.write(": mcp-warden events\n\n");
+    const offs = WARDEN_EVENTS.map((event) =>
+      warden.events.on(event, (payload) =>
+        res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`),
+      ),
+    );
+    const ping = setInterval(() => res.write(": ping\n\n"), 15_000);
+    req.on("close", () => {
+      clearInterval(ping);
+      for (const off of offs) off();
+    });
+  };
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse, name: string) => {
+    if (!grantFor(req.headers.authorization, admin)) {
+      res.setHeader("www-authenticate", 'Bearer realm="mcp-warden-admin"');
+      return sendJson(res, 401, { error: "missing or wrong admin token" });
+    }
+    if (name === "events" && req.method === "GET") return handleEvents(req, res);
+    if (!(WARDEN_METHODS as readonly string[]).includes(name))
+      return sendJson(res, 404, { error: `no method "${name}"` });
+    if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
+    if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) {
+      // A cross-site form can only send simple content types: requiring JSON closes that door too.
+      return sendJson(res, 415, { error: "content-type must be application/json" });
+    }
+    const params = (await readJsonBody(req)) ?? {};
+    if (typeof params !== "object" || params === null || Array.isArray(params)) {
+      return sendJson(res, 400, { error: "the body must be a JSON object of parameters" });
+    }
+    const method = warden.methods[name as WardenMethodName] as (p: unknown) => unknown;
+    sendJson(res, 200, method(params));
+  };
+
+  const server: NodeServer = createServer((req, res) => {
+    const route = async () => {
+      if (!trustedOrigin(req)) return sendJson(res, 403, { error: "forbidden host or origin" });
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      const mcp = /^\/mcp\/([^/]+)\/?$/.exec(path);
+      if (mcp?.[1]) return handleMcp(req, res, decodeURIComponent(mcp[1]));
+      const api = /^\/api\/([A-Za-z]+)$/.exec(path);
+      if (api?.[1]) return handleApi(req, res, api[1]);
+      sendJson(res, 404, { error: "not found" });
+    };
+    route().catch((error: unknown) => {
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      if (error instanceof BodyError) return jsonRpcError(res, error.status, error.code, error.message);
+      sendJson(res, 500, { error: (error as Error).message });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
+  warden.setEndpointBase(url);
+  return {
+    port,
+    url,
+    close: async () => {
+      for (const session of sessions.values()) await session.transport.close().catch(() => {});
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * Compiles a validated policy once into lookup tables and predicates, so `decide()` does no parsing,
+ * no schema compilation and no regex building per call.
+ */
+import { Ajv, type ValidateFunction } from "ajv";
+import {
+  type Action,
+  formatJsonPath,
+  type OperationTarget,
+  type Policy,
+  type PolicyError,
+  type PolicyParseResult,
+  parsePolicy,
+  type Rule,
+  type Scope,
+  type SubRule,
+  validatePolicy,
+} from "../../../shared/policy-schema.js";
+import { type CompiledCondition, compileCondition, compileMatch } from "./conditions.js";
+import { durationMs, windowMs } from "./durations.js";
+import { VIRTUALIZATION_OPERATIONS } from "./operations.js";
+
+/** Approval wait when neither the rule nor the policy sets one. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
+
+/** A compiled rate limit. */
+export interface CompiledLimit {
+  counter: string;
+  window: string;
+  windowMs: number;
+  max: number;
+  scope: Scope;
+}
+
+/** A compiled rule (or sub-rule). */
+export interface CompiledRule {
+  /** How messages name it: `tools["stop_vm"]` or `tools["vm_management"][0]`. */
+  label: string;
+  action: Action;
+  reason: string | undefined;
+  /** Returns the first argument-schema violation, or undefined when the arguments pass. */
+  checkArgs: ((args: unknown) => string | undefined) | undefined;
+  conditions: readonly CompiledCondition[];
+  limits: readonly CompiledLimit[];
+  approvalTimeoutMs: number;
+  matches: (args: unknown) => boolean;
+}
+
+/** One way a tool call can be an operation. */
+interface OperationRoute {
+  operation: string;
+  server: string | undefined;
+  matches: (args: unknown) => boolean;
+}
+
+/** A policy ready for `decide()`. */
+export interface CompiledPolicy {
+  source: Policy;
+  defaultRule: CompiledRule;
+  /** Rules by key ("server/tool", "tool", operation, "server/*", "*"); each a list tried in order. */
+  rules: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** Operation routes by tool name. */
+  routes: ReadonlyMap<string, readonly OperationRoute[]>;
+  /** The longest window any limit uses: how long counter history must be kept. */
+  longestWindowMs: number;
+}
+
+export type CompileResult = { ok: true; policy: CompiledPolicy } | { ok: false; errors: PolicyError[] };
+
+const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: true });
+
+function compileArgsSchema(
+  schema: Record<string, unknown>,
+  path: (string | number)[],
+  errors: PolicyError[],
+): CompiledRule["checkArgs"] {
+  let validate: ValidateFunction;
+  try {
+    validate = ajv.compile(schema);
+  } catch (error) {
+    errors.push({ path: formatJsonPath(path), message: `invalid JSON Schema: ${(error as Error).message}` });
+    return undefined;
+  }
+  return (args) => {
+    if (validate(args)) return undefined;
+    const e = validate.errors?.[0];
+    if (!e) return "arguments do not match the rule's schema";
+    const where = e.instancePath ? `argument ${e.instancePath.slice(1).replaceAll("/", ".")}` : "arguments";
+    const extra = e.keyword === "additionalProperties" ? ` (${String(e.params.additionalProperty)})` : "";
+    return `${where} ${e.message ?? "is invalid"}${extra}`;
+  };
+}
+
+function compileRule(
+  rule: Rule | SubRule,
+  label: string,
+  path: (string | number)[],
+  policy: Policy,
+  errors: PolicyError[],
+): CompiledRule {
+  const limits = (rule.limits ?? []).map((l) => ({
+    counter: l.counter,
+    window: l.window,
+    windowMs: windowMs(l.window),
+    max: l.max,
+    scope: l.scope,
+  }));
+  const timeout = rule.approval?.timeout ?? policy.approval?.timeout;
+  return {
+    label,
+    action: rule.action ?? "allow",
+    reason: rule.reason,
+    checkArgs: rule.args ? compileArgsSchema(rule.args, [...path, "args"], errors) : undefined,
+    conditions: (rule.conditions ?? []).map(compileCondition),
+    limits,
+    approvalTimeoutMs: timeout ? durationMs(timeout) : DEFAULT_APPROVAL_TIMEOUT_MS,
+    matches: compileMatch("match" in rule ? rule.match : undefined),
+  };
+}
+
+function splitServer(name: string): { server: string | undefined; tool: string } {
+  const slash = name.indexOf("/");
+  return slash > 0
+    ? { server: name.slice(0, slash), tool: name.slice(slash + 1) }
+    : { server: undefined, tool: name };
+}
+
+/** Compiles a validated policy; errors come only from argument schemas a standard validator rejects. */
+export function compilePolicy(policy: Policy): CompileResult {
+  const errors: PolicyError[] = [];
+  const rules = new Map<string, CompiledRule[]>();
+  let longestWindowMs = 0;
+  for (const [key, entry] of Object.entries(policy.tools)) {
+    const label = `tools[${JSON.stringify(key)}]`;
+    const list = Array.isArray(entry)
+      ? entry.map((r, i) => compileRule(r, `${label}[${i}]`, ["tools", key, i], policy, errors))
+      : [compileRule(entry, label, ["tools", key], policy, errors)];
+    for (const r of list) for (const l of r.limits) longestWindowMs = Math.max(longestWindowMs, l.windowMs);
+    rules.set(key, list);
+  }
+
+  const routes = new Map<string, OperationRoute[]>();
+  const addRoutes = (operation: string, targets: readonly OperationTarget[]) => {
+    for (const target of targets) {
+      const { server, tool } = splitServer(target.tool);
+      const list = routes.get(tool) ?? [];
+      list.push({ operation, server, matches: compileMatch(target.match) });
+      routes.set(tool, list);
+    }
+  };
+  for (const [op, targets] of Object.entries(policy.operations ?? {})) addRoutes(op, targets);
+  for (const [op, targets] of Object.entries(VIRTUALIZATION_OPERATIONS)) addRoutes(op, targets);
+
+  const defaultRule = compileRule(
+    { action: policy.default, reason: policy.reason ?? "no rule allows this tool" },
+    "default",
+    ["default"],
+    policy,
+    errors,
+  );
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, policy: { source: policy, defaultRule, rules, routes, longestWindowMs } };
+}
+
+/** Parses, validates and compiles policy text: the one way a policy enters the running proxy. */
+export function loadPolicy(text: string): CompileResult {
+  const parsed: PolicyParseResult = parsePolicy(text);
+  return parsed.ok ? compilePolicy(parsed.policy) : parsed;
+}
+
+/** Validates and compiles an already-parsed policy value. */
+export function loadPolicyValue(value: unknown): CompileResult {
+  const parsed = validatePolicy(value);
+  return parsed.ok ? compilePolicy(parsed.policy) : parsed;
+}

@@ -1,0 +1,155 @@
+/**
+ * The decision for one tools/call, in the order the design states:
+ * deny-all → find the rule → action deny → argument rules → limits → allow or ask for approval.
+ * Pure: state (deny-all, counters, the clock) comes in through `DecideContext`.
+ */
+import type { Decision } from "../../../shared/contract.js";
+import type { CompiledLimit, CompiledPolicy, CompiledRule } from "./compile.js";
+import { formatMs } from "./durations.js";
+
+/** The call as the policy sees it. */
+export interface PolicyCall {
+  server: string;
+  tool: string;
+  args: Record<string, unknown>;
+  /** The client's grant name (its token). */
+  grant: string;
+  session: string;
+}
+
+/** How `decide()` reads counters without changing them. */
+export interface LimitView {
+  /** Milliseconds until `key` has room for one more call within `windowMs` at most `max`; 0 when it has. */
+  waitFor(key: string, windowMs: number, max: number, now: number): number;
+}
+
+export interface DecideContext {
+  denyAll: boolean;
+  limits: LimitView;
+  now: number;
+}
+
+/** A decision plus the counter keys to reserve when the call goes ahead. */
+export interface DecisionWithCounts extends Decision {
+  counterKeys: string[];
+}
+
+/** The key a limit counts under for this call: counter name plus its scope's value. */
+export function counterKey(limit: CompiledLimit, call: PolicyCall): string {
+  switch (limit.scope) {
+    case "grant":
+      return `${limit.counter}\u0000grant:${call.grant}`;
+    case "session":
+      return `${limit.counter}\u0000session:${call.session}`;
+    case "server":
+      return `${limit.counter}\u0000server:${call.server}`;
+    case "global":
+      return `${limit.counter}\u0000global`;
+  }
+}
+
+/** The operations a call is recognised as, most specific (server-qualified routes) first. */
+export function operationsOf(policy: CompiledPolicy, server: string, tool: string, args: unknown): string[] {
+  const out: string[] = [];
+  for (const route of policy.routes.get(tool) ?? []) {
+    if (route.server !== undefined && route.server !== server) continue;
+    if (route.matches(args) && !out.includes(route.operation)) out.push(route.operation);
+  }
+  return out;
+}
+
+/** The rule keys tried for a call, in order: operation, tool, then wildcards; each with its operation. */
+function candidateKeys(
+  server: string,
+  tool: string,
+  operations: readonly string[],
+): { key: string; operation: string | undefined }[] {
+  const keys: { key: string; operation: string | undefined }[] = operations.flatMap((operation) => [
+    { key: `${server}/${operation}`, operation },
+    { key: operation, operation },
+  ]);
+  const fallback: string | undefined = operations[0];
+  for (const key of [`${server}/${tool}`, tool, `${server}/*`, "*"]) keys.push({ key, operation: fallback });
+  return keys.filter((k, i) => keys.findIndex((o) => o.key === k.key) === i);
+}
+
+/** Finds the rule that governs a call and the operation it was recognised as. */
+export function findRule(
+  policy: CompiledPolicy,
+  server: string,
+  tool: string,
+  args: unknown,
+): { rule: CompiledRule; operation: string | undefined } {
+  const operations = operationsOf(policy, server, tool, args);
+  for (const { key, operation } of candidateKeys(server, tool, operations)) {
+    const rule = policy.rules.get(key)?.find((r) => r.matches(args));
+    if (rule) return { rule, operation };
+  }
+  return { rule: policy.defaultRule, operation: operations[0] };
+}
+
+function deny(
+  rule: string,
+  reason: string,
+  denial: Decision["denial"],
+  operation?: string,
+): DecisionWithCounts {
+  return { verdict: "deny", rule, reason, denial, counterKeys: [], ...(operation ? { operation } : {}) };
+}
+
+/** Decides one call. */
+export function decide(policy: CompiledPolicy, call: PolicyCall, ctx: DecideContext): DecisionWithCounts {
+  if (ctx.denyAll)
+    return deny("deny-all", "Deny-all is on: every call is refused until it is turned off", "deny-all");
+
+  const { rule, operation } = findRule(policy, call.server, call.tool, call.args);
+  if (rule.action === "deny") {
+    return deny(rule.label, rule.reason ?? `${rule.label} denies this tool`, "rule", operation);
+  }
+
+  const argsProblem = rule.checkArgs?.(call.args);
+  if (argsProblem)
+    return deny(
+      rule.label,
+      rule.reason ? `${argsProblem} (${rule.reason})` : argsProblem,
+      "arguments",
+      operation,
+    );
+  for (const condition of rule.conditions) {
+    if (!condition.test(call.args)) {
+      const why = `condition not met: ${condition.describe()}`;
+      return deny(rule.label, rule.reason ? `${why} (${rule.reason})` : why, "arguments", operation);
+    }
+  }
+
+  const counterKeys: string[] = [];
+  for (const limit of rule.limits) {
+    const key = counterKey(limit, call);
+    const wait = ctx.limits.waitFor(key, limit.windowMs, limit.max, ctx.now);
+    if (wait > 0) {
+      const per = limit.scope === "global" ? "" : ` per ${limit.scope}`;
+      return {
+        ...deny(
+          rule.label,
+          `limit "${limit.counter}" reached: ${limit.max} per ${limit.window}${per}; frees up in ${formatMs(wait)}`,
+          "limit",
+          operation,
+        ),
+        limit: { counter: limit.counter, window: limit.window, max: limit.max, scope: limit.scope },
+        retryAfterMs: wait,
+      };
+    }
+    if (!counterKeys.includes(key)) counterKeys.push(key);
+  }
+
+  const decision: DecisionWithCounts = {
+    verdict: rule.action,
+    rule: rule.label,
+    reason:
+      rule.reason ?? (rule.action === "approve" ? "this tool needs a human's approval" : "allowed by policy"),
+    counterKeys,
+    ...(operation ? { operation } : {}),
+  };
+  if (rule.action === "approve") decision.approvalTimeoutMs = rule.approvalTimeoutMs;
+  return decision;
+}

@@ -1,0 +1,492 @@
+/**
+ * The warden: the core that every shell (CLI, Electron) runs. It owns the running policy, the counters,
+ * the approval broker, the call log and the upstreams, and decides every tools/call in the order the
+ * design states. Fail closed: any error on the way to a decision refuses the call and says why.
+ */
+import { randomUUID } from "node:crypto";
+import { type FSWatcher, readFileSync, renameSync, watch, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type ApprovalEnd,
+  type CallRecord,
+  type CallStatus,
+  DENIAL_PREFIX,
+  type Decision,
+  type PolicyState,
+  type ServerStatus,
+  type WardenEvents,
+  type WardenHandlers,
+} from "../../shared/contract.js";
+import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.js";
+import { ApprovalBroker } from "./approvals.js";
+import { CallLog, type OutcomeLine } from "./call-log.js";
+import { Emitter } from "./emitter.js";
+import { RateLimiter, type Reservation } from "./limits.js";
+import { type CompiledPolicy, loadPolicy } from "./policy/compile.js";
+import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decide.js";
+import type { ServersFile } from "./servers-config.js";
+import type { SettingsStore } from "./settings.js";
+import { Upstream, UpstreamUnavailableError } from "./upstreams.js";
+
+/** How the warden is set up. */
+export interface WardenOptions {
+  policyPath: string;
+  servers: ServersFile;
+  auditPath: string;
+  settings: SettingsStore;
+  /** Calls kept in memory for the UI. */
+  ringSize?: number;
+  /** Base URL of the downstream endpoints, once the HTTP server knows its port. */
+  endpointBase?: string;
+  now?: () => number;
+}
+
+/** One tools/call arriving from a client. */
+export interface IncomingCall {
+  server: string;
+  tool: string;
+  args: Record<string, unknown>;
+  grant: string;
+  session: string;
+  signal?: AbortSignal;
+  /** Forwards progress notifications from the upstream to the client. */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
+}
+
+const APPROVAL_STATUS: Record<ApprovalEnd, CallStatus> = {
+  approved: "approved",
+  denied: "rejected",
+  "timed-out": "timed-out",
+  cancelled: "cancelled",
+  "deny-all": "rejected",
+};
+
+const APPROVAL_REASON: Record<Exclude<ApprovalEnd, "approved">, string> = {
+  denied: "a human denied this call",
+  "timed-out": "no one approved this call in time",
+  cancelled: "the client cancelled the call while it waited for approval",
+  "deny-all": "Deny-all was turned on while this call waited for approval",
+};
+
+/** The result a refused call gets: an error the agent can read, naming the rule and the reason. */
+export function denialResult(tool: string, decision: Pick<Decision, "rule" | "reason">): CallToolResult {
+  return {
+    isError: true,
+    content: [
+      { type: "text", text: `${DENIAL_PREFIX} to ${tool}: ${decision.reason} [rule: ${decision.rule}]` },
+    ],
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The core. */
+export class Warden {
+  readonly events = new Emitter<WardenEvents>();
+  readonly upstreams = new Map<string, Upstream>();
+  readonly broker: ApprovalBroker;
+  readonly limiter = new RateLimiter();
+  readonly log: CallLog;
+  readonly #options: WardenOptions;
+  readonly #now: () => number;
+  #policy: CompiledPolicy;
+  #policyText: string;
+  #policyLoadedAt: number;
+  #fileErrors: PolicyError[] = [];
+  #watcher: FSWatcher | undefined;
+  #reloadTimer: NodeJS.Timeout | undefined;
+  #endpointBase: string;
+
+  /** Builds a warden from a policy that has already been read and compiled. */
+  private constructor(options: WardenOptions, policy: CompiledPolicy, text: string) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#policy = policy;
+    this.#policyText = text;
+    this.#policyLoadedAt = this.#now();
+    this.#endpointBase = options.endpointBase ?? "";
+    this.broker = new ApprovalBroker(this.#now);
+    this.log = new CallLog(options.auditPath, options.ringSize);
+    this.limiter.setRetention(policy.longestWindowMs);
+    this.broker.on("added", (approval) => this.events.emit("approvalAdded", approval));
+    this.broker.on("ended", ({ approval, end }) =>
+      this.events.emit("approvalEnded", { id: approval.id, callId: approval.callId, end }),
+    );
+    for (const [name, config] of Object.entries(options.servers.mcpServers)) {
+      const upstream = new Upstream(name, config);
+      upstream.on("state", () => this.events.emit("servers", this.servers()));
+      upstream.on("toolsChanged", () => this.events.emit("servers", this.servers()));
+      this.upstreams.set(name, upstream);
+    }
+  }
+
+  /**
+   * Reads the policy (refusing to start on an invalid one), replays the audit log into the counters,
+   * starts the upstreams and watches the policy file.
+   */
+  static async start(options: WardenOptions): Promise<Warden> {
+    const text = readFileSync(options.policyPath, "utf8");
+    const compiled = loadPolicy(text);
+    if (!compiled.ok) {
+      const lines = compiled.errors.map((e) => `  ${e.path}: ${e.message}`).join("\n");
+      throw new Error(`policy ${options.policyPath} is invalid:\n${lines}`);
+    }
+    const warden = new Warden(options, compiled.policy, text);
+    const now = warden.#now();
+    const replay = await warden.log.open(now - Math.max(compiled.policy.longestWindowMs, 1_000));
+    for (const call of replay.counted) warden.limiter.restore(call.keys, call.at);
+    await Promise.all([...warden.upstreams.values()].map((u) => u.start()));
+    warden.#watchPolicy();
+    return warden;
+  }
+
+  /** Sets the base URL shown as each server's endpoint (known once the HTTP server listens). */
+  setEndpointBase(base: string): void {
+    this.#endpointBase = base;
+  }
+
+  get policy(): CompiledPolicy {
+    return this.#policy;
+  }
+
+  get denyAll(): boolean {
+    return this.#options.settings.get("denyAll") === true;
+  }
+
+  /** Turns the kill switch on or off; on, it also denies every pending approval. The state is persisted. */
+  setDenyAll(on: boolean): void {
+    if (on !== this.denyAll) {
+      this.#options.settings.set("denyAll", on);
+      this.events.emit("denyAll", { on });
+    }
+    if (on) this.broker.denyAll();
+  }
+
+  /** Every upstream's status. */
+  servers(): ServerStatus[] {
+    return [...this.upstreams.values()].map((u) => u.status(`${this.#endpointBase}/mcp/${u.name}`));
+  }
+
+  /** Whether tools/list shows a tool: hidden only when the policy denies it whatever the arguments. */
+  isToolVisible(server: string, tool: string): boolean {
+    const policy = this.#policy;
+    for (const route of policy.routes.get(tool) ?? []) {
+      if (route.server !== undefined && route.server !== server) continue;
+      for (const key of [`${server}/${route.operation}`, route.operation]) {
+        if (policy.rules.get(key)?.some((r) => r.action !== "deny")) return true;
+      }
+    }
+    for (const key of [`${server}/${tool}`, tool, `${server}/*`, "*"]) {
+      const rules = policy.rules.get(key);
+      if (!rules) continue;
+      if (rules.some((r) => r.action !== "deny")) return true;
+      if (rules.some((r) => r.matches(undefined) && r.matches({}))) return false;
+    }
+    return policy.defaultRule.action !== "deny";
+  }
+
+  /** Decides and, when allowed, forwards one tools/call. Never throws for a refusal; never hangs. */
+  async handleCall(call: IncomingCall): Promise<CallToolResult> {
+    const started = this.#now();
+    const id = randomUUID();
+    const policyCall: PolicyCall = {
+      server: call.server,
+      tool: call.tool,
+      args: call.args,
+      grant: call.grant,
+      session: call.session,
+    };
+    let decision: DecisionWithCounts;
+    try {
+      decision = decide(this.#policy, policyCall, {
+        denyAll: this.denyAll,
+        limits: this.limiter,
+        now: started,
+      });
+    } catch (error) {
+      decision = {
+        verdict: "deny",
+        rule: "error",
+        reason: `the policy could not decide: ${errorText(error)}`,
+        denial: "error",
+        counterKeys: [],
+      };
+    }
+    const record: CallRecord = {
+      id,
+      ts: started,
+      client: call.grant,
+      session: call.session,
+      server: call.server,
+      tool: call.tool,
+      args: call.args,
+      status:
+        decision.verdict === "deny"
+          ? decision.denial === "limit"
+            ? "rate-limited"
+            : "denied"
+          : decision.verdict === "approve"
+            ? "awaiting-approval"
+            : "allowed",
+      rule: decision.rule,
+      reason: decision.reason,
+      ...(decision.operation ? { operation: decision.operation } : {}),
+    };
+
+    if (decision.verdict === "deny") {
+      record.latencyMs = this.#now() - started;
+      this.#writeDecision(record, []);
+      return denialResult(call.tool, decision);
+    }
+
+    // Reserve before anything can wait, so concurrent calls never over-admit.
+    const reservation = this.limiter.reserve(decision.counterKeys, started);
+    if (!this.#writeDecision(record, decision.counterKeys)) {
+      this.limiter.release(reservation);
+      return denialResult(call.tool, {
+        rule: decision.rule,
+        reason: "the audit log cannot be written, so nothing is forwarded",
+      });
+    }
+
+    if (decision.verdict === "approve") {
+      const end = await this.broker.request({
+        callId: id,
+        client: call.grant,
+        server: call.server,
+        tool: call.tool,
+        ...(decision.operation ? { operation: decision.operation } : {}),
+        args: call.args,
+        rule: decision.rule,
+        reason: decision.reason,
+        timeoutMs: decision.approvalTimeoutMs ?? 120_000,
+        ...(call.signal ? { signal: call.signal } : {}),
+      });
+      if (end !== "approved") {
+        this.limiter.release(reservation);
+        const reason = APPROVAL_REASON[end];
+        this.#writeOutcome({
+          id,
+          status: APPROVAL_STATUS[end],
+          released: true,
+          latencyMs: this.#now() - started,
+          error: reason,
+        });
+        return denialResult(call.tool, { rule: decision.rule, reason });
+      }
+      if (!this.#writeOutcome({ id, status: "approved" })) {
+        this.limiter.release(reservation);
+        return denialResult(call.tool, {
+          rule: decision.rule,
+          reason: "the audit log cannot be written, so nothing is forwarded",
+        });
+      }
+    }
+    return this.#forward(call, id, started, reservation);
+  }
+
+  async #forward(
+    call: IncomingCall,
+    id: string,
+    started: number,
+    reservation: Reservation,
+  ): Promise<CallToolResult> {
+    const upstream = this.upstreams.get(call.server);
+    const progressSends: Promise<void>[] = [];
+    try {
+      if (!upstream) throw new UpstreamUnavailableError(`no upstream server named "${call.server}"`);
+      const onProgress = call.onProgress;
+      const result = await upstream.request(
+        { method: "tools/call", params: { name: call.tool, arguments: call.args } },
+        CallToolResultSchema,
+        {
+          ...(call.signal ? { signal: call.signal } : {}),
+          timeout: upstream.config.timeoutMs ?? 300_000,
+          resetTimeoutOnProgress: true,
+          ...(onProgress ? { onprogress: (p) => progressSends.push(onProgress(p).catch(() => {})) } : {}),
+        },
+      );
+      await Promise.allSettled(progressSends);
+      this.#writeOutcome({
+        id,
+        outcome: result.isError ? "tool-error" : "ok",
+        latencyMs: this.#now() - started,
+        ...(result.isError ? { error: firstText(result) } : {}),
+      });
+      return result;
+    } catch (error) {
+      const unreachable = error instanceof UpstreamUnavailableError;
+      if (unreachable) this.limiter.release(reservation);
+      const message = errorText(error);
+      this.#writeOutcome({
+        id,
+        outcome: "upstream-error",
+        latencyMs: this.#now() - started,
+        error: message,
+        ...(unreachable ? { released: true } : {}),
+      });
+      throw error;
+    }
+  }
+
+  #writeDecision(record: CallRecord, counterKeys: readonly string[]): boolean {
+    try {
+      this.log.decision(record, counterKeys);
+      this.events.emit("call", { ...record });
+      return true;
+    } catch (error) {
+      process.emitWarning(`audit log write failed: ${errorText(error)}`);
+      return false;
+    }
+  }
+
+  #writeOutcome(line: Omit<OutcomeLine, "t" | "ts">): boolean {
+    try {
+      const record = this.log.outcome({ ts: this.#now(), ...line });
+      if (record) this.events.emit("call", { ...record });
+      return true;
+    } catch (error) {
+      process.emitWarning(`audit log write failed: ${errorText(error)}`);
+      return false;
+    }
+  }
+
+  /** Applies policy text if valid; the running policy is untouched otherwise. */
+  applyPolicy(text: string): { ok: boolean; errors: PolicyError[] } {
+    const compiled = loadPolicy(text);
+    if (!compiled.ok) return { ok: false, errors: compiled.errors };
+    this.#policy = compiled.policy;
+    this.#policyText = text;
+    this.#policyLoadedAt = this.#now();
+    this.#fileErrors = [];
+    this.limiter.setRetention(compiled.policy.longestWindowMs);
+    this.events.emit("policy", { loadedAt: this.#policyLoadedAt, fileErrors: [] });
+    return { ok: true, errors: [] };
+  }
+
+  /** Validates, writes atomically and applies policy text. An invalid policy is neither written nor applied. */
+  savePolicy(text: string): { ok: boolean; errors: PolicyError[] } {
+    const compiled = loadPolicy(text);
+    if (!compiled.ok) return { ok: false, errors: compiled.errors };
+    const path = this.#options.policyPath;
+    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    writeFileSync(temp, text, { mode: 0o600 });
+    renameSync(temp, path);
+    return this.applyPolicy(text);
+  }
+
+  /** Re-reads the policy file; an invalid edit keeps the last good policy and is reported. */
+  reloadPolicyFile(): { ok: boolean; errors: PolicyError[] } {
+    let text: string;
+    try {
+      text = readFileSync(this.#options.policyPath, "utf8");
+    } catch (error) {
+      return this.#refuseFile([
+        { path: "(file)", message: `cannot read the policy file: ${errorText(error)}` },
+      ]);
+    }
+    if (text === this.#policyText && this.#fileErrors.length === 0) return { ok: true, errors: [] };
+    const result = this.applyPolicy(text);
+    return result.ok ? result : this.#refuseFile(result.errors);
+  }
+
+  #refuseFile(errors: PolicyError[]): { ok: boolean; errors: PolicyError[] } {
+    this.#fileErrors = errors;
+    process.stderr.write(
+      `mcp-warden: policy file ${this.#options.policyPath} is invalid; the last good policy stays in force:\n${errors
+        .map((e) => `  ${e.path}: ${e.message}\n`)
+        .join("")}`,
+    );
+    this.events.emit("policy", { loadedAt: this.#policyLoadedAt, fileErrors: errors });
+    return { ok: false, errors };
+  }
+
+  #watchPolicy(): void {
+    const path = this.#options.policyPath;
+    const name = basename(path);
+    try {
+      // Watch the folder: editors save by writing a new file and renaming it over the old one.
+      this.#watcher = watch(dirname(path), (_event, file) => {
+        if (file !== null && file !== name) return;
+        clearTimeout(this.#reloadTimer);
+        this.#reloadTimer = setTimeout(() => this.reloadPolicyFile(), 50);
+      });
+      this.#watcher.on("error", (error) => process.emitWarning(`policy watch failed: ${error.message}`));
+    } catch (error) {
+      process.emitWarning(`cannot watch ${path}: ${errorText(error)}; reload by saving through the API`);
+    }
+  }
+
+  /** The running policy's state. */
+  policyState(): PolicyState {
+    return {
+      path: this.#options.policyPath,
+      text: this.#policyText,
+      loadedAt: this.#policyLoadedAt,
+      fileErrors: this.#fileErrors,
+    };
+  }
+
+  /** Stops watching, denies pending approvals, stops the upstreams and closes the log. */
+  async close(): Promise<void> {
+    this.#watcher?.close();
+    clearTimeout(this.#reloadTimer);
+    for (const approval of this.broker.list()) this.broker.deny(approval.id);
+    await Promise.all([...this.upstreams.values()].map((u) => u.stop()));
+    this.log.close();
+  }
+
+  /** The contract's methods, implemented on the core; both bridges call these. */
+  readonly methods: WardenHandlers = {
+    getState: () => ({
+      denyAll: this.denyAll,
+      servers: this.servers(),
+      pending: this.broker.list(),
+      callsToday: this.log.countSince(new Date(this.#now()).setHours(0, 0, 0, 0)),
+    }),
+    listCalls: ({ limit }) => this.log.recent(Math.min(Math.max(1, limit ?? 500), 5_000)),
+    listApprovals: () => this.broker.list(),
+    approve: ({ id }) => this.broker.approve(id),
+    deny: ({ id }) => this.broker.deny(id),
+    setDenyAll: ({ on }) => {
+      this.setDenyAll(on === true);
+      return { denyAll: this.denyAll };
+    },
+    listServers: () => this.servers(),
+    getPolicy: () => this.policyState(),
+    validatePolicy: ({ text }) => {
+      const compiled = loadPolicy(text);
+      return { errors: compiled.ok ? [] : compiled.errors };
+    },
+    savePolicy: ({ text }) => this.savePolicy(text),
+    dryRun: (params) => {
+      let policy = this.#policy;
+      if (params.policy !== undefined) {
+        const compiled = loadPolicy(params.policy);
+        if (!compiled.ok) return { errors: compiled.errors };
+        policy = compiled.policy;
+      }
+      const { counterKeys: _keys, ...decision } = decide(
+        policy,
+        {
+          server: params.server,
+          tool: params.tool,
+          args: params.args ?? {},
+          grant: params.client ?? "dry-run",
+          session: "dry-run",
+        },
+        { denyAll: this.denyAll, limits: this.limiter, now: this.#now() },
+      );
+      return { decision, errors: [] };
+    },
+    policySchema: () => policyJsonSchema(),
+  };
+}
+
+function firstText(result: CallToolResult): string | undefined {
+  const block = result.content.find((c) => c.type === "text");
+  return block && "text" in block ? block.text.slice(0, 2_000) : undefined;
+}

@@ -1,0 +1,200 @@
+/**
+ * The one contract between the core and any UI: every method the UI may call and every event it may
+ * receive, with their types. The Electron preload (IPC) and the headless HTTP bridge (POST /api/<method>,
+ * server-sent events on GET /api/events) both implement exactly this map; nothing else crosses.
+ */
+import type { PolicyError } from "./policy-schema.js";
+
+/** What the policy says about a call. */
+export type Verdict = "allow" | "deny" | "approve";
+
+/** Why a call was refused, when it was. */
+export type DenialKind = "deny-all" | "rule" | "arguments" | "limit" | "approval" | "error";
+
+/** A policy decision for one call. */
+export interface Decision {
+  verdict: Verdict;
+  /** The rule that decided: `tools["stop_vm"]`, `tools["vm_management"][0]`, `default`, `deny-all`. */
+  rule: string;
+  reason: string;
+  /** The operation the call was recognised as (e.g. `stop_vm` for `vm_management {action: "stop"}`). */
+  operation?: string;
+  denial?: DenialKind;
+  /** For a limit: the one that was reached. */
+  limit?: { counter: string; window: string; max: number; scope: string };
+  /** For a limit: milliseconds until a slot frees up. */
+  retryAfterMs?: number;
+  /** For approve: how long a human has to answer. */
+  approvalTimeoutMs?: number;
+}
+
+/** Where a call stands. */
+export type CallStatus =
+  | "allowed"
+  | "denied"
+  | "rate-limited"
+  | "awaiting-approval"
+  | "approved"
+  | "rejected"
+  | "timed-out"
+  | "cancelled";
+
+/** What happened once a call was forwarded. */
+export type CallOutcome = "ok" | "tool-error" | "upstream-error";
+
+/** One tool call as the log and the UI see it. */
+export interface CallRecord {
+  id: string;
+  /** Epoch milliseconds when the call arrived. */
+  ts: number;
+  /** The grant (named client token) that made the call. */
+  client: string;
+  session: string;
+  server: string;
+  tool: string;
+  args: Record<string, unknown>;
+  status: CallStatus;
+  rule: string;
+  reason: string;
+  operation?: string;
+  /** Milliseconds from arrival to answer. */
+  latencyMs?: number;
+  outcome?: CallOutcome;
+  /** Upstream error text, or the tool's error text. */
+  error?: string;
+}
+
+/** A call waiting for a human. */
+export interface PendingApproval {
+  id: string;
+  callId: string;
+  client: string;
+  server: string;
+  tool: string;
+  operation?: string;
+  args: Record<string, unknown>;
+  rule: string;
+  reason: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  deadline: number;
+  /** SHA-256 of server, tool and canonical arguments: the approval is bound to exactly this call. */
+  callHash: string;
+}
+
+/** How an approval ended. */
+export type ApprovalEnd = "approved" | "denied" | "timed-out" | "cancelled" | "deny-all";
+
+/** An upstream MCP server's state. */
+export interface ServerStatus {
+  name: string;
+  transport: "stdio" | "http" | "sse";
+  state: "starting" | "connected" | "restarting" | "failed" | "stopped";
+  tools: { name: string; description?: string }[];
+  /** The last lines the server wrote to stderr (stdio servers). */
+  stderr: string[];
+  restarts: number;
+  lastError?: string;
+  /** The downstream endpoint clients connect to. */
+  endpoint: string;
+}
+
+/** The running policy and its file. */
+export interface PolicyState {
+  path: string;
+  text: string;
+  /** Epoch milliseconds when the running policy was applied. */
+  loadedAt: number;
+  /** Errors of the file on disk when it could not be applied (the last good policy stays in force). */
+  fileErrors: PolicyError[];
+}
+
+/** The core's state at a glance. */
+export interface WardenState {
+  denyAll: boolean;
+  servers: ServerStatus[];
+  pending: PendingApproval[];
+  callsToday: number;
+}
+
+/** A call to try against a policy without running it. */
+export interface DryRunCall {
+  server: string;
+  tool: string;
+  args: Record<string, unknown>;
+  client?: string;
+  /** Policy text to try; the running policy when absent. */
+  policy?: string;
+}
+
+/** Every method the UI can call: name → (params) → result. */
+export interface WardenMethods {
+  getState(params: Record<string, never>): WardenState;
+  listCalls(params: { limit?: number }): CallRecord[];
+  listApprovals(params: Record<string, never>): PendingApproval[];
+  approve(params: { id: string }): { ok: boolean; error?: string };
+  deny(params: { id: string; reason?: string }): { ok: boolean; error?: string };
+  setDenyAll(params: { on: boolean }): { denyAll: boolean };
+  listServers(params: Record<string, never>): ServerStatus[];
+  getPolicy(params: Record<string, never>): PolicyState;
+  validatePolicy(params: { text: string }): { errors: PolicyError[] };
+  savePolicy(params: { text: string }): { ok: boolean; errors: PolicyError[] };
+  dryRun(params: DryRunCall): { decision?: Decision; errors: PolicyError[] };
+  policySchema(params: Record<string, never>): Record<string, unknown>;
+}
+
+/** The method names, for bridges that route by name. */
+export const WARDEN_METHODS = [
+  "getState",
+  "listCalls",
+  "listApprovals",
+  "approve",
+  "deny",
+  "setDenyAll",
+  "listServers",
+  "getPolicy",
+  "validatePolicy",
+  "savePolicy",
+  "dryRun",
+  "policySchema",
+] as const satisfies readonly (keyof WardenMethods)[];
+
+export type WardenMethodName = keyof WardenMethods;
+export type MethodParams<K extends WardenMethodName> = Parameters<WardenMethods[K]>[0];
+export type MethodResult<K extends WardenMethodName> = ReturnType<WardenMethods[K]>;
+
+/** The core's side of the contract: each method answered synchronously. */
+export type WardenHandlers = { [K in WardenMethodName]: (params: MethodParams<K>) => MethodResult<K> };
+
+/** Every event the core sends to the UI: name → payload. */
+export interface WardenEvents {
+  call: CallRecord;
+  approvalAdded: PendingApproval;
+  approvalEnded: { id: string; callId: string; end: ApprovalEnd };
+  denyAll: { on: boolean };
+  servers: ServerStatus[];
+  policy: { loadedAt: number; fileErrors: PolicyError[] };
+}
+
+export type WardenEventName = keyof WardenEvents;
+
+/** The event names, for bridges that subscribe by name. */
+export const WARDEN_EVENTS = [
+  "call",
+  "approvalAdded",
+  "approvalEnded",
+  "denyAll",
+  "servers",
+  "policy",
+] as const satisfies readonly WardenEventName[];
+
+/** What the UI talks to, whichever bridge is underneath. */
+export type WardenApi = {
+  [K in WardenMethodName]: (params: MethodParams<K>) => Promise<MethodResult<K>>;
+} & {
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends WardenEventName>(event: E, listener: (payload: WardenEvents[E]) => void): () => void;
+};
+
+/** The text every refusal starts with, so agents and people can tell a warden refusal from a tool's error. */
+export const DENIAL_PREFIX = "MCP Warden refused this call";

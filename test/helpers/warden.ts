@@ -1,0 +1,189 @@
+/**
+ * Test helpers: run the real `mcp-warden serve` (the built CLI) as a child process in a temporary data
+ * folder, in front of real upstream processes, and talk to it with the real MCP SDK client.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { MethodParams, MethodResult, WardenMethodName } from "../../shared/contract.js";
+
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+export const cliPath = join(repoRoot, "dist", "cli.js");
+export const demoServerPath = join(repoRoot, "dist", "demo", "virtualization-server.js");
+
+/** The seed policy, verbatim. */
+export const SEED_POLICY = `{ "version": "1", "default": "deny",
+  "tools": { "stop_vm": { "limits": [ { "counter": "stop_vm_rate", "window": "minute", "max": 10, "scope": "grant" } ] } } }`;
+
+export const CLIENT_TOKEN = "client-token-for-tests";
+export const ADMIN_TOKEN = "admin-token-for-tests";
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = "warden-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A servers-file entry for the stand-in virtualization server. */
+export function virtualizationServer(
+  mode: "production" | "testing",
+  stateFile: string,
+  env: Record<string, string> = {},
+): Record<string, unknown> {
+  return {
+    command: process.execPath,
+    args: [demoServerPath, "--mode", mode],
+    env: { VIRT_STATE_FILE: stateFile, ...env },
+  };
+}
+
+/** The stand-in's state file, as a test reads it. */
+export interface VirtState {
+  pid: number;
+  vms: Record<string, { state: string }>;
+  calls: { tool: string; args: Record<string, unknown>; ts: number }[];
+}
+
+export function readState(path: string): VirtState {
+  return JSON.parse(readFileSync(path, "utf8")) as VirtState;
+}
+
+export interface RunningWarden {
+  url: string;
+  dataDir: string;
+  policyPath: string;
+  process: ChildProcess;
+  output: () => string;
+  /** Calls a control-API method with the admin token. */
+  api<K extends WardenMethodName>(
+    method: K,
+    params?: MethodParams<K>,
+    token?: string,
+  ): Promise<MethodResult<K>>;
+  /** Connects a real SDK client to `/mcp/<server>`. */
+  client(server: string, token?: string): Promise<Client>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface StartOptions {
+  policy?: string;
+  servers: Record<string, unknown>;
+  dataDir?: string;
+  extraArgs?: string[];
+}
+
+/** Starts `mcp-warden serve` and waits until it listens. */
+export async function startWarden(options: StartOptions): Promise<RunningWarden> {
+  const dataDir = options.dataDir ?? tempDir();
+  const policyPath = join(dataDir, "policy.json");
+  if (options.policy !== undefined) writeFileSync(policyPath, options.policy);
+  const serversPath = join(dataDir, "servers.json");
+  writeFileSync(serversPath, JSON.stringify({ mcpServers: options.servers }));
+  const child = spawn(
+    process.execPath,
+    [
+      cliPath,
+      "serve",
+      "--data-dir",
+      dataDir,
+      "--port",
+      "0",
+      "--token",
+      CLIENT_TOKEN,
+      "--admin-token",
+      ADMIN_TOKEN,
+      ...(options.extraArgs ?? []),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 20_000);
+    const check = () => {
+      const m = /MCP Warden listening on (http:\/\/\S+)/.exec(output);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout?.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${output}`));
+    });
+  });
+  const clients: Client[] = [];
+  return {
+    url,
+    dataDir,
+    policyPath,
+    process: child,
+    output: () => output,
+    async api(method, params, token = ADMIN_TOKEN) {
+      const res = await fetch(`${url}/api/${method}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(params ?? {}),
+      });
+      if (!res.ok) throw new Error(`${method}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as never;
+    },
+    async client(server, token = CLIENT_TOKEN) {
+      const client = new Client({ name: "test-client", version: "1.0.0" });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${url}/mcp/${server}`), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
+      clients.push(client);
+      return client;
+    },
+    async stop(signal = "SIGTERM") {
+      await Promise.all(clients.map((c) => c.close().catch(() => {})));
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Calls a tool the way a proxy-aware client should: through `request`, with the result schema. */
+export function callTool(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<CallToolResult> {
+  return client.request({ method: "tools/call", params: { name, arguments: args } }, CallToolResultSchema, {
+    timeout: 300_000,
+  });
+}
+
+/** The text of a result's first text block. */
+export function textOf(result: CallToolResult): string {
+  const block = result.content.find((c) => c.type === "text");
+  return block && "text" in block ? block.text : "";
+}
+
+/** Polls until `predicate` is true (or throws after `ms`). */
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  ms = 10_000,
+  what = "condition",
+): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await predicate())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
