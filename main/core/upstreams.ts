@@ -56,6 +56,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #timer: NodeJS.Timeout | undefined;
   #connectedAt = 0;
   #stopping = false;
+  #progressCalls = 0;
   #ready: Promise<void>;
   #markReady: () => void = () => {};
 
@@ -167,8 +168,10 @@ export class Upstream extends Emitter<UpstreamEvents> {
     client.fallbackNotificationHandler = async (notification) => {
       if (client === this.#client) this.emit("notification", notification);
     };
+    const transport = this.#makeTransport();
     try {
-      await client.connect(this.#makeTransport());
+      await client.connect(transport);
+      this.#deliverProgressFirst(transport);
       this.#capabilities = client.getServerCapabilities() ?? {};
       this.#instructions = client.getInstructions();
       this.#client = client;
@@ -191,6 +194,35 @@ export class Upstream extends Emitter<UpstreamEvents> {
     this.#lastError = undefined;
     client.onclose = () => this.#onClosed(client);
     this.#setState("connected");
+  }
+
+  /**
+   * The SDK dispatches notifications a microtask late but responses at once, so when a tool's last
+   * progress notification and its result arrive in one read, the result wins and the progress is
+   * dropped. While calls that want progress are in flight, responses are delivered a turn later (and
+   * everything after them, in order), so every progress notification is seen before its result.
+   */
+  #deliverProgressFirst(transport: Transport): void {
+    const deliver = transport.onmessage;
+    if (!deliver) return;
+    let queue: Parameters<typeof deliver>[] | undefined;
+    transport.onmessage = (...message) => {
+      if (queue) {
+        queue.push(message);
+        return;
+      }
+      const [msg] = message;
+      if (this.#progressCalls === 0 || !("id" in msg) || "method" in msg) {
+        deliver(...message);
+        return;
+      }
+      queue = [message];
+      setImmediate(() => {
+        const pending = queue ?? [];
+        queue = undefined;
+        for (const m of pending) deliver(...m);
+      });
+    };
   }
 
   async #refreshTools(client: Client): Promise<void> {
@@ -237,7 +269,13 @@ export class Upstream extends Emitter<UpstreamEvents> {
     if (!client || this.#state !== "connected") {
       throw new UpstreamUnavailableError(`upstream "${this.name}" is not connected (${this.#state})`);
     }
-    return client.request(request, schema, options);
+    if (!options?.onprogress) return client.request(request, schema, options);
+    this.#progressCalls++;
+    try {
+      return await client.request(request, schema, options);
+    } finally {
+      this.#progressCalls--;
+    }
   }
 
   /** Sends a notification when connected; drops it otherwise. */

@@ -1,0 +1,154 @@
+/**
+ * A server nobody here wrote (@modelcontextprotocol/server-everything) behind the warden: tools filtered
+ * and decided, everything else passed through; and stdio-only clients through `mcp-warden connect`.
+ */
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  CLIENT_TOKEN,
+  callTool,
+  cliPath,
+  type RunningWarden,
+  readState,
+  repoRoot,
+  SEED_POLICY,
+  startWarden,
+  tempDir,
+  textOf,
+  virtualizationServer,
+} from "../helpers/warden.js";
+
+const everything = {
+  command: process.execPath,
+  args: [join(repoRoot, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js")],
+};
+
+const POLICY = JSON.stringify({
+  version: "1",
+  default: "allow",
+  tools: { "get-env": { action: "deny", reason: "environment variables hold secrets" } },
+});
+
+let warden: RunningWarden | undefined;
+const stdioClients: Client[] = [];
+afterEach(async () => {
+  for (const c of stdioClients.splice(0)) await c.close().catch(() => {});
+  await warden?.stop();
+  warden = undefined;
+});
+
+/** Starts `mcp-warden connect` as a child process and connects an SDK client to it over stdio. */
+async function connectOverStdio(w: RunningWarden, server: string): Promise<Client> {
+  const client = new Client({ name: "stdio-client", version: "1.0.0" });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [cliPath, "connect", server, "--data-dir", w.dataDir, "--token", CLIENT_TOKEN],
+      stderr: "pipe",
+    }),
+  );
+  stdioClients.push(client);
+  return client;
+}
+
+describe("server-everything behind the warden", () => {
+  it("hides and denies the denied tool, forwards the others", async () => {
+    warden = await startWarden({ policy: POLICY, servers: { everything } });
+    const client = await warden.client("everything");
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain("echo");
+    expect(names).not.toContain("get-env");
+
+    const echo = await callTool(client, "echo", { message: "hello through the warden" });
+    expect(textOf(echo)).toContain("hello through the warden");
+    const env = await callTool(client, "get-env");
+    expect(env.isError).toBe(true);
+    expect(textOf(env)).toContain("environment variables hold secrets");
+  });
+
+  it("passes resources, prompts and ping through", async () => {
+    warden = await startWarden({ policy: POLICY, servers: { everything } });
+    const client = await warden.client("everything");
+    const resources = await client.listResources();
+    const first = resources.resources[0];
+    expect(first?.uri).toMatch(/^demo:\/\//);
+    const read = await client.readResource({ uri: first?.uri ?? "" });
+    expect(read.contents[0]?.uri).toBe(first?.uri);
+    const prompts = (await client.listPrompts()).prompts.map((p) => p.name);
+    expect(prompts).toContain("simple-prompt");
+    const prompt = await client.getPrompt({ name: "simple-prompt" });
+    expect(prompt.messages.length).toBeGreaterThan(0);
+    expect(await client.ping()).toEqual({});
+  });
+
+  it("relays progress notifications of a long-running tool with the client's own token", async () => {
+    warden = await startWarden({ policy: POLICY, servers: { everything } });
+    const client = await warden.client("everything");
+    const progress: number[] = [];
+    const result = await client.request(
+      {
+        method: "tools/call",
+        params: { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 4 } },
+      },
+      CallToolResultSchema,
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(progress).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe("mcp-warden connect", () => {
+  it("bridges a stdio client to the warden: same policy, same limits", async () => {
+    const state = join(tempDir(), "virt.json");
+    warden = await startWarden({
+      policy: SEED_POLICY,
+      servers: { virt: virtualizationServer("testing", state) },
+    });
+    const client = await connectOverStdio(warden, "virt");
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain("stop_vm");
+    expect(names).not.toContain("delete_vm");
+
+    const results = [];
+    for (let i = 0; i < 12; i++) results.push(await callTool(client, "stop_vm", { vm_name: `vm-${i}` }));
+    expect(results.filter((r) => r.isError)).toHaveLength(2);
+    expect(readState(state).calls).toHaveLength(10);
+    const calls = await warden.api("listCalls", {});
+    expect(calls[0]).toMatchObject({ client: "cli", status: "rate-limited" });
+  });
+
+  it("passes resources and progress through the bridge too", async () => {
+    warden = await startWarden({ policy: POLICY, servers: { everything } });
+    const client = await connectOverStdio(warden, "everything");
+    expect((await client.listResources()).resources.length).toBeGreaterThan(0);
+    const progress: number[] = [];
+    await client.request(
+      {
+        method: "tools/call",
+        params: { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 2 } },
+      },
+      CallToolResultSchema,
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(progress).toEqual([1, 2]);
+  });
+
+  it("fails with a clear error when no warden is running", async () => {
+    const client = new Client({ name: "stdio-client", version: "1.0.0" });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cliPath, "connect", "virt", "--data-dir", tempDir()],
+      stderr: "pipe",
+    });
+    let stderr = "";
+    transport.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await expect(client.connect(transport)).rejects.toThrow();
+    expect(stderr).toContain("no running warden found");
+  });
+});
