@@ -111,7 +111,7 @@ export async function startWarden(options: StartOptions): Promise<RunningWarden>
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 20_000);
     const check = () => {
       const m = /MCP Warden listening on (http:\/\/\S+)/.exec(output);
-      if (m?.[1]) {
+      if (m?.[1] && output.includes("control API:")) {
         clearTimeout(timer);
         resolve(m[1]);
       }
