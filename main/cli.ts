@@ -3,7 +3,7 @@
  * Errors are one clear line on stderr and a non-zero exit.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { policyJsonSchema } from "../shared/policy-schema.js";
@@ -105,7 +105,13 @@ async function serve(argv: string[]): Promise<void> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const http = await startHttpServer(warden, { port: parsePort(values.port), grants, adminToken });
+  const uiDir = fileURLToPath(new URL("./ui/", import.meta.url));
+  const http = await startHttpServer(warden, {
+    port: parsePort(values.port),
+    grants,
+    adminToken,
+    ...(existsSync(join(uiDir, "index.html")) ? { uiDir } : {}),
+  });
   writeFileAtomic(
     paths.runtime,
     `${JSON.stringify({ url: http.url, port: http.port, pid: process.pid }, null, 2)}\n`,

@@ -1,22 +1,45 @@
-// Builds the headless entry points (the CLI and the demo upstream) into dist/ with esbuild.
-// Dependencies stay external: dist/ runs against the installed node_modules.
-import { chmodSync } from "node:fs";
+// Builds everything with no Electron binary needed:
+//   dist/cli.js, dist/demo/  — the headless entry points (esbuild; dependencies stay external)
+//   dist/ui/                 — the React UI (vite), served by `serve` and loaded by the tray app
+//   out/main/, out/preload/  — the Electron shell's main process and its sandboxed preload (esbuild)
+import { chmodSync, existsSync } from "node:fs";
 import { build } from "esbuild";
 
-const common = {
+const node = {
   bundle: true,
   platform: "node",
   target: "node20",
-  format: "esm",
   packages: "external",
   sourcemap: true,
   logLevel: "warning",
 };
 
 await build({
-  ...common,
+  ...node,
+  format: "esm",
   entryPoints: { cli: "main/cli.ts", "demo/virtualization-server": "main/demo/virtualization-server.ts" },
   outdir: "dist",
   banner: { js: "#!/usr/bin/env node" },
 });
 chmodSync("dist/cli.js", 0o755);
+
+if (existsSync("renderer/index.html") && !process.argv.includes("--no-ui")) {
+  const { build: viteBuild } = await import("vite");
+  await viteBuild({ configFile: "renderer/vite.config.ts", logLevel: "warn" });
+}
+
+if (existsSync("main/app/main.ts")) {
+  await build({ ...node, format: "esm", entryPoints: { index: "main/app/main.ts" }, outdir: "out/main" });
+}
+if (existsSync("main/app/preload.ts")) {
+  // A sandboxed preload must be one CommonJS file: bundle everything it imports.
+  await build({
+    ...node,
+    packages: undefined,
+    external: ["electron"],
+    format: "cjs",
+    entryPoints: { preload: "main/app/preload.ts" },
+    outdir: "out/preload",
+    outExtension: { ".js": ".cjs" },
+  });
+}

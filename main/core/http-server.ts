@@ -4,7 +4,9 @@
  * token, which no MCP client is given). Host and Origin are checked on every request, so a web page in
  * the user's browser cannot reach either through DNS rebinding or a cross-site form.
  */
+
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import {
   createServer,
   type IncomingMessage,
@@ -12,6 +14,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { extname, join, normalize, sep } from "node:path";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
@@ -27,7 +30,33 @@ export interface HttpOptions {
   /** Client grants: name → bearer token. */
   grants: Record<string, string>;
   adminToken: string;
+  /** Folder of the built UI, served at `/`. */
+  uiDir?: string;
 }
+
+/** The UI's Content-Security-Policy: our own scripts only, no framing, no forms, API on the same origin. */
+export const UI_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".json": "application/json",
+  ".woff2": "font/woff2",
+};
 
 /** A running HTTP server. */
 export interface WardenHttp {
@@ -198,6 +227,29 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     sendJson(res, 200, method(params));
   };
 
+  const serveUi = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const root = options.uiDir;
+    if (!root || (req.method !== "GET" && req.method !== "HEAD"))
+      return sendJson(res, 404, { error: "not found" });
+    const relative = path === "/" ? "index.html" : decodeURIComponent(path).replace(/^\/+/, "");
+    const file = normalize(join(root, relative));
+    if (!file.startsWith(normalize(root) + sep)) return sendJson(res, 404, { error: "not found" });
+    let body: Buffer;
+    try {
+      body = await readFile(file);
+    } catch {
+      return sendJson(res, 404, { error: "not found" });
+    }
+    res.writeHead(200, {
+      "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+      "content-security-policy": UI_CSP,
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      "cache-control": "no-cache",
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+  };
+
   const server: NodeServer = createServer((req, res) => {
     const route = async () => {
       if (!trustedOrigin(req)) return sendJson(res, 403, { error: "forbidden host or origin" });
@@ -206,7 +258,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       if (mcp?.[1]) return handleMcp(req, res, decodeURIComponent(mcp[1]));
       const api = /^\/api\/([A-Za-z]+)$/.exec(path);
       if (api?.[1]) return handleApi(req, res, api[1]);
-      sendJson(res, 404, { error: "not found" });
+      return serveUi(req, res, path);
     };
     route().catch((error: unknown) => {
       if (res.headersSent) {

@@ -1,0 +1,265 @@
+/** The call log: JSONL audit lines written before and after a call, replayed on start, and the recent ring. */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CallLog } from "../../main/core/call-log.js";
+import type { CallRecord } from "../../shared/contract.js";
+
+let dir: string;
+const opened: CallLog[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "warden-"));
+});
+
+afterEach(() => {
+  for (const log of opened.splice(0)) log.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function logPath(): string {
+  return join(dir, "calls.jsonl");
+}
+
+async function openLog(since = 0, ringSize?: number) {
+  const log = new CallLog(logPath(), ringSize);
+  opened.push(log);
+  const replay = await log.open(since);
+  return { log, replay };
+}
+
+function record(id: string, ts: number, more: Partial<CallRecord> = {}): CallRecord {
+  return {
+    id,
+    ts,
+    client: "alice",
+    session: "s1",
+    server: "virt",
+    tool: "stop_vm",
+    args: { vm_name: `vm-${id}` },
+    status: "allowed",
+    rule: 'tools["stop_vm"]',
+    reason: "allowed by policy",
+    ...more,
+  };
+}
+
+function fileLines(): string[] {
+  return readFileSync(logPath(), "utf8").split("\n");
+}
+
+function parsedLines(): unknown[] {
+  return fileLines()
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as unknown);
+}
+
+const KEY = "stop_vm_rate\u0000grant:alice";
+
+describe("writing", () => {
+  it("writes a call's decision, then its outcome, one JSON object per line", async () => {
+    const { log, replay } = await openLog();
+    expect(replay).toEqual({ counted: [], lines: 0, unreadable: 0 });
+
+    log.decision(record("a", 1_000), [KEY]);
+    const updated = log.outcome({ id: "a", ts: 1_250, status: "allowed", outcome: "ok", latencyMs: 250 });
+
+    expect(readFileSync(logPath(), "utf8").endsWith("\n")).toBe(true);
+    expect(parsedLines()).toEqual([
+      { t: "decision", ...record("a", 1_000), counterKeys: [KEY] },
+      { t: "outcome", id: "a", ts: 1_250, status: "allowed", outcome: "ok", latencyMs: 250 },
+    ]);
+    expect(updated).toEqual({ ...record("a", 1_000), outcome: "ok", latencyMs: 250 });
+    expect(log.get("a")).toEqual(updated);
+  });
+
+  it("an outcome can change a call's status and carry the upstream's error", async () => {
+    const { log } = await openLog();
+    log.decision(record("a", 1_000, { status: "awaiting-approval" }), [KEY]);
+    log.outcome({ id: "a", ts: 2_000, status: "timed-out", released: true });
+    log.decision(record("b", 3_000), []);
+    log.outcome({ id: "b", ts: 3_100, outcome: "upstream-error", error: "server exited" });
+    expect(log.get("a")?.status).toBe("timed-out");
+    expect(log.get("b")).toMatchObject({
+      status: "allowed",
+      outcome: "upstream-error",
+      error: "server exited",
+    });
+    expect(parsedLines()[1]).toEqual({
+      t: "outcome",
+      id: "a",
+      ts: 2_000,
+      status: "timed-out",
+      released: true,
+    });
+  });
+
+  it("an outcome for a call no longer in the ring is still written", async () => {
+    const { log } = await openLog();
+    expect(log.outcome({ id: "gone", ts: 5, outcome: "ok" })).toBeUndefined();
+    expect(parsedLines()).toEqual([{ t: "outcome", id: "gone", ts: 5, outcome: "ok" }]);
+  });
+
+  it("the ring keeps its own copy of the record, so the caller's object is not changed by outcomes", async () => {
+    const { log } = await openLog();
+    const mine = record("a", 1_000);
+    log.decision(mine, []);
+    log.outcome({ id: "a", ts: 1_100, outcome: "tool-error" });
+    expect(mine.outcome).toBeUndefined();
+    expect(log.get("a")?.outcome).toBe("tool-error");
+  });
+
+  it("creates the audit file readable and writable by its owner only", async () => {
+    await openLog();
+    expect(statSync(logPath()).mode & 0o777).toBe(0o600);
+  });
+
+  it("appends to an existing file rather than replacing it", async () => {
+    const first = await openLog();
+    first.log.decision(record("a", 1_000), []);
+    first.log.close();
+    const second = await openLog();
+    second.log.decision(record("b", 2_000), []);
+    expect(parsedLines().map((l) => (l as { id: string }).id)).toEqual(["a", "b"]);
+  });
+
+  it.each([
+    { name: "a log never opened", close: false },
+    { name: "a closed log", close: true },
+  ])("writing to $name throws", async ({ close }) => {
+    const log = new CallLog(logPath());
+    if (close) {
+      await log.open(0);
+      log.close();
+    }
+    expect(() => log.decision(record("a", 1), [])).toThrow("the audit log is not open");
+    expect(() => log.outcome({ id: "a", ts: 2, outcome: "ok" })).toThrow("the audit log is not open");
+  });
+
+  it("a decision that could not be written is not shown as recent", () => {
+    const log = new CallLog(logPath());
+    expect(() => log.decision(record("a", 1), [])).toThrow();
+    expect(log.get("a")).toBeUndefined();
+  });
+});
+
+describe("replay on open", () => {
+  /** Writes a log as a previous run would have. */
+  async function previousRun(): Promise<void> {
+    const { log } = await openLog();
+    log.decision(record("old", 500), [KEY]); // older than since
+    log.decision(record("edge", 900), [KEY]); // exactly at since
+    log.decision(record("kept", 1_000), [KEY, "global_rate\u0000global"]);
+    log.outcome({ id: "kept", ts: 1_200, outcome: "ok", latencyMs: 200 });
+    log.decision(record("released", 2_000, { status: "awaiting-approval" }), [KEY]);
+    log.outcome({ id: "released", ts: 2_500, status: "rejected", released: true });
+    log.decision(record("denied", 3_000, { status: "denied", reason: "no rule allows this tool" }), []);
+    log.decision(record("kept2", 4_000), [KEY]);
+    log.close();
+  }
+
+  it("restores the counted calls newer than since that were not released", async () => {
+    await previousRun();
+    const { replay } = await openLog(900);
+    expect(replay).toEqual({
+      counted: [
+        { keys: [KEY, "global_rate\u0000global"], at: 1_000 },
+        { keys: [KEY], at: 4_000 },
+      ],
+      lines: 8,
+      unreadable: 0,
+    });
+  });
+
+  it("refills the ring, newest first, with outcomes applied", async () => {
+    await previousRun();
+    const { log } = await openLog(900);
+    expect(log.recent().map((r) => r.id)).toEqual(["kept2", "denied", "released", "kept", "edge", "old"]);
+    expect(log.get("kept")).toEqual({ ...record("kept", 1_000), outcome: "ok", latencyMs: 200 });
+    expect(log.get("released")?.status).toBe("rejected");
+    expect(log.get("kept2")).not.toHaveProperty("counterKeys");
+    expect(log.get("kept2")).not.toHaveProperty("t");
+    expect(log.recent(2).map((r) => r.id)).toEqual(["kept2", "denied"]);
+  });
+
+  it("counts the replayed calls that arrived at or after a time", async () => {
+    await previousRun();
+    const { log } = await openLog(0);
+    expect(log.countSince(2_000)).toBe(3);
+    expect(log.countSince(5_000)).toBe(0);
+  });
+
+  it("a torn last line is skipped and counted, and the next write starts on a new line", async () => {
+    await previousRun();
+    const torn = '{"t":"decision","id":"torn","ts":5000,"client":"ali';
+    appendFileSync(logPath(), torn);
+
+    const { log, replay } = await openLog(900);
+    expect(replay.unreadable).toBe(1);
+    expect(replay.lines).toBe(9);
+    expect(replay.counted.map((c) => c.at)).toEqual([1_000, 4_000]);
+    expect(log.get("torn")).toBeUndefined();
+
+    log.decision(record("after", 6_000), [KEY]);
+    log.close();
+
+    const lines = fileLines();
+    expect(lines.at(-1)).toBe("");
+    const unparseable = lines.filter((l) => {
+      if (l === "") return false;
+      try {
+        JSON.parse(l);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(unparseable).toEqual([torn]);
+    expect(JSON.parse(lines.at(-2) ?? "")).toMatchObject({ t: "decision", id: "after", counterKeys: [KEY] });
+
+    const again = await openLog(900);
+    expect(again.replay.unreadable).toBe(1);
+    expect(again.replay.counted.map((c) => c.at)).toEqual([1_000, 4_000, 6_000]);
+    expect(again.log.recent(1)[0]?.id).toBe("after");
+  });
+
+  it("a file that already ends with a newline gets no blank line added", async () => {
+    writeFileSync(logPath(), `${JSON.stringify({ t: "decision", ...record("a", 1), counterKeys: [] })}\n`);
+    const { log } = await openLog();
+    log.decision(record("b", 2), []);
+    expect(fileLines()).toHaveLength(3);
+    expect(fileLines()[2]).toBe("");
+  });
+
+  it("blank lines are neither lines nor unreadable", async () => {
+    writeFileSync(
+      logPath(),
+      `\n\n${JSON.stringify({ t: "decision", ...record("a", 1), counterKeys: [KEY] })}\n\n`,
+    );
+    const { replay } = await openLog(0);
+    expect(replay).toEqual({ counted: [{ keys: [KEY], at: 1 }], lines: 1, unreadable: 0 });
+  });
+});
+
+describe("the ring", () => {
+  it("holds at most its size, dropping the oldest", async () => {
+    const { log } = await openLog(0, 3);
+    for (let i = 1; i <= 5; i++) log.decision(record(`c${i}`, i * 1_000), []);
+    expect(log.recent().map((r) => r.id)).toEqual(["c5", "c4", "c3"]);
+    expect(log.get("c2")).toBeUndefined();
+    expect(log.get("c3")?.id).toBe("c3");
+    expect(log.outcome({ id: "c1", ts: 9_000, outcome: "ok" })).toBeUndefined();
+    expect(parsedLines()).toHaveLength(6);
+  });
+
+  it("is bounded when refilled from a longer file, but every counted call is still replayed", async () => {
+    const first = await openLog();
+    for (let i = 1; i <= 5; i++) first.log.decision(record(`c${i}`, i * 1_000), [KEY]);
+    first.log.close();
+
+    const { log, replay } = await openLog(0, 2);
+    expect(log.recent().map((r) => r.id)).toEqual(["c5", "c4"]);
+    expect(replay.counted).toHaveLength(5);
+  });
+});
