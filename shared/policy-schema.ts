@@ -4,14 +4,20 @@
  * (`version`, `default`, `tools.<name>.limits`) is accepted verbatim; everything else extends it.
  */
 import { z } from "zod";
-
-/** A duration such as "30s", "15m", "2h", "1d" or "500ms". */
-export const DURATION_PATTERN = /^[1-9][0-9]*(ms|s|m|h|d)$/;
+import { DURATION_PATTERN, durationMs } from "./durations.js";
 
 const duration = z
   .string()
   .regex(DURATION_PATTERN, 'expected a duration such as "30s", "15m", "2h" or "1d"')
   .describe('A duration: a whole number followed by ms, s, m, h or d, e.g. "2m".');
+
+/** Longest approval wait: a week (timers cannot wait beyond about 24 days, and no one should). */
+const approvalTimeout = duration.refine(
+  (text) => !DURATION_PATTERN.test(text) || durationMs(text) <= 7 * 86_400_000,
+  {
+    message: "an approval can wait at most 7d",
+  },
+);
 
 const comment = z
   .string()
@@ -114,7 +120,7 @@ const ruleShape = {
     .describe("Conditions that must all hold; one failing denies the call."),
   limits: z.array(limit).optional(),
   approval: z
-    .strictObject({ timeout: duration })
+    .strictObject({ timeout: approvalTimeout })
     .optional()
     .describe("Approval settings for action approve."),
   comment,
@@ -136,7 +142,7 @@ export const policySchema = z
     version: z.literal("1"),
     default: action.describe("What happens to a call no rule names."),
     reason: z.string().optional().describe("Reason given when the default denies."),
-    approval: z.strictObject({ timeout: duration }).optional().describe("Default approval settings."),
+    approval: z.strictObject({ timeout: approvalTimeout }).optional().describe("Default approval settings."),
     operations: z
       .record(z.string().min(1), z.array(operationTarget))
       .optional()
@@ -182,17 +188,46 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
 /** Result of reading a policy: the policy, or every error found. */
 export type PolicyParseResult = { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] };
 
+/** The parts of a zod issue this file reads (unions carry one list of issues per branch). */
+interface SchemaIssue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  expected?: string;
+  errors?: SchemaIssue[][];
+}
+
+/**
+ * Turns schema issues into errors at the deepest useful path. A failed union (a rule or a list of
+ * sub-rules; a match object or a list of conditions) reports the branch whose shape the value has, so a
+ * typo in `action` is reported at `tools.x.action`, not as "invalid input" at `tools.x`.
+ */
+export function issuesToErrors(issues: readonly SchemaIssue[], base: PropertyKey[] = []): PolicyError[] {
+  return issues.flatMap((issue) => {
+    const path = [...base, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors?.length) {
+      const shapeMatches = issue.errors.filter(
+        (b) => !b.every((i) => i.code === "invalid_type" && i.path.length === 0),
+      );
+      const [only] = shapeMatches;
+      if (shapeMatches.length === 1 && only) return issuesToErrors(only, path);
+      if (shapeMatches.length === 0) {
+        const expected = [...new Set(issue.errors.flatMap((b) => b.map((i) => i.expected ?? "")))].filter(
+          Boolean,
+        );
+        if (expected.length)
+          return [{ path: formatJsonPath(path), message: `expected ${expected.join(" or ")}` }];
+      }
+    }
+    return [{ path: formatJsonPath(path), message: issue.message }];
+  });
+}
+
 /** Validates an already-parsed value against the policy schema. */
 export function validatePolicy(value: unknown): PolicyParseResult {
   const result = policySchema.safeParse(value);
   if (result.success) return { ok: true, policy: result.data };
-  return {
-    ok: false,
-    errors: result.error.issues.map((issue) => ({
-      path: formatJsonPath(issue.path),
-      message: issue.message,
-    })),
-  };
+  return { ok: false, errors: issuesToErrors(result.error.issues as SchemaIssue[]) };
 }
 
 /** Parses policy text (JSON) and validates it. */

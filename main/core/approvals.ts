@@ -14,6 +14,8 @@ export type ApprovalRequest = Omit<PendingApproval, "id" | "createdAt" | "deadli
   signal?: AbortSignal;
 };
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Waiting {
   approval: PendingApproval;
   settle: (end: ApprovalEnd) => void;
@@ -47,7 +49,16 @@ export class ApprovalBroker extends Emitter<ApprovalEvents> {
     };
     if (signal?.aborted) return Promise.resolve("cancelled");
     return new Promise<ApprovalEnd>((resolve) => {
-      const timer = setTimeout(() => this.#end(approval.id, "timed-out"), timeoutMs);
+      let timer: NodeJS.Timeout;
+      // Node timers cannot wait past 2^31-1 ms: re-arm until the deadline is really reached.
+      const arm = (ms: number) => {
+        timer = setTimeout(() => {
+          const left = approval.deadline - this.#now();
+          if (left > 0 && ms === MAX_TIMER_MS) arm(Math.min(left, MAX_TIMER_MS));
+          else this.#end(approval.id, "timed-out");
+        }, ms);
+      };
+      arm(Math.min(timeoutMs, MAX_TIMER_MS));
       const onAbort = () => this.#end(approval.id, "cancelled");
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiting.set(approval.id, {

@@ -70,14 +70,22 @@ export class CallLog {
           replay.unreadable++;
           continue;
         }
-        if (entry.t === "decision") {
+        if (entry === null || typeof entry !== "object") {
+          replay.unreadable++;
+        } else if (
+          entry.t === "decision" &&
+          typeof entry.id === "string" &&
+          Array.isArray(entry.counterKeys)
+        ) {
           const { t: _t, counterKeys, ...record } = entry;
           this.#remember(record);
           if (counterKeys.length && record.ts > since)
             counted.set(record.id, { keys: counterKeys, at: record.ts });
-        } else if (entry.t === "outcome") {
+        } else if (entry.t === "outcome" && typeof entry.id === "string") {
           this.#apply(entry);
           if (entry.released) counted.delete(entry.id);
+        } else {
+          replay.unreadable++;
         }
       }
       replay.counted = [...counted.values()];

@@ -6,6 +6,12 @@
  */
 import type { LimitView } from "./policy/decide.js";
 
+/**
+ * History kept at the least, so a reload that shortens windows and a later one that lengthens them again
+ * still sees the calls of the last day.
+ */
+export const MIN_RETENTION_MS = 86_400_000;
+
 /** Slots held by one call, to be released if it never reaches the upstream. */
 export interface Reservation {
   readonly keys: readonly string[];
@@ -15,11 +21,11 @@ export interface Reservation {
 /** Sliding-window counters keyed by counter name + scope value. */
 export class RateLimiter implements LimitView {
   readonly #times = new Map<string, number[]>();
-  #retentionMs = 86_400_000;
+  #retentionMs = MIN_RETENTION_MS;
 
-  /** Keep history at least this long (the longest window of the running policy). */
+  /** Keep history for the running policy's longest window, and never less than a day. */
   setRetention(ms: number): void {
-    this.#retentionMs = Math.max(ms, 1_000);
+    this.#retentionMs = Math.max(ms, MIN_RETENTION_MS);
   }
 
   /** Index of the first time inside the window ending at `now`. */

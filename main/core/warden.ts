@@ -22,7 +22,7 @@ import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.j
 import { ApprovalBroker } from "./approvals.js";
 import { CallLog, type OutcomeLine } from "./call-log.js";
 import { Emitter } from "./emitter.js";
-import { RateLimiter, type Reservation } from "./limits.js";
+import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./limits.js";
 import { type CompiledPolicy, loadPolicy } from "./policy/compile.js";
 import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decide.js";
 import type { ServersFile } from "./servers-config.js";
@@ -136,7 +136,7 @@ export class Warden {
     }
     const warden = new Warden(options, compiled.policy, text);
     const now = warden.#now();
-    const replay = await warden.log.open(now - Math.max(compiled.policy.longestWindowMs, 1_000));
+    const replay = await warden.log.open(now - Math.max(compiled.policy.longestWindowMs, MIN_RETENTION_MS));
     for (const call of replay.counted) warden.limiter.restore(call.keys, call.at);
     await Promise.all([...warden.upstreams.values()].map((u) => u.start()));
     warden.#watchPolicy();

@@ -3,6 +3,7 @@
  * no schema compilation and no regex building per call.
  */
 import { Ajv, type ValidateFunction } from "ajv";
+import { durationMs, windowMs } from "../../../shared/durations.js";
 import {
   type Action,
   formatJsonPath,
@@ -17,7 +18,6 @@ import {
   validatePolicy,
 } from "../../../shared/policy-schema.js";
 import { type CompiledCondition, compileCondition, compileMatch } from "./conditions.js";
-import { durationMs, windowMs } from "./durations.js";
 import { VIRTUALIZATION_OPERATIONS } from "./operations.js";
 
 /** Approval wait when neither the rule nor the policy sets one. */
@@ -67,9 +67,8 @@ export interface CompiledPolicy {
 
 export type CompileResult = { ok: true; policy: CompiledPolicy } | { ok: false; errors: PolicyError[] };
 
-const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: true });
-
 function compileArgsSchema(
+  ajv: Ajv,
   schema: Record<string, unknown>,
   path: (string | number)[],
   errors: PolicyError[],
@@ -92,6 +91,7 @@ function compileArgsSchema(
 }
 
 function compileRule(
+  ajv: Ajv,
   rule: Rule | SubRule,
   label: string,
   path: (string | number)[],
@@ -110,7 +110,7 @@ function compileRule(
     label,
     action: rule.action ?? "allow",
     reason: rule.reason,
-    checkArgs: rule.args ? compileArgsSchema(rule.args, [...path, "args"], errors) : undefined,
+    checkArgs: rule.args ? compileArgsSchema(ajv, rule.args, [...path, "args"], errors) : undefined,
     conditions: (rule.conditions ?? []).map(compileCondition),
     limits,
     approvalTimeoutMs: timeout ? durationMs(timeout) : DEFAULT_APPROVAL_TIMEOUT_MS,
@@ -128,13 +128,15 @@ function splitServer(name: string): { server: string | undefined; tool: string }
 /** Compiles a validated policy; errors come only from argument schemas a standard validator rejects. */
 export function compilePolicy(policy: Policy): CompileResult {
   const errors: PolicyError[] = [];
+  // One validator per policy: its schema cache (and any `$id`s) lives and dies with this policy.
+  const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: true });
   const rules = new Map<string, CompiledRule[]>();
   let longestWindowMs = 0;
   for (const [key, entry] of Object.entries(policy.tools)) {
     const label = `tools[${JSON.stringify(key)}]`;
     const list = Array.isArray(entry)
-      ? entry.map((r, i) => compileRule(r, `${label}[${i}]`, ["tools", key, i], policy, errors))
-      : [compileRule(entry, label, ["tools", key], policy, errors)];
+      ? entry.map((r, i) => compileRule(ajv, r, `${label}[${i}]`, ["tools", key, i], policy, errors))
+      : [compileRule(ajv, entry, label, ["tools", key], policy, errors)];
     for (const r of list) for (const l of r.limits) longestWindowMs = Math.max(longestWindowMs, l.windowMs);
     rules.set(key, list);
   }
@@ -152,6 +154,7 @@ export function compilePolicy(policy: Policy): CompileResult {
   for (const [op, targets] of Object.entries(VIRTUALIZATION_OPERATIONS)) addRoutes(op, targets);
 
   const defaultRule = compileRule(
+    ajv,
     { action: policy.default, reason: policy.reason ?? "no rule allows this tool" },
     "default",
     ["default"],

@@ -4,8 +4,8 @@
  * Pure: state (deny-all, counters, the clock) comes in through `DecideContext`.
  */
 import type { Decision } from "../../../shared/contract.js";
+import { formatMs } from "../../../shared/durations.js";
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from "./compile.js";
-import { formatMs } from "./durations.js";
 
 /** The call as the policy sees it. */
 export interface PolicyCall {
@@ -51,9 +51,12 @@ export function counterKey(limit: CompiledLimit, call: PolicyCall): string {
 /** The operations a call is recognised as, most specific (server-qualified routes) first. */
 export function operationsOf(policy: CompiledPolicy, server: string, tool: string, args: unknown): string[] {
   const out: string[] = [];
-  for (const route of policy.routes.get(tool) ?? []) {
-    if (route.server !== undefined && route.server !== server) continue;
-    if (route.matches(args) && !out.includes(route.operation)) out.push(route.operation);
+  const routes = policy.routes.get(tool) ?? [];
+  for (const qualified of [true, false]) {
+    for (const route of routes) {
+      if ((route.server !== undefined) !== qualified || (qualified && route.server !== server)) continue;
+      if (route.matches(args) && !out.includes(route.operation)) out.push(route.operation);
+    }
   }
   return out;
 }

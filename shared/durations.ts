@@ -1,5 +1,6 @@
 /** Durations and windows as written in a policy, turned into milliseconds. */
-import { DURATION_PATTERN } from "../../../shared/policy-schema.js";
+/** A duration such as "30s", "15m", "2h", "1d" or "500ms". */
+export const DURATION_PATTERN = /^[1-9][0-9]*(ms|s|m|h|d)$/;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const NAMED_MS: Record<string, number> = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
