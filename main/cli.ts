@@ -3,19 +3,17 @@
  * Errors are one clear line on stderr and a non-zero exit.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { policyJsonSchema } from "../shared/policy-schema.js";
 import { runConnectBridge } from "./core/connect-bridge.js";
-import { dataPaths, defaultDataDir, ensureDataDir, ensureTokens, writeFileAtomic } from "./core/data-dir.js";
-import { startHttpServer } from "./core/http-server.js";
+import { dataPaths, defaultDataDir, ensureTokens } from "./core/data-dir.js";
 import { RateLimiter } from "./core/limits.js";
 import { loadPolicy } from "./core/policy/compile.js";
 import { decide } from "./core/policy/decide.js";
-import { readServersFile, type ServersFile } from "./core/servers-config.js";
-import { fileSettings } from "./core/settings.js";
-import { Warden } from "./core/warden.js";
+import { DEMO_SERVER_NAME, StartupError, startRuntime } from "./core/runtime.js";
+import type { ServersFile } from "./core/servers-config.js";
 
 const USAGE = `usage:
   mcp-warden serve   [--policy FILE] [--servers FILE] [--port N] [--token T] [--grant NAME=T]...
@@ -71,66 +69,41 @@ async function serve(argv: string[]): Promise<void> {
       demo: { type: "boolean" },
     },
   });
-  const paths = ensureDataDir(resolve(values["data-dir"] ?? defaultDataDir()));
-  const policyPath = resolve(values.policy ?? paths.policy);
-  const serversPath = resolve(values.servers ?? paths.servers);
-  readText(policyPath, "policy file");
-  readText(serversPath, "servers file");
-  let servers: ServersFile;
-  try {
-    servers = readServersFile(serversPath);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.demo) servers.mcpServers["virtualization-demo"] = demoServer();
-
-  const tokens = ensureTokens(paths.tokens);
-  const grants = { ...tokens.grants };
-  if (values.token) grants.cli = values.token;
+  const extraGrants: Record<string, string> = {};
+  if (values.token) extraGrants.cli = values.token;
   for (const entry of values.grant ?? []) {
     const eq = entry.indexOf("=");
     if (eq < 1 || eq === entry.length - 1) throw new UsageError(`--grant takes NAME=TOKEN, not "${entry}"`);
-    grants[entry.slice(0, eq)] = entry.slice(eq + 1);
+    extraGrants[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
-  const adminToken = values["admin-token"] ?? tokens.admin;
-
-  let warden: Warden;
-  try {
-    warden = await Warden.start({
-      policyPath,
-      servers,
-      auditPath: paths.audit,
-      settings: fileSettings(paths.dir),
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const uiDir = fileURLToPath(new URL("./ui/", import.meta.url));
-  const http = await startHttpServer(warden, {
+  const runtime = await startRuntime({
+    dataDir: values["data-dir"] ?? defaultDataDir(),
     port: parsePort(values.port),
-    grants,
-    adminToken,
-    ...(existsSync(join(uiDir, "index.html")) ? { uiDir } : {}),
+    extraGrants,
+    uiDir: fileURLToPath(new URL("./ui/", import.meta.url)),
+    ...(values.policy ? { policyPath: values.policy } : {}),
+    ...(values.servers ? { serversPath: values.servers } : {}),
+    ...(values["admin-token"] ? { adminToken: values["admin-token"] } : {}),
+    ...(values.demo ? { demo: demoServer() } : {}),
   });
-  writeFileAtomic(
-    paths.runtime,
-    `${JSON.stringify({ url: http.url, port: http.port, pid: process.pid }, null, 2)}\n`,
-  );
+  const { warden, http, paths } = runtime;
 
   const out = process.stdout;
   out.write(`MCP Warden listening on ${http.url}\n`);
-  out.write(`  policy:   ${policyPath}${warden.denyAll ? "  (Deny-all is ON)" : ""}\n`);
-  out.write(`  servers:  ${serversPath}\n`);
+  out.write(`  policy:   ${runtime.policyPath}${warden.denyAll ? "  (Deny-all is ON)" : ""}\n`);
+  out.write(`  servers:  ${runtime.serversPath}\n`);
   out.write(`  audit:    ${paths.audit}\n`);
   for (const name of warden.upstreams.keys()) {
-    const label =
-      name === "virtualization-demo" && values.demo ? "  (demo stand-in, not a real hypervisor)" : "";
+    const label = name === DEMO_SERVER_NAME && values.demo ? "  (demo stand-in, not a real hypervisor)" : "";
     out.write(`  endpoint: ${http.url}/mcp/${name}${label}\n`);
   }
-  if (warden.upstreams.size === 0)
-    out.write(`  no servers yet: add them to ${serversPath} (mcpServers format)\n`);
-  for (const name of Object.keys(grants))
-    out.write(`  client token "${name}": see ${values.token && name === "cli" ? "--token" : paths.tokens}\n`);
+  if (warden.upstreams.size === 0) {
+    out.write(`  no servers yet: add them to ${runtime.serversPath} (mcpServers format)\n`);
+  }
+  for (const name of Object.keys(runtime.grants)) {
+    out.write(`  client token "${name}": see ${name in extraGrants ? "the command line" : paths.tokens}\n`);
+  }
+  if (runtime.uiUrl) out.write(`  open the UI: ${runtime.uiUrl}\n`);
   out.write(
     `  control API: ${http.url}/api/<method> (admin token in ${values["admin-token"] ? "--admin-token" : paths.tokens})\n`,
   );
@@ -139,8 +112,7 @@ async function serve(argv: string[]): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    await http.close();
-    await warden.close();
+    await runtime.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop());
@@ -255,7 +227,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
     }
   } catch (error) {
     const known =
-      error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
+      error instanceof UsageError ||
+      error instanceof StartupError ||
+      (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
     process.stderr.write(`mcp-warden: ${(error as Error).message}\n`);
     if (!known && process.env.MCP_WARDEN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return known ? 2 : 1;

@@ -1,0 +1,136 @@
+/**
+ * Starting the whole core from a data folder: the one start-up path that `mcp-warden serve` and the tray
+ * app share. Reads the policy, servers and tokens, starts the warden and the loopback HTTP server, and
+ * records where it listens in runtime.json (for `mcp-warden connect`).
+ */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type dataPaths, ensureDataDir, ensureTokens, writeFileAtomic } from "./data-dir.js";
+import { startHttpServer, type WardenHttp } from "./http-server.js";
+import { readServersFile, type ServerConfig } from "./servers-config.js";
+import { fileSettings, type SettingsStore } from "./settings.js";
+import { Warden } from "./warden.js";
+
+/** Name of the demo upstream that `--demo` adds. */
+export const DEMO_SERVER_NAME = "virtualization-demo";
+
+export interface RuntimeOptions {
+  dataDir: string;
+  /** Defaults to policy.json in the data folder. */
+  policyPath?: string;
+  /** Defaults to servers.json in the data folder. */
+  serversPath?: string;
+  port: number;
+  /** Grants beyond tokens.json: name → token. */
+  extraGrants?: Record<string, string>;
+  /** Overrides the admin token of tokens.json. */
+  adminToken?: string;
+  /** Adds the stand-in virtualization server under DEMO_SERVER_NAME. */
+  demo?: ServerConfig;
+  /** Folder of the built UI, served at `/` when it holds an index.html. */
+  uiDir?: string;
+  /** Defaults to settings.json in the data folder. */
+  settings?: SettingsStore;
+}
+
+/** A running core. */
+export interface Runtime {
+  warden: Warden;
+  http: WardenHttp;
+  paths: ReturnType<typeof dataPaths>;
+  policyPath: string;
+  serversPath: string;
+  grants: Record<string, string>;
+  adminToken: string;
+  /** The UI's address with the admin token in the fragment, when the UI is served. */
+  uiUrl: string | undefined;
+  close(): Promise<void>;
+}
+
+/** A start-up problem the user can fix (a missing or invalid file): its message is meant as it is. */
+export class StartupError extends Error {}
+
+function readable(path: string, what: string): void {
+  try {
+    readFileSync(path);
+  } catch (error) {
+    throw new StartupError(
+      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+/** Starts the core. Throws `StartupError` for files the user has to fix. */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const paths = ensureDataDir(resolve(options.dataDir));
+  const policyPath = resolve(options.policyPath ?? paths.policy);
+  const serversPath = resolve(options.serversPath ?? paths.servers);
+  readable(policyPath, "policy file");
+  readable(serversPath, "servers file");
+  let servers: ReturnType<typeof readServersFile>;
+  try {
+    servers = readServersFile(serversPath);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+  if (options.demo) servers.mcpServers[DEMO_SERVER_NAME] = options.demo;
+
+  let tokens: ReturnType<typeof ensureTokens>;
+  try {
+    tokens = ensureTokens(paths.tokens);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+  const grants = { ...tokens.grants, ...(options.extraGrants ?? {}) };
+  const adminToken = options.adminToken ?? tokens.admin;
+
+  let warden: Warden;
+  try {
+    warden = await Warden.start({
+      policyPath,
+      servers,
+      auditPath: paths.audit,
+      settings: options.settings ?? fileSettings(paths.dir),
+    });
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+  const uiDir = options.uiDir && existsSync(join(options.uiDir, "index.html")) ? options.uiDir : undefined;
+  let http: WardenHttp;
+  try {
+    http = await startHttpServer(warden, {
+      port: options.port,
+      grants,
+      adminToken,
+      ...(uiDir ? { uiDir } : {}),
+    });
+  } catch (error) {
+    await warden.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw code === "EADDRINUSE"
+      ? new StartupError(
+          `port ${options.port} is in use (is another mcp-warden running?); pick one with --port`,
+        )
+      : error;
+  }
+  writeFileAtomic(
+    paths.runtime,
+    `${JSON.stringify({ url: http.url, port: http.port, pid: process.pid }, null, 2)}\n`,
+  );
+
+  return {
+    warden,
+    http,
+    paths,
+    policyPath,
+    serversPath,
+    grants,
+    adminToken,
+    uiUrl: uiDir ? `${http.url}/#token=${encodeURIComponent(adminToken)}` : undefined,
+    close: async () => {
+      await http.close();
+      await warden.close();
+      rmSync(paths.runtime, { force: true });
+    },
+  };
+}
