@@ -127,6 +127,29 @@ export interface DryRunCall {
   policy?: string;
 }
 
+/** A recorded call whose decision an edited policy would change. */
+export interface ReplayChange {
+  call: CallRecord;
+  before: Verdict;
+  after: Verdict;
+  /** The rule and reason the edited policy would give. */
+  rule: string;
+  reason: string;
+}
+
+/** The policy's verdict behind a recorded call's status. */
+export function verdictOfStatus(status: CallStatus): Verdict {
+  switch (status) {
+    case "allowed":
+      return "allow";
+    case "denied":
+    case "rate-limited":
+      return "deny";
+    default:
+      return "approve";
+  }
+}
+
 /** Every method the UI can call: name → (params) → result. */
 export interface WardenMethods {
   getState(params: Record<string, never>): WardenState;
@@ -141,6 +164,12 @@ export interface WardenMethods {
   savePolicy(params: { text: string }): { ok: boolean; errors: PolicyError[] };
   dryRun(params: DryRunCall): { decision?: Decision; errors: PolicyError[] };
   policySchema(params: Record<string, never>): Record<string, unknown>;
+  /** How `policy` would have decided the recorded calls (newest `limit`, default 1,000; or since a time). */
+  replay(params: { policy: string; limit?: number; since?: number }): {
+    changed: ReplayChange[];
+    total: number;
+    errors: PolicyError[];
+  };
 }
 
 /** The method names, for bridges that route by name. */
@@ -157,6 +186,7 @@ export const WARDEN_METHODS = [
   "savePolicy",
   "dryRun",
   "policySchema",
+  "replay",
 ] as const satisfies readonly (keyof WardenMethods)[];
 
 export type WardenMethodName = keyof WardenMethods;

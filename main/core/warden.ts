@@ -14,7 +14,9 @@ import {
   DENIAL_PREFIX,
   type Decision,
   type PolicyState,
+  type ReplayChange,
   type ServerStatus,
+  verdictOfStatus,
   type WardenEvents,
   type WardenHandlers,
 } from "../../shared/contract.js";
@@ -483,7 +485,45 @@ export class Warden {
       return { decision, errors: [] };
     },
     policySchema: () => policyJsonSchema(),
+    replay: ({ policy, limit, since }) => {
+      const compiled = loadPolicy(policy);
+      if (!compiled.ok) return { changed: [], total: 0, errors: compiled.errors };
+      const calls = this.log
+        .recent(Math.min(Math.max(1, limit ?? 1_000), 5_000))
+        .filter((c) => since === undefined || c.ts >= since)
+        .reverse();
+      return { ...replayCalls(compiled.policy, calls), errors: [] };
+    },
   };
+}
+
+/**
+ * Decides recorded calls again, oldest first, under another policy, with counters of their own (so limits
+ * play out as they would have), and lists the calls whose verdict changes. Calls refused by Deny-all are
+ * left out: no policy edit changes them.
+ */
+export function replayCalls(
+  policy: CompiledPolicy,
+  calls: readonly CallRecord[],
+): { changed: ReplayChange[]; total: number } {
+  const limiter = new RateLimiter();
+  const changed: ReplayChange[] = [];
+  let total = 0;
+  for (const call of calls) {
+    if (call.rule === "deny-all") continue;
+    total++;
+    const decision = decide(
+      policy,
+      { server: call.server, tool: call.tool, args: call.args, grant: call.client, session: call.session },
+      { denyAll: false, limits: limiter, now: call.ts },
+    );
+    if (decision.verdict !== "deny") limiter.reserve(decision.counterKeys, call.ts);
+    const before = verdictOfStatus(call.status);
+    if (before !== decision.verdict) {
+      changed.push({ call, before, after: decision.verdict, rule: decision.rule, reason: decision.reason });
+    }
+  }
+  return { changed, total };
 }
 
 function firstText(result: CallToolResult): string | undefined {
