@@ -99,6 +99,27 @@ export interface ServerStatus {
   endpoint: string;
 }
 
+/** What a tool is pinned by: its name, description and input schema. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+}
+
+/**
+ * A tool held back until the user accepts it: new since the server was first seen, changed since it was
+ * pinned, or named with characters that can disguise it as another tool.
+ */
+export interface ToolChange {
+  server: string;
+  tool: string;
+  kind: "new" | "changed" | "suspicious-name";
+  /** The definition accepted before (for "changed"). */
+  pinned?: ToolDefinition;
+  current: ToolDefinition;
+  detectedAt: number;
+}
+
 /** The running policy and its file. */
 export interface PolicyState {
   path: string;
@@ -164,6 +185,10 @@ export interface WardenMethods {
   savePolicy(params: { text: string }): { ok: boolean; errors: PolicyError[] };
   dryRun(params: DryRunCall): { decision?: Decision; errors: PolicyError[] };
   policySchema(params: Record<string, never>): Record<string, unknown>;
+  /** Tools held back until the user accepts them. */
+  listToolChanges(params: Record<string, never>): ToolChange[];
+  /** Accepts a held tool as it is now. */
+  acceptToolChange(params: { server: string; tool: string }): { ok: boolean; error?: string };
   /** How `policy` would have decided the recorded calls (newest `limit`, default 1,000; or since a time). */
   replay(params: { policy: string; limit?: number; since?: number }): {
     changed: ReplayChange[];
@@ -187,6 +212,8 @@ export const WARDEN_METHODS = [
   "dryRun",
   "policySchema",
   "replay",
+  "listToolChanges",
+  "acceptToolChange",
 ] as const satisfies readonly (keyof WardenMethods)[];
 
 export type WardenMethodName = keyof WardenMethods;
@@ -204,6 +231,7 @@ export interface WardenEvents {
   denyAll: { on: boolean };
   servers: ServerStatus[];
   policy: { loadedAt: number; fileErrors: PolicyError[] };
+  toolChanges: ToolChange[];
 }
 
 export type WardenEventName = keyof WardenEvents;
@@ -216,6 +244,7 @@ export const WARDEN_EVENTS = [
   "denyAll",
   "servers",
   "policy",
+  "toolChanges",
 ] as const satisfies readonly WardenEventName[];
 
 /** What the UI talks to, whichever bridge is underneath. */

@@ -64,6 +64,7 @@ export function dataPaths(dir: string) {
     tokens: join(dir, "tokens.json"),
     audit: join(dir, "audit.jsonl"),
     runtime: join(dir, "runtime.json"),
+    pins: join(dir, "pins.json"),
   };
 }
 

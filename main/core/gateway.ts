@@ -114,6 +114,7 @@ export function createGatewaySession(warden: Warden, upstream: Upstream, info: S
   const unsubscribe = [
     upstream.on("toolsChanged", toolsChanged),
     warden.events.on("policy", toolsChanged),
+    warden.events.on("toolChanges", toolsChanged),
     upstream.on("notification", (notification) => void server.notification(notification).catch(() => {})),
   ];
   return {

@@ -90,6 +90,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       policyPath,
       servers,
       auditPath: paths.audit,
+      pinsPath: paths.pins,
       settings: options.settings ?? fileSettings(paths.dir),
     });
   } catch (error) {

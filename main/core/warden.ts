@@ -25,6 +25,7 @@ import { ApprovalBroker } from "./approvals.js";
 import { CallLog, type OutcomeLine } from "./call-log.js";
 import { Emitter } from "./emitter.js";
 import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./limits.js";
+import { ToolPins } from "./pins.js";
 import { type CompiledPolicy, loadPolicy } from "./policy/compile.js";
 import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decide.js";
 import type { ServersFile } from "./servers-config.js";
@@ -37,6 +38,8 @@ export interface WardenOptions {
   servers: ServersFile;
   auditPath: string;
   settings: SettingsStore;
+  /** Where tool pins are kept; without it tools are not pinned. */
+  pinsPath?: string;
   /** Calls kept in memory for the UI. */
   ringSize?: number;
   /** Base URL of the downstream endpoints, once the HTTP server knows its port. */
@@ -92,6 +95,7 @@ export class Warden {
   readonly broker: ApprovalBroker;
   readonly limiter = new RateLimiter();
   readonly log: CallLog;
+  readonly pins: ToolPins | undefined;
   readonly #options: WardenOptions;
   readonly #now: () => number;
   #policy: CompiledPolicy;
@@ -112,6 +116,7 @@ export class Warden {
     this.#endpointBase = options.endpointBase ?? "";
     this.broker = new ApprovalBroker(this.#now);
     this.log = new CallLog(options.auditPath, options.ringSize);
+    this.pins = options.pinsPath ? new ToolPins(options.pinsPath, this.#now) : undefined;
     this.limiter.setRetention(policy.longestWindowMs);
     this.broker.on("added", (approval) => this.events.emit("approvalAdded", approval));
     this.broker.on("ended", ({ approval, end }) =>
@@ -120,7 +125,10 @@ export class Warden {
     for (const [name, config] of Object.entries(options.servers.mcpServers)) {
       const upstream = new Upstream(name, config);
       upstream.on("state", () => this.events.emit("servers", this.servers()));
-      upstream.on("toolsChanged", () => this.events.emit("servers", this.servers()));
+      upstream.on("toolsChanged", (tools) => {
+        if (this.pins?.review(name, tools)) this.events.emit("toolChanges", this.pins.changes());
+        this.events.emit("servers", this.servers());
+      });
       this.upstreams.set(name, upstream);
     }
   }
@@ -174,6 +182,7 @@ export class Warden {
 
   /** Whether tools/list shows a tool: hidden only when the policy denies it whatever the arguments. */
   isToolVisible(server: string, tool: string): boolean {
+    if (this.pins?.isHeld(server, tool)) return false;
     const policy = this.#policy;
     for (const route of policy.routes.get(tool) ?? []) {
       if (route.server !== undefined && route.server !== server) continue;
@@ -203,11 +212,13 @@ export class Warden {
     };
     let decision: DecisionWithCounts;
     try {
-      decision = decide(this.#policy, policyCall, {
-        denyAll: this.denyAll,
-        limits: this.limiter,
-        now: started,
-      });
+      decision =
+        this.#heldBack(call.server, call.tool) ??
+        decide(this.#policy, policyCall, {
+          denyAll: this.denyAll,
+          limits: this.limiter,
+          now: started,
+        });
     } catch (error) {
       decision = {
         verdict: "deny",
@@ -288,6 +299,26 @@ export class Warden {
       }
     }
     return this.#forward(call, id, started, reservation);
+  }
+
+  /** A refusal for a tool the user has not accepted, or one the server does not offer; undefined otherwise. */
+  #heldBack(server: string, tool: string): DecisionWithCounts | undefined {
+    if (this.denyAll) return undefined;
+    const refuse = (reason: string): DecisionWithCounts => ({
+      verdict: "deny",
+      rule: "tool-pinning",
+      reason,
+      denial: "rule",
+      counterKeys: [],
+    });
+    if (this.pins?.isHeld(server, tool)) {
+      return refuse("this tool is new or has changed since it was accepted; accept it in MCP Warden first");
+    }
+    const upstream = this.upstreams.get(server);
+    if (upstream?.state === "connected" && !upstream.tools.some((t) => t.name === tool)) {
+      return refuse(`server "${server}" does not offer a tool named ${JSON.stringify(tool)}`);
+    }
+    return undefined;
   }
 
   async #forward(
@@ -485,6 +516,13 @@ export class Warden {
       return { decision, errors: [] };
     },
     policySchema: () => policyJsonSchema(),
+    listToolChanges: () => this.pins?.changes() ?? [],
+    acceptToolChange: ({ server, tool }) => {
+      if (!this.pins?.accept(server, tool))
+        return { ok: false, error: "no held tool with that server and name" };
+      this.events.emit("toolChanges", this.pins.changes());
+      return { ok: true };
+    },
     replay: ({ policy, limit, since }) => {
       const compiled = loadPolicy(policy);
       if (!compiled.ok) return { changed: [], total: 0, errors: compiled.errors };

@@ -10,6 +10,7 @@ import {
   CLIENT_TOKEN,
   callTool,
   type RunningWarden,
+  readState,
   repoRoot,
   startWarden,
   tempDir,
@@ -116,21 +117,78 @@ describe("URL upstreams", () => {
   });
 });
 
-describe("tool list changes", () => {
-  it("a tool the upstream adds later is announced to the client and listed", async () => {
+describe("tool list changes and pinning", () => {
+  it("a tool the upstream adds later is announced, held back until accepted, then listed and callable", async () => {
     const state = join(tempDir(), "virt.json");
     warden = await startWarden({
       policy: ALLOW_ALL,
       servers: { virt: virtualizationServer("production", state, { VIRT_LIST_CHANGE_AFTER_MS: "1500" }) },
     });
-    const client = await warden.client("virt");
-    let announced = false;
+    const w = warden;
+    const client = await w.client("virt");
+    let announced = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-      announced = true;
+      announced++;
     });
     expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("vm_console");
-    await waitFor(() => announced, 10_000, "tools/list_changed");
+    await waitFor(
+      async () => (await w.api("listToolChanges")).length === 1,
+      10_000,
+      "the new tool to be held",
+    );
+    expect((await w.api("listToolChanges"))[0]).toMatchObject({
+      server: "virt",
+      tool: "vm_console",
+      kind: "new",
+    });
+    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("vm_console");
+    const refused = await callTool(client, "vm_console", { vm_name: "dev-web" });
+    expect(textOf(refused)).toContain("new or has changed since it was accepted");
+    expect(readState(state).calls.map((c) => c.tool)).not.toContain("vm_console");
+
+    expect(await w.api("acceptToolChange", { server: "virt", tool: "vm_console" })).toEqual({ ok: true });
+    await waitFor(() => announced >= 2, 10_000, "tools/list_changed after the acceptance");
     expect((await client.listTools()).tools.map((t) => t.name)).toContain("vm_console");
+    expect((await callTool(client, "vm_console", { vm_name: "dev-web" })).isError).toBeFalsy();
+  });
+
+  it("a tool whose description changes (a rug pull) is held back, showing before and after", async () => {
+    const state = join(tempDir(), "virt.json");
+    warden = await startWarden({
+      policy: ALLOW_ALL,
+      servers: { virt: virtualizationServer("production", state, { VIRT_RUG_PULL_AFTER_MS: "1500" }) },
+    });
+    const w = warden;
+    const client = await w.client("virt");
+    expect((await callTool(client, "vm_management", { action: "list" })).isError).toBeFalsy();
+    await waitFor(async () => (await w.api("listToolChanges")).length === 1, 10_000, "the change to be held");
+    const [change] = await w.api("listToolChanges");
+    expect(change).toMatchObject({ tool: "vm_management", kind: "changed" });
+    expect(change?.current.description).toContain("including production ones");
+    expect(change?.pinned?.description).not.toContain("including production ones");
+    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("vm_management");
+    expect((await callTool(client, "vm_management", { action: "list" })).isError).toBe(true);
+    expect(readState(state).calls).toHaveLength(1);
+
+    await w.stop();
+    warden = await startWarden({
+      servers: { virt: virtualizationServer("production", state) },
+      dataDir: w.dataDir,
+    });
+    const again = await warden.client("virt");
+    expect((await callTool(again, "vm_management", { action: "list" })).isError).toBeFalsy();
+  });
+
+  it("refuses a tool the server does not list", async () => {
+    const state = join(tempDir(), "virt.json");
+    warden = await startWarden({
+      policy: ALLOW_ALL,
+      servers: { virt: virtualizationServer("production", state) },
+    });
+    const client = await warden.client("virt");
+    const result = await callTool(client, "stop_vm", { vm_name: "dev-web" });
+    expect(textOf(result)).toContain('does not offer a tool named "stop_vm"');
+    expect(readState(state).calls).toHaveLength(0);
   });
 });
 
