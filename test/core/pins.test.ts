@@ -9,7 +9,7 @@ import { tempDir } from "../helpers/warden.js";
 const tool = (
   name: string,
   description = "does a thing",
-  properties: Record<string, unknown> = {},
+  properties: Record<string, object> = {},
 ): Tool => ({
   name,
   description,
