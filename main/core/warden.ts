@@ -26,7 +26,7 @@ import { CallLog, type OutcomeLine } from "./call-log.js";
 import { Emitter } from "./emitter.js";
 import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./limits.js";
 import { ToolPins } from "./pins.js";
-import { type CompiledPolicy, loadPolicy } from "./policy/compile.js";
+import { type CompiledPolicy, loadPolicy, routesFor, rulesFor } from "./policy/compile.js";
 import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decide.js";
 import type { ServersFile } from "./servers-config.js";
 import type { SettingsStore } from "./settings.js";
@@ -184,14 +184,14 @@ export class Warden {
   isToolVisible(server: string, tool: string): boolean {
     if (this.pins?.isHeld(server, tool)) return false;
     const policy = this.#policy;
-    for (const route of policy.routes.get(tool) ?? []) {
+    for (const route of routesFor(policy, tool)) {
       if (route.server !== undefined && route.server !== server) continue;
       for (const key of [`${server}/${route.operation}`, route.operation]) {
-        if (policy.rules.get(key)?.some((r) => r.action !== "deny")) return true;
+        if (rulesFor(policy, key)?.some((r) => r.action !== "deny")) return true;
       }
     }
     for (const key of [`${server}/${tool}`, tool, `${server}/*`, "*"]) {
-      const rules = policy.rules.get(key);
+      const rules = rulesFor(policy, key);
       if (!rules) continue;
       if (rules.some((r) => r.action !== "deny")) return true;
       if (rules.some((r) => r.matches(undefined) && r.matches({}))) return false;

@@ -47,7 +47,7 @@ export interface CompiledRule {
 }
 
 /** One way a tool call can be an operation. */
-interface OperationRoute {
+export interface OperationRoute {
   operation: string;
   server: string | undefined;
   matches: (args: unknown) => boolean;
@@ -59,7 +59,9 @@ export interface CompiledPolicy {
   defaultRule: CompiledRule;
   /** Rules by key ("server/tool", "tool", operation, "server/*", "*"); each a list tried in order. */
   rules: ReadonlyMap<string, readonly CompiledRule[]>;
-  /** Operation routes by tool name. */
+  /** The same rules by lower-cased key: a tool named `Stop_VM` is governed by the rule for `stop_vm`. */
+  foldedRules: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** Operation routes by lower-cased tool name. */
   routes: ReadonlyMap<string, readonly OperationRoute[]>;
   /** The longest window any limit uses: how long counter history must be kept. */
   longestWindowMs: number;
@@ -145,9 +147,9 @@ export function compilePolicy(policy: Policy): CompileResult {
   const addRoutes = (operation: string, targets: readonly OperationTarget[]) => {
     for (const target of targets) {
       const { server, tool } = splitServer(target.tool);
-      const list = routes.get(tool) ?? [];
+      const list = routes.get(tool.toLowerCase()) ?? [];
       list.push({ operation, server, matches: compileMatch(target.match) });
-      routes.set(tool, list);
+      routes.set(tool.toLowerCase(), list);
     }
   };
   for (const [op, targets] of Object.entries(policy.operations ?? {})) addRoutes(op, targets);
@@ -162,7 +164,23 @@ export function compilePolicy(policy: Policy): CompileResult {
     errors,
   );
   if (errors.length) return { ok: false, errors };
-  return { ok: true, policy: { source: policy, defaultRule, rules, routes, longestWindowMs } };
+  const foldedRules = new Map<string, CompiledRule[]>();
+  for (const [key, list] of rules)
+    if (!foldedRules.has(key.toLowerCase())) foldedRules.set(key.toLowerCase(), list);
+  return { ok: true, policy: { source: policy, defaultRule, rules, foldedRules, routes, longestWindowMs } };
+}
+
+/**
+ * The rules under a key: exactly as written, else by the key's lower case — a tool whose name differs
+ * from a rule's only by case gets that rule, so case cannot slip a call past it.
+ */
+export function rulesFor(policy: CompiledPolicy, key: string): readonly CompiledRule[] | undefined {
+  return policy.rules.get(key) ?? policy.foldedRules.get(key.toLowerCase());
+}
+
+/** The operation routes of a tool name, whatever its case. */
+export function routesFor(policy: CompiledPolicy, tool: string): readonly OperationRoute[] {
+  return policy.routes.get(tool.toLowerCase()) ?? [];
 }
 
 /** Parses, validates and compiles policy text: the one way a policy enters the running proxy. */

@@ -5,7 +5,13 @@
  */
 import type { Decision } from "../../../shared/contract.js";
 import { formatMs } from "../../../shared/durations.js";
-import type { CompiledLimit, CompiledPolicy, CompiledRule } from "./compile.js";
+import {
+  type CompiledLimit,
+  type CompiledPolicy,
+  type CompiledRule,
+  routesFor,
+  rulesFor,
+} from "./compile.js";
 
 /** The call as the policy sees it. */
 export interface PolicyCall {
@@ -51,7 +57,7 @@ export function counterKey(limit: CompiledLimit, call: PolicyCall): string {
 /** The operations a call is recognised as, most specific (server-qualified routes) first. */
 export function operationsOf(policy: CompiledPolicy, server: string, tool: string, args: unknown): string[] {
   const out: string[] = [];
-  const routes = policy.routes.get(tool) ?? [];
+  const routes = routesFor(policy, tool);
   for (const qualified of [true, false]) {
     for (const route of routes) {
       if ((route.server !== undefined) !== qualified || (qualified && route.server !== server)) continue;
@@ -85,7 +91,7 @@ export function findRule(
 ): { rule: CompiledRule; operation: string | undefined } {
   const operations = operationsOf(policy, server, tool, args);
   for (const { key, operation } of candidateKeys(server, tool, operations)) {
-    const rule = policy.rules.get(key)?.find((r) => r.matches(args));
+    const rule = rulesFor(policy, key)?.find((r) => r.matches(args));
     if (rule) return { rule, operation };
   }
   return { rule: policy.defaultRule, operation: operations[0] };
