@@ -57,7 +57,8 @@ export class CallLog {
    */
   async open(since: number): Promise<LogReplay> {
     const replay: LogReplay = { counted: [], lines: 0, unreadable: 0 };
-    if (existsSync(this.#path)) {
+    // Only a regular file is read back: a device or a pipe in its place would never end.
+    if (existsSync(this.#path) && statSync(this.#path).isFile()) {
       const counted = new Map<string, CountedCall>();
       const input = createReadStream(this.#path, { encoding: "utf8" });
       for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -96,7 +97,9 @@ export class CallLog {
   }
 
   #endsWithNewline(): boolean {
-    const size = statSync(this.#path).size;
+    const stat = statSync(this.#path);
+    if (!stat.isFile()) return true;
+    const size = stat.size;
     if (size === 0) return true;
     const fd = openSync(this.#path, "r");
     try {
