@@ -2,6 +2,7 @@
  * A server nobody here wrote (@modelcontextprotocol/server-everything) behind the warden: tools filtered
  * and decided, everything else passed through; and stdio-only clients through `mcp-warden connect`.
  */
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -19,6 +20,7 @@ import {
   tempDir,
   textOf,
   virtualizationServer,
+  waitFor,
 } from "../helpers/warden.js";
 
 const everything = {
@@ -121,20 +123,91 @@ describe("mcp-warden connect", () => {
     expect(calls[0]).toMatchObject({ client: "cli", status: "rate-limited" });
   });
 
-  it("passes resources and progress through the bridge too", async () => {
+  it("passes resources through the bridge, and every progress notification before the result", async () => {
     warden = await startWarden({ policy: POLICY, servers: { everything } });
     const client = await connectOverStdio(warden, "everything");
     expect((await client.listResources()).resources.length).toBeGreaterThan(0);
-    const progress: number[] = [];
-    await client.request(
-      {
-        method: "tools/call",
-        params: { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 2 } },
+
+    // Read the bridge's raw output: the SDK client itself drops a progress notification that arrives in
+    // the same read as its result, so only the bytes show what the bridge really sent.
+    const bridge = spawn(process.execPath, [
+      cliPath,
+      "connect",
+      "everything",
+      "--data-dir",
+      warden.dataDir,
+      "--token",
+      CLIENT_TOKEN,
+    ]);
+    const lines: { id?: number; method?: string; params?: { progress?: number } }[] = [];
+    let buffer = "";
+    bridge.stdout.on("data", (d: Buffer) => {
+      buffer += d.toString();
+      for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
+        lines.push(JSON.parse(buffer.slice(0, nl)));
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+    const send = (m: object) => bridge.stdin.write(`${JSON.stringify(m)}\n`);
+    send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    });
+    await waitFor(() => lines.some((l) => l.id === 1), 10_000, "initialize");
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    send({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: {
+        name: "trigger-long-running-operation",
+        arguments: { duration: 1, steps: 3 },
+        _meta: { progressToken: "p" },
       },
-      CallToolResultSchema,
-      { onprogress: (p) => progress.push(p.progress) },
+    });
+    await waitFor(() => lines.some((l) => l.id === 2), 10_000, "the result");
+    bridge.kill();
+    const progress = lines
+      .filter((l) => l.method === "notifications/progress")
+      .map((l) => l.params?.progress);
+    expect(progress).toEqual([1, 2, 3]);
+    expect(lines.findIndex((l) => l.id === 2)).toBeGreaterThan(
+      lines.findLastIndex((l) => l.method === "notifications/progress"),
     );
-    expect(progress).toEqual([1, 2]);
+  });
+
+  it("answers a line that is not JSON, and a message that is not JSON-RPC, with errors and keeps going", async () => {
+    warden = await startWarden({ policy: POLICY, servers: { everything } });
+    const bridge = spawn(process.execPath, [
+      cliPath,
+      "connect",
+      "everything",
+      "--data-dir",
+      warden.dataDir,
+      "--token",
+      CLIENT_TOKEN,
+    ]);
+    const lines: { id?: number | null; error?: { code: number }; result?: unknown }[] = [];
+    let buffer = "";
+    bridge.stdout.on("data", (d: Buffer) => {
+      buffer += d.toString();
+      for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
+        lines.push(JSON.parse(buffer.slice(0, nl)));
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+    bridge.stdin.write("{ this is not json\n");
+    bridge.stdin.write(`${JSON.stringify({ id: 7, hello: "world" })}\n`);
+    bridge.stdin.write(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } })}\n`,
+    );
+    await waitFor(() => lines.some((l) => l.id === 1), 10_000, "initialize after the garbage");
+    bridge.kill();
+    expect(lines.find((l) => l.error?.code === -32700)).toMatchObject({ id: null });
+    expect(lines.find((l) => l.error?.code === -32600)).toMatchObject({ id: 7 });
+    expect(lines.find((l) => l.id === 1)?.result).toBeDefined();
   });
 
   it("fails with a clear error when no warden is running", async () => {
