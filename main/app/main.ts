@@ -1,0 +1,209 @@
+/**
+ * The tray app's entry (bundled to out/main/index.js): one instance, no window until one is asked for,
+ * the core running in this process through the same start-up path as `mcp-warden serve` (same data
+ * folder, same endpoints and control API), and a clean quit. The only file that touches Electron's
+ * objects; everything it wires lives in small modules beside it.
+ *
+ * Flags: --data-dir DIR, --port N (else settings, else 17430), --demo (adds the stand-in virtualization
+ * server, as `serve --demo` does).
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  type MenuItemConstructorOptions,
+  protocol,
+  session,
+  shell,
+  Tray,
+} from "electron";
+import ElectronStore from "electron-store";
+import notifier from "node-notifier";
+import { defaultDataDir } from "../core/data-dir.js";
+import { type Runtime, StartupError, startRuntime } from "../core/runtime.js";
+import type { ServerConfig } from "../core/servers-config.js";
+import { CrashWatch } from "./crash-watch.js";
+import { TrustedSenders } from "./ipc.js";
+import { setStartAtLogin, startsAtLogin } from "./login-item.js";
+import { DesktopNotifications } from "./notifications.js";
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, uiProtocolHandler } from "./protocol.js";
+import { hardenSession, hardenWebContents, isAllowedExternalUrl } from "./security.js";
+import { AppSettingsStore, storeSettings } from "./settings.js";
+import { startTrayApp } from "./tray-app.js";
+import { trayIconFile } from "./tray-icons.js";
+import { WindowManager } from "./windows.js";
+
+/** The app's id (electron-builder.yml's appId), also Windows' AppUserModelID for notifications. */
+const APP_ID = "dev.mcpwarden.app";
+
+const log = (message: string) => process.stderr.write(`mcp-warden: ${message}\n`);
+
+interface Flags {
+  dataDir: string;
+  port: number | undefined;
+  demo: boolean;
+}
+
+function readFlags(): Flags {
+  // Packaged, argv is [app, ...flags]; unpackaged, [electron, appDir, ...flags].
+  const { values } = parseArgs({
+    args: process.argv.slice(app.isPackaged ? 1 : 2),
+    options: { "data-dir": { type: "string" }, port: { type: "string" }, demo: { type: "boolean" } },
+    strict: false,
+    allowPositionals: true,
+  });
+  const port = typeof values.port === "string" ? Number(values.port) : undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
+    throw new StartupError(`--port must be 0–65535, not "${String(values.port)}"`);
+  }
+  const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : defaultDataDir();
+  return { dataDir: resolve(dataDir), port, demo: values.demo === true };
+}
+
+/** Files outside the asar archive (external programs such as notifiers and Node cannot read inside it). */
+function unpacked(path: string): string {
+  return path.replace(/app\.asar(?=$|[\\/])/, "app.asar.unpacked");
+}
+
+/** The stand-in virtualization server, run by this binary as plain Node. */
+function demoServer(appPath: string): ServerConfig {
+  const script = join(unpacked(appPath), "dist", "demo", "virtualization-server.js");
+  if (!existsSync(script))
+    throw new StartupError(`the demo server is not built (${script}); run npm run build`);
+  return {
+    command: process.execPath,
+    args: [script, "--mode", "testing"],
+    env: { ELECTRON_RUN_AS_NODE: "1" },
+  };
+}
+
+async function run(): Promise<void> {
+  const flags = readFlags();
+  await app.whenReady();
+  // A tray app: no dock icon on macOS until a window is open.
+  app.dock?.hide();
+  if (process.platform === "win32") app.setAppUserModelId(APP_ID);
+
+  const appPath = app.getAppPath();
+  const assets = join(appPath, "assets");
+  mkdirSync(flags.dataDir, { recursive: true, mode: 0o700 });
+  // The same settings.json the headless mode writes through conf.
+  const store = new ElectronStore<Record<string, unknown>>({
+    cwd: flags.dataDir,
+    name: "settings",
+    configFileMode: 0o600,
+  });
+  const coreSettings = storeSettings(store);
+  const settings = new AppSettingsStore(coreSettings);
+
+  hardenSession(session.defaultSession);
+  protocol.handle(APP_SCHEME, uiProtocolHandler(join(appPath, "dist", "ui")));
+
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({
+      dataDir: flags.dataDir,
+      port: flags.port ?? settings.get("port"),
+      settings: coreSettings,
+      ...(flags.demo ? { demo: demoServer(appPath) } : {}),
+    });
+  } catch (error) {
+    dialog.showErrorBox("MCP Warden cannot start", (error as Error).message);
+    app.exit(error instanceof StartupError ? 2 : 1);
+    return;
+  }
+  log(`listening on ${runtime.http.url} (data folder ${flags.dataDir})`);
+
+  const trusted = new TrustedSenders();
+  const appIcon = join(assets, "icon.png");
+  const windows = new WindowManager<BrowserWindow>({
+    create: (options) => new BrowserWindow(options),
+    preloadPath: join(appPath, "out", "preload", "preload.cjs"),
+    settings,
+    trusted,
+    onVisibleChange: (visible) => {
+      if (visible) void app.dock?.show();
+      else app.dock?.hide();
+    },
+    ...(process.platform === "linux" ? { icon: appIcon } : {}),
+  });
+  const iconPath = (icon: Parameters<typeof trayIconFile>[1]) => trayIconFile(assets, icon, process.platform);
+  const tray = new Tray(iconPath("normal"));
+  const notificationIcon = unpacked(appIcon);
+  const notifications = new DesktopNotifications({
+    notifier,
+    platform: process.platform,
+    choices: () => settings.get("notifications"),
+    openPrompt: (id) => windows.open({ window: "approval", id }),
+    approve: (id, callHash) => runtime.warden.broker.approve(id, callHash),
+    deny: (id) => runtime.warden.broker.deny(id),
+    onProblem: log,
+    ...(existsSync(notificationIcon) ? { icon: notificationIcon } : {}),
+    appID: APP_ID,
+  });
+  const loginOptions = {
+    app,
+    platform: process.platform,
+    execPath: process.env.APPIMAGE ?? process.execPath,
+    args: app.isPackaged ? [] : [appPath],
+  };
+  const trayApp = startTrayApp({
+    runtime,
+    tray,
+    buildMenu: (template: MenuItemConstructorOptions[]) => Menu.buildFromTemplate(template),
+    iconPath,
+    windows,
+    notifications,
+    crashWatch: new CrashWatch(),
+    ipcMain,
+    trusted,
+    settings,
+    loginItem: { get: () => startsAtLogin(loginOptions), set: (on) => setStartAtLogin(on, loginOptions) },
+    quit: () => app.quit(),
+    platform: process.platform,
+    log,
+  });
+
+  app.on("second-instance", () => trayApp.commands.openLiveCalls(false));
+  app.on("before-quit", () => windows.prepareToQuit());
+  let closed = false;
+  app.on("will-quit", (event) => {
+    if (closed) return;
+    // Hold the quit until the core has stopped its upstreams, denied pending approvals and closed its log.
+    event.preventDefault();
+    void trayApp.shutdown().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.quit());
+}
+
+// SECURITY: every renderer is sandboxed, whatever a window's options say.
+app.enableSandbox();
+// SECURITY: our UI's scheme is registered as standard and secure before the app is ready (protocol.ts).
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+app.on("web-contents-created", (_event, contents) => {
+  // SECURITY: navigation, redirects, new windows and webviews refused in every webContents.
+  hardenWebContents(contents, (url) =>
+    isAllowedExternalUrl(url) ? shell.openExternal(url) : Promise.resolve(),
+  );
+});
+// A tray app keeps running with no window open.
+app.on("window-all-closed", () => {});
+
+if (!app.requestSingleInstanceLock()) {
+  // Another MCP Warden runs: it opens its window (second-instance) and this one leaves.
+  app.quit();
+} else {
+  run().catch((error: unknown) => {
+    log(`failed to start: ${(error as Error).stack ?? String(error)}`);
+    dialog.showErrorBox("MCP Warden cannot start", (error as Error).message);
+    app.exit(1);
+  });
+}

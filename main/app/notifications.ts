@@ -1,0 +1,304 @@
+/**
+ * Desktop notifications through node-notifier. A pending approval raises one naming the client, the
+ * server, the tool, the target and the risk; where the OS has action buttons (macOS, Windows) Approve and
+ * Deny answer it directly, and a click opens the approval prompt on that request. When no notification
+ * can be shown (no notification daemon, notify-send missing), the prompt window opens instead: an
+ * approval request is never invisible. Deny all toggled and an upstream that keeps crashing are notified
+ * too.
+ */
+import type { PendingApproval, ServerStatus, WardenEvents } from "../../shared/contract.js";
+import { formatMs } from "../../shared/durations.js";
+import type { CrashReport, CrashWatch } from "./crash-watch.js";
+import type { NotificationChoices } from "./settings.js";
+
+/** The node-notifier options used here (each notifier ignores the ones it does not know). */
+export interface NotifyOptions {
+  title: string;
+  message: string;
+  icon?: string;
+  /** Windows: the app's AppUserModelID, so the toast is attributed to MCP Warden. */
+  appID?: string;
+  /** macOS and Windows: keep the notification and report the user's answer. */
+  wait?: boolean;
+  actions?: string[];
+  closeLabel?: string;
+  /** Seconds (macOS: how long to wait for an answer). */
+  timeout?: number;
+  /** notify-send. */
+  urgency?: "low" | "normal" | "critical";
+  "app-name"?: string;
+  category?: string;
+}
+
+/** What node-notifier reports: an error, or the user's response (lower case) and details. */
+export type NotifyCallback = (
+  error: Error | string | null,
+  response?: string,
+  metadata?: { activationType?: string; activationValue?: string },
+) => void;
+
+/** node-notifier, or a fake of it. */
+export interface Notifier {
+  notify(options: NotifyOptions, callback: NotifyCallback): unknown;
+}
+
+/** What the user did with an approval notification. */
+export type NotificationAnswer = "approve" | "deny" | "open" | "none";
+
+export const APPROVE_LABEL = "Approve";
+export const DENY_LABEL = "Deny";
+
+/**
+ * Reads node-notifier's report. macOS reports a button as response "activate" with the button's label
+ * in `metadata.activationValue`; Windows reports the button's label as the response; a click on the
+ * notification itself is "activate" on both.
+ */
+export function notificationAnswer(
+  response: string | undefined,
+  metadata?: { activationType?: string; activationValue?: string },
+): NotificationAnswer {
+  const value = (metadata?.activationValue ?? "").trim().toLowerCase();
+  const said = (response ?? "").trim().toLowerCase();
+  if (value === "approve" || said === "approve") return "approve";
+  if (value === "deny" || said === "deny") return "deny";
+  if (said === "activate" || said === "click" || said === "clicked") return "open";
+  return "none";
+}
+
+/** Whether the platform's notifier shows action buttons and reports clicks (node-notifier's notifiers). */
+export function supportsActions(platform: NodeJS.Platform): boolean {
+  return platform === "darwin" || platform === "win32";
+}
+
+/** Argument names that name what a call acts on, most telling first. */
+const TARGET_KEYS = [
+  "vm_name",
+  "vm",
+  "target",
+  "name",
+  "host",
+  "hostname",
+  "path",
+  "file",
+  "url",
+  "database",
+  "table",
+  "repo",
+  "id",
+];
+
+// Control characters and Unicode direction overrides: an agent chooses these strings, so they must not
+// be able to break lines or reorder what the human reads.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Agent-chosen text made safe to show: one line, no direction tricks, at most `max` characters. */
+export function displayText(value: unknown, max = 80): string {
+  const text = (typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)))
+    .replace(UNSAFE_CHARACTERS, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** What a call acts on, read from its arguments (e.g. `vm_name`), when it says. */
+export function approvalTarget(args: Record<string, unknown>): string | undefined {
+  const keys = [...TARGET_KEYS, ...Object.keys(args).filter((k) => /(_name|_id|_path)$/.test(k))];
+  for (const key of keys) {
+    const value = args[key];
+    if ((typeof value === "string" && value.trim() !== "") || typeof value === "number") {
+      return displayText(value, 60);
+    }
+  }
+  return undefined;
+}
+
+/** Escapes text for notification servers that read the body as markup (freedesktop "body-markup"). */
+function escapeMarkup(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** The title and body of an approval notification. */
+export function approvalNotice(
+  approval: PendingApproval,
+  now: number,
+  platform: NodeJS.Platform,
+): { title: string; message: string } {
+  const tool = displayText(approval.operation ?? approval.tool, 40);
+  const target = approvalTarget(approval.args);
+  const title = target ? `Approve ${tool} on ${target}?` : `Approve ${tool}?`;
+  const lines = [
+    `${displayText(approval.client, 40)} wants ${displayText(approval.server, 40)}/${displayText(approval.tool, 40)}${target ? ` on ${target}` : ""}`,
+    `Risk: ${displayText(approval.reason || "the policy asks a human for this call", 120)}`,
+    `Rule ${displayText(approval.rule, 60)} · denied in ${formatMs(approval.deadline - now)} without an answer`,
+  ];
+  if (platform === "linux" || platform === "freebsd" || platform === "openbsd") {
+    // notify-send cannot click through: say where to answer. Its body is markup, and one line per field.
+    lines.push("Answer from the MCP Warden tray menu: Pending approvals");
+    return { title, message: lines.map(escapeMarkup).join(" — ") };
+  }
+  return { title, message: lines.join("\n") };
+}
+
+/** How the notifications reach the rest of the app. */
+export interface NotificationsOptions {
+  notifier: Notifier;
+  platform: NodeJS.Platform;
+  choices: () => NotificationChoices;
+  /** Opens the approval prompt on a request. */
+  openPrompt: (approvalId: string) => void;
+  /** The broker's answers; `approve` takes the call hash that was shown. */
+  approve: (id: string, callHash: string) => { ok: boolean; error?: string };
+  deny: (id: string) => { ok: boolean; error?: string };
+  /** Told when something could not be shown or done (for the log). */
+  onProblem?: (message: string) => void;
+  icon?: string;
+  appID?: string;
+  now?: () => number;
+}
+
+/** Raises the app's notifications. */
+export class DesktopNotifications {
+  readonly #options: NotificationsOptions;
+  readonly #now: () => number;
+
+  constructor(options: NotificationsOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #base(): Partial<NotifyOptions> {
+    const { icon, appID, platform } = this.#options;
+    return {
+      ...(icon ? { icon } : {}),
+      ...(appID && platform === "win32" ? { appID } : {}),
+      ...(platform === "linux" ? { "app-name": "MCP Warden" } : {}),
+    };
+  }
+
+  /** A pending approval: a notification, the prompt window, or both, as the user chose. */
+  approvalAdded(approval: PendingApproval): void {
+    const { notifier, platform, choices, openPrompt } = this.#options;
+    const mode = choices().approvals;
+    if (mode !== "notification") openPrompt(approval.id);
+    if (mode === "prompt") return;
+    const notice = approvalNotice(approval, this.#now(), platform);
+    const actions = supportsActions(platform);
+    const seconds = Math.max(5, Math.ceil((approval.deadline - this.#now()) / 1_000));
+    const options: NotifyOptions = {
+      ...this.#base(),
+      ...notice,
+      ...(actions
+        ? { wait: true, actions: [APPROVE_LABEL, DENY_LABEL], closeLabel: "Later", timeout: seconds }
+        : {}),
+      ...(platform === "linux" ? { urgency: "critical", category: "im.received" } : {}),
+    };
+    let fellBack = false;
+    try {
+      notifier.notify(options, (error, response, metadata) => {
+        if (error) {
+          this.#options.onProblem?.(`approval notification failed (${errorText(error)}); opening the prompt`);
+          if (mode === "notification" && !fellBack) {
+            fellBack = true;
+            openPrompt(approval.id);
+          }
+          return;
+        }
+        this.#answer(approval, notificationAnswer(response, metadata));
+      });
+    } catch (error) {
+      this.#options.onProblem?.(`approval notification failed (${errorText(error)}); opening the prompt`);
+      if (mode === "notification") openPrompt(approval.id);
+    }
+  }
+
+  #answer(approval: PendingApproval, answer: NotificationAnswer): void {
+    if (answer === "none") return;
+    if (answer === "open") {
+      this.#options.openPrompt(approval.id);
+      return;
+    }
+    const result =
+      answer === "approve"
+        ? this.#options.approve(approval.id, approval.callHash)
+        : this.#options.deny(approval.id);
+    if (!result.ok) {
+      this.#inform(
+        "MCP Warden",
+        `Could not ${answer} ${displayText(approval.tool, 40)}: ${result.error ?? "unknown error"}`,
+      );
+    }
+  }
+
+  /** Deny all turned on or off. */
+  denyAllChanged(on: boolean): void {
+    if (!this.#options.choices().denyAll) return;
+    this.#inform(
+      on ? "Deny all is ON" : "Deny all is off",
+      on
+        ? "MCP Warden refuses every tool call, and denied every call waiting for approval."
+        : "Tool calls are decided by your policy again.",
+    );
+  }
+
+  /** An upstream server that keeps crashing, or that the core gave up restarting. */
+  serverCrashing(report: CrashReport): void {
+    if (!this.#options.choices().crashes) return;
+    const { server } = report;
+    const name = displayText(server.name, 40);
+    const detail = lastWords(server);
+    this.#inform(
+      report.kind === "failed" ? `${name} stopped` : `${name} keeps crashing`,
+      report.kind === "failed"
+        ? `MCP Warden gave up restarting ${name} after ${server.restarts} restarts.${detail}`
+        : `${name} restarted ${report.recentRestarts} times in the last minutes; calls to it fail meanwhile.${detail}`,
+    );
+  }
+
+  #inform(title: string, message: string): void {
+    const { platform } = this.#options;
+    const body = platform === "linux" ? escapeMarkup(message) : message;
+    try {
+      this.#options.notifier.notify({ ...this.#base(), title, message: body }, (error) => {
+        if (error) this.#options.onProblem?.(`notification "${title}" failed: ${errorText(error)}`);
+      });
+    } catch (error) {
+      this.#options.onProblem?.(`notification "${title}" failed: ${errorText(error)}`);
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  return displayText(error instanceof Error ? error.message : String(error), 200);
+}
+
+function lastWords(server: ServerStatus): string {
+  const last = server.stderr.at(-1) ?? server.lastError;
+  return last ? ` Last: ${displayText(last, 120)}` : "";
+}
+
+/** The parts of the core the notifications listen to. */
+export interface NotificationSources {
+  broker: { on(event: "added", listener: (approval: PendingApproval) => void): () => void };
+  events: {
+    on<E extends "denyAll" | "servers">(event: E, listener: (payload: WardenEvents[E]) => void): () => void;
+  };
+}
+
+/** Connects the core's approvals, Deny all and server states to the notifications; returns the unsubscribe. */
+export function wireNotifications(
+  sources: NotificationSources,
+  notifications: DesktopNotifications,
+  crashes: CrashWatch,
+): () => void {
+  const offs = [
+    sources.broker.on("added", (approval) => notifications.approvalAdded(approval)),
+    sources.events.on("denyAll", ({ on }) => notifications.denyAllChanged(on)),
+    sources.events.on("servers", (servers) => {
+      for (const report of crashes.update(servers)) notifications.serverCrashing(report);
+    }),
+  ];
+  return () => {
+    for (const off of offs) off();
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The tray as a function of state (Signal's SystemTrayService idea): the warden's state in, the menu
+ * items, the icon and the tooltip out. Pure: no Electron here, so every state can be checked in a table.
+ */
+
+/** What the tray shows. */
+export interface TrayState {
+  denyAll: boolean;
+  /** Pending approvals. */
+  pending: number;
+  serversUp: number;
+  serversTotal: number;
+  callsToday: number;
+  startAtLogin: boolean;
+}
+
+/** The tray icon's three states; Deny-all wins over pending approvals. */
+export type TrayIconName = "normal" | "pending" | "deny-all";
+
+/** What a menu entry does when clicked. */
+export type TrayCommand =
+  | "toggleDenyAll"
+  | "openApprovals"
+  | "openLiveCalls"
+  | "openPolicy"
+  | "openServers"
+  | "toggleStartAtLogin"
+  | "quit";
+
+/** One menu entry, independent of Electron's MenuItem. */
+export type TrayMenuItem =
+  | { kind: "separator" }
+  | { kind: "status"; label: string }
+  | { kind: "action"; label: string; command: TrayCommand }
+  | { kind: "checkbox"; label: string; checked: boolean; command: TrayCommand };
+
+/** Everything the tray displays. */
+export interface TrayModel {
+  icon: TrayIconName;
+  tooltip: string;
+  items: TrayMenuItem[];
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The tray icon for a state. */
+export function trayIcon(state: TrayState): TrayIconName {
+  if (state.denyAll) return "deny-all";
+  return state.pending > 0 ? "pending" : "normal";
+}
+
+/** The status line: servers up and calls today, or what overrides them. */
+export function statusLine(state: TrayState): string {
+  const servers =
+    state.serversTotal === 0 ? "No servers" : `${state.serversUp}/${state.serversTotal} servers up`;
+  return `${servers} · ${plural(state.callsToday, "call")} today`;
+}
+
+/** The menu, icon and tooltip for a state. */
+export function trayModel(state: TrayState): TrayModel {
+  const waiting = state.pending > 0 ? `, ${plural(state.pending, "approval")} waiting` : "";
+  const tooltip = state.denyAll
+    ? "MCP Warden — Deny all is ON: every tool call is refused"
+    : `MCP Warden — ${statusLine(state)}${waiting}`;
+  return {
+    icon: trayIcon(state),
+    tooltip,
+    items: [
+      { kind: "status", label: state.denyAll ? `Deny all is ON · ${statusLine(state)}` : statusLine(state) },
+      { kind: "separator" },
+      { kind: "checkbox", label: "Deny all", checked: state.denyAll, command: "toggleDenyAll" },
+      { kind: "action", label: `Pending approvals (${state.pending})`, command: "openApprovals" },
+      { kind: "separator" },
+      { kind: "action", label: "Live calls", command: "openLiveCalls" },
+      { kind: "action", label: "Policy editor", command: "openPolicy" },
+      { kind: "action", label: "Servers", command: "openServers" },
+      { kind: "separator" },
+      {
+        kind: "checkbox",
+        label: "Start at login",
+        checked: state.startAtLogin,
+        command: "toggleStartAtLogin",
+      },
+      { kind: "action", label: "Quit", command: "quit" },
+    ],
+  };
+}
+
+/** Whether two models display the same thing (the tray re-renders only when they differ). */
+export function sameModel(a: TrayModel | undefined, b: TrayModel): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
