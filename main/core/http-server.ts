@@ -270,9 +270,13 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     });
   });
 
+  // Clients keep connections open between calls; a short idle timeout races their next request under
+  // load (the client writes on a socket the server is closing), so idle connections live a minute.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, host, () => {
+    server.listen({ port: options.port, host, backlog: 4096 }, () => {
       server.off("error", reject);
       resolve();
     });
