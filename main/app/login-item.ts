@@ -28,10 +28,15 @@ export function autostartFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "autostart", "mcp-warden.desktop");
 }
 
-/** Quotes one argument for a desktop entry's Exec key (freedesktop Desktop Entry spec). */
+/**
+ * Quotes one argument for a desktop entry's Exec key (freedesktop Desktop Entry spec): `%` doubled; in
+ * quotes, `"` `` ` `` `$` `\` backslash-escaped, and then every backslash escaped again, because the
+ * key's string escapes are undone before its quoting is.
+ */
 function execQuote(arg: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
-  return `"${arg.replace(/(["`$\\])/g, "\\$1").replace(/%/g, "%%")}"`;
+  const fields = arg.replace(/%/g, "%%");
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(fields)) return fields;
+  return `"${fields.replace(/(["`$\\])/g, "\\$1").replace(/\\/g, "\\\\")}"`;
 }
 
 /** The autostart entry's text. */

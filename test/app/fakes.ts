@@ -27,8 +27,13 @@ export async function startCore(): Promise<{ runtime: Runtime; close: () => Prom
   return {
     runtime,
     close: async () => {
-      await runtime.close();
-      folder.remove();
+      try {
+        await runtime.close();
+      } catch {
+        // Already closed (the tray app's shutdown closes it).
+      } finally {
+        folder.remove();
+      }
     },
   };
 }
