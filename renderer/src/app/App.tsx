@@ -1,0 +1,120 @@
+/** The whole UI: header, navigation and the current view; or, at `#/approval`, the prompt alone. */
+import { lazy, Suspense } from "react";
+import { ApiProvider } from "../api.js";
+import { ApprovalPrompt } from "../approvals/ApprovalPrompt.js";
+import { UnauthorizedError } from "../bridge/http.js";
+import type { Bridge } from "../bridge/index.js";
+import { CallsView } from "../calls/CallsView.js";
+import { ServersView } from "../servers/ServersView.js";
+import { Header } from "./Header.js";
+import { useRoute, type View } from "./route.js";
+import { useCalls, useConnection, useWardenLive } from "./use-warden.js";
+
+/** The policy editor (CodeMirror and the policy schema) loads when first opened. */
+const PolicyView = lazy(() => import("../policy/PolicyView.js").then((m) => ({ default: m.PolicyView })));
+
+const VIEW_LABEL: Record<View, string> = {
+  calls: "Live calls",
+  approvals: "Approvals",
+  policy: "Policy",
+  servers: "Servers",
+};
+
+export function App({ bridge }: { bridge: Bridge }) {
+  return (
+    <ApiProvider value={bridge.api}>
+      <Shell bridge={bridge} />
+    </ApiProvider>
+  );
+}
+
+function Shell({ bridge }: { bridge: Bridge }) {
+  const route = useRoute();
+  const connection = useConnection(bridge.connection);
+  const live = useWardenLive(bridge.api, connection.generation);
+  const calls = useCalls(bridge.api, connection.generation);
+
+  if (!bridge.hasToken || connection.state === "unauthorized" || live.error instanceof UnauthorizedError) {
+    return <NeedsToken />;
+  }
+
+  const banner =
+    connection.state === "retrying" ? (
+      <p className="banner warn" role="alert">
+        Lost the connection to the warden; reconnecting…
+      </p>
+    ) : live.error ? (
+      <p className="banner bad" role="alert">
+        Cannot read the warden's state: {live.error.message}
+      </p>
+    ) : null;
+
+  if (route.kind === "approval-window") {
+    return (
+      <main className="approval-window">
+        {banner}
+        <ApprovalPrompt pending={live.pending} standalone />
+      </main>
+    );
+  }
+
+  const view = route.view;
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Header denyAll={live.denyAll} servers={live.servers} />
+      <nav className="app-nav" aria-label="Views">
+        {(Object.keys(VIEW_LABEL) as View[]).map((v) => (
+          <a key={v} href={`#/${v}`} aria-current={v === view ? "page" : undefined}>
+            {VIEW_LABEL[v]}
+            {v === "approvals" && live.pending.length > 0 && (
+              <span className="count-badge">
+                {live.pending.length}
+                <span className="visually-hidden"> waiting</span>
+              </span>
+            )}
+          </a>
+        ))}
+      </nav>
+      {banner}
+      {live.denyAll && (
+        <p className="banner bad">Deny-all is on: every call is refused until you switch it off.</p>
+      )}
+      {live.pending.length > 0 && view !== "approvals" && (
+        <p className="banner wait">
+          {live.pending.length === 1 ? "A call is" : `${live.pending.length} calls are`} waiting for your
+          approval. <a href="#/approvals">Review</a>
+        </p>
+      )}
+      <main id="main" className={`view view-${view}`} tabIndex={-1}>
+        <h1 className="visually-hidden">{VIEW_LABEL[view]}</h1>
+        {view === "calls" && (
+          <CallsView buffer={calls.buffer} version={calls.version} servers={live.servers} />
+        )}
+        {view === "approvals" && <ApprovalPrompt pending={live.pending} />}
+        {view === "policy" && (
+          <Suspense fallback={<p className="muted">Loading the policy editor…</p>}>
+            <PolicyView servers={live.servers} denyAll={live.denyAll} generation={connection.generation} />
+          </Suspense>
+        )}
+        {view === "servers" && <ServersView servers={live.servers} />}
+      </main>
+    </div>
+  );
+}
+
+function NeedsToken() {
+  return (
+    <main className="needs-token">
+      <h1>MCP Warden</h1>
+      <p>This page needs the warden's admin token, and it only keeps it in memory.</p>
+      <p>
+        Open the address that <code>mcp-warden serve</code> printed (
+        <code>open the UI: http://127.0.0.1:…/#token=…</code>
+        ). After a reload, open it again.
+      </p>
+    </main>
+  );
+}

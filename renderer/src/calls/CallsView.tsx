@@ -1,0 +1,255 @@
+/**
+ * Live calls: newest first, streaming, filtered by server, tool and decision, searched by arguments.
+ * The list is virtualised (only the rows in view exist in the DOM), so 100,000 calls stay fluid.
+ */
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { type KeyboardEvent, useDeferredValue, useEffect, useId, useMemo, useRef, useState } from "react";
+import type { CallRecord, CallStatus, ServerStatus } from "../../../shared/contract.js";
+import { escapeDisguises } from "../approvals/reveal.js";
+import { clockTime, duration, STATUS_LABEL, STATUSES } from "../format.js";
+import { StatusBadge } from "../ui/badges.js";
+import { downloadText } from "../ui/download.js";
+import { CallDetails } from "./CallDetails.js";
+import { CallsChart } from "./CallsChart.js";
+import type { CallBuffer } from "./call-buffer.js";
+import { toCsv, toJsonl } from "./export.js";
+import { argsSummary, type CallFilter, callMatcher, NO_FILTER } from "./filter.js";
+
+export const ROW_HEIGHT = 40;
+
+const OUTCOME_LABEL = { ok: "ok", "tool-error": "tool error", "upstream-error": "upstream error" } as const;
+
+interface Props {
+  buffer: CallBuffer;
+  version: number;
+  servers: readonly ServerStatus[];
+}
+
+export function CallsView({ buffer, version, servers }: Props) {
+  const [filter, setFilter] = useState<CallFilter>(NO_FILTER);
+  const deferredFilter = useDeferredValue(filter);
+  const [selected, setSelected] = useState<string | undefined>();
+  const [focusIndex, setFocusIndex] = useState(0);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const ids = useId();
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version says when the buffer changed
+  const rows = useMemo(() => buffer.filter(callMatcher(deferredFilter)), [buffer, version, deferredFilter]);
+
+  const serverNames = useMemo(() => {
+    const names = new Set(servers.map((s) => s.name));
+    if (filter.server) names.add(filter.server);
+    return [...names].sort();
+  }, [servers, filter.server]);
+  const toolNames = useMemo(() => {
+    const names = new Set(
+      servers
+        .filter((s) => !filter.server || s.name === filter.server)
+        .flatMap((s) => s.tools.map((t) => t.name)),
+    );
+    if (filter.tool) names.add(filter.tool);
+    return [...names].sort();
+  }, [servers, filter.server, filter.tool]);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    initialRect: { width: 800, height: 480 },
+    getItemKey: (index) => rows[index]?.id ?? index,
+  });
+
+  const selectedCall = selected ? buffer.get(selected) : undefined;
+  const update = (patch: Partial<CallFilter>) => setFilter((f) => ({ ...f, ...patch }));
+
+  const focusRow = (index: number) => {
+    const next = Math.max(0, Math.min(rows.length - 1, index));
+    setFocusIndex(next);
+    virtualizer.scrollToIndex(next);
+    requestAnimationFrame(() =>
+      scrollRef.current?.querySelector<HTMLButtonElement>(`[data-index="${next}"] button`)?.focus(),
+    );
+  };
+
+  const onListKey = (event: KeyboardEvent) => {
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
+    const moves: Record<string, number> = {
+      ArrowDown: focusIndex + 1,
+      ArrowUp: focusIndex - 1,
+      PageDown: focusIndex + page,
+      PageUp: focusIndex - page,
+      Home: 0,
+      End: rows.length - 1,
+    };
+    const target = moves[event.key];
+    if (target === undefined) return;
+    event.preventDefault();
+    focusRow(target);
+  };
+
+  useEffect(() => {
+    if (focusIndex >= rows.length && rows.length > 0) setFocusIndex(rows.length - 1);
+  }, [rows.length, focusIndex]);
+
+  const stamp = () => new Date().toISOString().replaceAll(":", "-").slice(0, 19);
+
+  return (
+    <div className="calls-view">
+      <div className="calls-top">
+        <form className="filters" aria-label="Filter calls" onSubmit={(e) => e.preventDefault()}>
+          <label>
+            Server
+            <select value={filter.server} onChange={(e) => update({ server: e.target.value, tool: "" })}>
+              <option value="">All servers</option>
+              {serverNames.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Tool
+            <select value={filter.tool} onChange={(e) => update({ tool: e.target.value })}>
+              <option value="">All tools</option>
+              {toolNames.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Decision
+            <select
+              value={filter.status}
+              onChange={(e) => update({ status: e.target.value as CallStatus | "" })}
+            >
+              <option value="">All decisions</option>
+              {STATUSES.map((status) => (
+                <option key={status} value={status}>
+                  {STATUS_LABEL[status]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="grow">
+            Search arguments
+            <input
+              type="search"
+              value={filter.search}
+              placeholder="e.g. prod-"
+              onChange={(e) => update({ search: e.target.value })}
+            />
+          </label>
+        </form>
+        <CallsChart buffer={buffer} version={version} />
+      </div>
+
+      <div className="toolbar">
+        <p className="count" aria-live="polite" id={`${ids}-count`}>
+          {rows.length.toLocaleString("en")} {rows.length === 1 ? "call" : "calls"} shown
+          {rows.length !== buffer.size ? ` of ${buffer.size.toLocaleString("en")}` : ""}
+        </p>
+        <button
+          type="button"
+          className="button small"
+          disabled={rows.length === 0}
+          onClick={() =>
+            downloadText(`mcp-warden-calls-${stamp()}.jsonl`, toJsonl(rows), "application/x-ndjson")
+          }
+        >
+          Export JSONL
+        </button>
+        <button
+          type="button"
+          className="button small"
+          disabled={rows.length === 0}
+          onClick={() => downloadText(`mcp-warden-calls-${stamp()}.csv`, toCsv(rows), "text/csv")}
+        >
+          Export CSV
+        </button>
+      </div>
+
+      <div className={`calls-body${selectedCall ? " with-details" : ""}`}>
+        <div className="call-table">
+          <div className="call-row call-head" aria-hidden="true">
+            <span className="c-time">Time</span>
+            <span className="c-client">Client</span>
+            <span className="c-server">Server</span>
+            <span className="c-tool">Tool</span>
+            <span className="c-args">Arguments</span>
+            <span className="c-status">Decision</span>
+            <span className="c-latency">Latency</span>
+            <span className="c-outcome">Outcome</span>
+          </div>
+          <div ref={scrollRef} className="call-scroll">
+            {rows.length === 0 ? (
+              <p className="empty">
+                {buffer.size === 0
+                  ? "No calls yet. They appear here as clients make them."
+                  : "No call matches the filters."}
+              </p>
+            ) : (
+              <ul
+                className="call-list"
+                aria-label="Calls, newest first"
+                aria-describedby={`${ids}-count`}
+                onKeyDown={onListKey}
+                style={{ height: virtualizer.getTotalSize() }}
+              >
+                {virtualizer.getVirtualItems().map((item) => {
+                  const call = rows[item.index] as CallRecord;
+                  return (
+                    <li
+                      key={item.key}
+                      data-index={item.index}
+                      aria-posinset={item.index + 1}
+                      aria-setsize={rows.length}
+                      className="call-item"
+                      style={{ height: item.size, transform: `translateY(${item.start}px)` }}
+                    >
+                      <button
+                        type="button"
+                        className={`call-row${call.id === selected ? " selected" : ""}`}
+                        tabIndex={item.index === Math.min(focusIndex, rows.length - 1) ? 0 : -1}
+                        aria-pressed={call.id === selected}
+                        onClick={() => {
+                          setSelected(call.id === selected ? undefined : call.id);
+                          setFocusIndex(item.index);
+                        }}
+                      >
+                        <CallCells call={call} />
+                      </button>
+                    </li>
+                  );
+                })}
+              </ul>
+            )}
+          </div>
+        </div>
+        {selectedCall && <CallDetails call={selectedCall} onClose={() => setSelected(undefined)} />}
+      </div>
+    </div>
+  );
+}
+
+function CallCells({ call }: { call: CallRecord }) {
+  return (
+    <>
+      <span className="c-time">
+        <time dateTime={new Date(call.ts).toISOString()}>{clockTime(call.ts)}</time>
+      </span>
+      <span className="c-client">{escapeDisguises(call.client)}</span>
+      <span className="c-server">{escapeDisguises(call.server)}</span>
+      <span className="c-tool">{escapeDisguises(call.tool)}</span>
+      <span className="c-args">{argsSummary(call.args)}</span>
+      <span className="c-status">
+        <StatusBadge status={call.status} />
+      </span>
+      <span className="c-latency">{duration(call.latencyMs)}</span>
+      <span className="c-outcome">{call.outcome ? OUTCOME_LABEL[call.outcome] : ""}</span>
+    </>
+  );
+}
