@@ -92,10 +92,15 @@ const TARGET_KEYS = [
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
 const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Agent-chosen text made safe to show: one line, no direction tricks, at most `max` characters. */
+/**
+ * Agent-chosen text made safe to show: one line, no direction tricks, at most `max` characters.
+ * Backslashes become "⧵": notify-send (and toast tools) turn a written `\n` into a line break, which
+ * would let an agent forge a line such as "Risk: none".
+ */
 export function displayText(value: unknown, max = 80): string {
   const text = (typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)))
     .replace(UNSAFE_CHARACTERS, " ")
+    .replace(/\\/g, "\u29f5")
     .replace(/\s+/g, " ")
     .trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -133,9 +138,9 @@ export function approvalNotice(
     `Rule ${displayText(approval.rule, 60)} · denied in ${formatMs(approval.deadline - now)} without an answer`,
   ];
   if (platform === "linux" || platform === "freebsd" || platform === "openbsd") {
-    // notify-send cannot click through: say where to answer. Its body is markup, and one line per field.
+    // notify-send cannot click through: say where to answer. Notification servers read the body as markup.
     lines.push("Answer from the MCP Warden tray menu: Pending approvals");
-    return { title, message: lines.map(escapeMarkup).join(" — ") };
+    return { title, message: lines.map(escapeMarkup).join("\n") };
   }
   return { title, message: lines.join("\n") };
 }

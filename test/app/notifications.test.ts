@@ -135,14 +135,13 @@ describe("approval notifications", () => {
     off();
   });
 
-  it("Linux: no buttons (notify-send has none), one markup-safe line saying where to answer", () => {
+  it("Linux: no buttons (notify-send has none), a markup-safe body saying where to answer", () => {
     const { notifier, off } = wired("linux");
     const call = pendingStopVm(core.runtime, "<b>prod</b> & co");
     const { options } = notifier.last;
     expect(options.actions).toBeUndefined();
     expect(options.wait).toBeUndefined();
     expect(options.urgency).toBe("critical");
-    expect(options.message).not.toContain("\n");
     expect(options.message).toContain("&lt;b&gt;prod&lt;/b&gt; &amp; co");
     expect(options.message).toContain("tray menu");
     core.runtime.warden.broker.deny(call.id);
@@ -245,6 +244,7 @@ describe("notification text", () => {
   it("agent-chosen text cannot break lines, reorder text or run long", () => {
     expect(displayText("a\nb\r\tc")).toBe("a b c");
     expect(displayText("evil\u202Etxt.exe")).toBe("evil txt.exe");
+    expect(displayText("a\\nRisk: none")).toBe("a\u29f5nRisk: none");
     expect(displayText("x".repeat(200), 10)).toBe(`${"x".repeat(9)}…`);
     expect(displayText({ a: 1 })).toBe('{"a":1}');
   });
