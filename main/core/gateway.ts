@@ -74,6 +74,9 @@ export function createGatewaySession(warden: Warden, upstream: Upstream, info: S
       grant: info.grant,
       session: extra.sessionId ?? "stdio",
       signal: extra.signal,
+      clientCapabilities: server.getClientCapabilities() ?? {},
+      askClient: (req, schema, signal) =>
+        extra.sendRequest(req as Parameters<typeof extra.sendRequest>[0], schema, { signal }),
       ...(progressToken !== undefined
         ? {
             onProgress: (progress) =>

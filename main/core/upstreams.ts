@@ -11,6 +11,10 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
+  CreateMessageRequestSchema,
+  CreateMessageResultSchema,
+  ElicitRequestSchema,
+  ElicitResultSchema,
   type Notification,
   type Request,
   type Result,
@@ -36,6 +40,13 @@ export interface UpstreamEvents {
   notification: Notification;
 }
 
+/** Asks the client behind a call in flight (sampling, elicitation) on the upstream's behalf. */
+export type ClientAsker = (
+  request: { method: string; params?: Record<string, unknown> },
+  schema: typeof CreateMessageResultSchema | typeof ElicitResultSchema,
+  signal: AbortSignal,
+) => Promise<Result>;
+
 /** Thrown for a request to an upstream that is not connected: nothing was sent. */
 export class UpstreamUnavailableError extends Error {}
 
@@ -57,6 +68,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #connectedAt = 0;
   #stopping = false;
   #progressCalls = 0;
+  #askClient: ClientAsker | undefined;
   #ready: Promise<void>;
   #markReady: () => void = () => {};
 
@@ -85,6 +97,11 @@ export class Upstream extends Emitter<UpstreamEvents> {
   }
   get instructions(): string | undefined {
     return this.#instructions;
+  }
+
+  /** Who answers the server's sampling and elicitation requests (the client of a call in flight). */
+  setClientAsker(asker: ClientAsker): void {
+    this.#askClient = asker;
   }
 
   /** Resolves once the server has connected (or `ms` has passed); true when connected. */
@@ -161,7 +178,21 @@ export class Upstream extends Emitter<UpstreamEvents> {
     this.#timer = undefined;
     if (this.#stopping) return;
     this.#setState(this.#restarts || this.#failures ? "restarting" : "starting");
-    const client = new Client({ name: "mcp-warden", version: "0.1.0" }, { capabilities: {} });
+    // Sampling and elicitation are relayed to the client whose call is in flight (see setClientAsker).
+    const client = new Client(
+      { name: "mcp-warden", version: "0.1.0" },
+      { capabilities: { sampling: {}, elicitation: { form: {} } } },
+    );
+    const relay = (schema: typeof CreateMessageResultSchema | typeof ElicitResultSchema) =>
+      (async (
+        request: { method: string; params?: Record<string, unknown> },
+        extra: { signal: AbortSignal },
+      ) => {
+        if (!this.#askClient) throw new Error("no client to ask");
+        return this.#askClient(request, schema, extra.signal);
+      }) as never;
+    client.setRequestHandler(CreateMessageRequestSchema, relay(CreateMessageResultSchema));
+    client.setRequestHandler(ElicitRequestSchema, relay(ElicitResultSchema));
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
       if (client === this.#client) await this.#refreshTools(client);
     });

@@ -30,7 +30,7 @@ import { type CompiledPolicy, loadPolicy, routesFor, rulesFor } from "./policy/c
 import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decide.js";
 import type { ServersFile } from "./servers-config.js";
 import type { SettingsStore } from "./settings.js";
-import { Upstream, UpstreamUnavailableError } from "./upstreams.js";
+import { type ClientAsker, Upstream, UpstreamUnavailableError } from "./upstreams.js";
 
 /** How the warden is set up. */
 export interface WardenOptions {
@@ -55,6 +55,10 @@ export interface IncomingCall {
   grant: string;
   session: string;
   signal?: AbortSignal;
+  /** What the client declared it can do (sampling, elicitation), for relaying the server's requests. */
+  clientCapabilities?: { sampling?: object; elicitation?: object };
+  /** Sends a request to the client, tied to this call (sampling, elicitation). */
+  askClient?: ClientAsker;
   /** Forwards progress notifications from the upstream to the client. */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
 }
@@ -105,6 +109,8 @@ export class Warden {
   #watcher: FSWatcher | undefined;
   #reloadTimer: NodeJS.Timeout | undefined;
   #endpointBase: string;
+  /** Calls being forwarded, per server, oldest first: whom to ask when a server samples or elicits. */
+  readonly #inFlight = new Map<string, IncomingCall[]>();
 
   /** Builds a warden from a policy that has already been read and compiled. */
   private constructor(options: WardenOptions, policy: CompiledPolicy, text: string) {
@@ -124,6 +130,7 @@ export class Warden {
     );
     for (const [name, config] of Object.entries(options.servers.mcpServers)) {
       const upstream = new Upstream(name, config);
+      upstream.setClientAsker((request, schema, signal) => this.#askClient(name, request, schema, signal));
       upstream.on("state", () => this.events.emit("servers", this.servers()));
       upstream.on("toolsChanged", (tools) => {
         if (this.pins?.review(name, tools)) this.events.emit("toolChanges", this.pins.changes());
@@ -321,6 +328,26 @@ export class Warden {
     return undefined;
   }
 
+  /**
+   * Relays a server's sampling or elicitation request to the client of the newest call in flight on that
+   * server whose client offers it; the server gets an error when no such client is waiting.
+   */
+  #askClient(
+    server: string,
+    request: Parameters<ClientAsker>[0],
+    schema: Parameters<ClientAsker>[1],
+    signal: AbortSignal,
+  ): ReturnType<ClientAsker> {
+    const capability = request.method === "sampling/createMessage" ? "sampling" : "elicitation";
+    const call = [...(this.#inFlight.get(server) ?? [])]
+      .reverse()
+      .find((c) => c.askClient && c.clientCapabilities?.[capability]);
+    if (!call?.askClient) {
+      return Promise.reject(new Error(`no client with a call in flight offers ${capability}`));
+    }
+    return call.askClient(request, schema, signal);
+  }
+
   async #forward(
     call: IncomingCall,
     id: string,
@@ -329,6 +356,9 @@ export class Warden {
   ): Promise<CallToolResult> {
     const upstream = this.upstreams.get(call.server);
     const progressSends: Promise<void>[] = [];
+    const inFlight = this.#inFlight.get(call.server) ?? [];
+    inFlight.push(call);
+    this.#inFlight.set(call.server, inFlight);
     try {
       if (!upstream) throw new UpstreamUnavailableError(`no upstream server named "${call.server}"`);
       const onProgress = call.onProgress;
@@ -362,6 +392,8 @@ export class Warden {
         ...(unreachable ? { released: true } : {}),
       });
       throw error;
+    } finally {
+      inFlight.splice(inFlight.indexOf(call), 1);
     }
   }
 

@@ -1,0 +1,70 @@
+/** Sampling relayed: vm_agentic_workflow asks the client's model through the warden, as the real server does. */
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  CLIENT_TOKEN,
+  callTool,
+  type RunningWarden,
+  startWarden,
+  tempDir,
+  virtualizationServer,
+} from "../helpers/warden.js";
+
+let warden: RunningWarden | undefined;
+const clients: Client[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close().catch(() => {});
+  await warden?.stop();
+  warden = undefined;
+});
+
+const POLICY = JSON.stringify({ version: "1", default: "allow", tools: {} });
+
+describe("sampling through the warden", () => {
+  it("relays the server's sampling request to the calling client and its answer back", async () => {
+    warden = await startWarden({
+      policy: POLICY,
+      servers: { virt: virtualizationServer("production", join(tempDir(), "v.json")) },
+    });
+    const client = new Client({ name: "sampler", version: "1" }, { capabilities: { sampling: {} } });
+    const prompts: string[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+      const content = request.params.messages[0]?.content;
+      prompts.push(content && "text" in content ? String(content.text) : "");
+      return {
+        role: "assistant",
+        model: "test-model",
+        content: { type: "text", text: "Use 4096 MB and 2 CPUs." },
+      };
+    });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${warden.url}/mcp/virt`), {
+        requestInit: { headers: { authorization: `Bearer ${CLIENT_TOKEN}` } },
+      }),
+    );
+    clients.push(client);
+    const result = await callTool(client, "vm_agentic_workflow", {
+      action: "suggest_config",
+      goal: "a CI runner",
+    });
+    expect(prompts[0]).toContain("a CI runner");
+    expect(result.structuredContent).toMatchObject({
+      success: true,
+      data: { suggestion: "Use 4096 MB and 2 CPUs.", model: "test-model" },
+    });
+  });
+
+  it("a client without sampling gets the server's own failure, not a hang", async () => {
+    warden = await startWarden({
+      policy: POLICY,
+      servers: { virt: virtualizationServer("production", join(tempDir(), "v.json")) },
+    });
+    const client = await warden.client("virt");
+    const result = await callTool(client, "vm_agentic_workflow", { action: "suggest_config", goal: "x" });
+    expect(result.structuredContent).toMatchObject({ success: false });
+    expect(String((result.structuredContent as { error?: string }).error)).toContain("offers sampling");
+  });
+});
