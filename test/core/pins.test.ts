@@ -6,11 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ToolPins } from "../../main/core/pins.js";
 import { tempDir } from "../helpers/warden.js";
 
-const tool = (
-  name: string,
-  description = "does a thing",
-  properties: Record<string, object> = {},
-): Tool => ({
+const tool = (name: string, description = "does a thing", properties: Record<string, object> = {}): Tool => ({
   name,
   description,
   inputSchema: { type: "object", properties },
