@@ -122,7 +122,10 @@ async function run(): Promise<void> {
   const trusted = new TrustedSenders();
   const appIcon = join(assets, "icon.png");
   const windows = new WindowManager<BrowserWindow>({
-    create: (options) => new BrowserWindow(options),
+    // SECURITY: options come from windowOptions() (windows.ts, checked by test/app/windows.test.ts):
+    // contextIsolation and sandbox on, nodeIntegration off, Auxclick disabled; app.enableSandbox() below
+    // sandboxes every renderer regardless. electronegativity cannot follow them here, hence the marker.
+    create: (options) => new BrowserWindow(options), // eng-disable CONTEXT_ISOLATION_JS_CHECK SANDBOX_JS_CHECK AUXCLICK_JS_CHECK NODE_INTEGRATION_JS_CHECK
     preloadPath: join(appPath, "out", "preload", "preload.cjs"),
     settings,
     trusted,
@@ -190,8 +193,11 @@ app.enableSandbox();
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 app.on("web-contents-created", (_event, contents) => {
   // SECURITY: navigation, redirects, new windows and webviews refused in every webContents.
-  hardenWebContents(contents, (url) =>
-    isAllowedExternalUrl(url) ? shell.openExternal(url) : Promise.resolve(),
+  hardenWebContents(
+    contents,
+    (url) =>
+      // SECURITY: only allow-listed https URLs reach the OS (isAllowedExternalUrl, security.test.ts).
+      isAllowedExternalUrl(url) ? shell.openExternal(url) : Promise.resolve(), // eng-disable OPEN_EXTERNAL_JS_CHECK
   );
 });
 // A tray app keeps running with no window open.
