@@ -59,14 +59,14 @@ export function lineDiff(before: string, after: string): DiffLine[] {
         i++;
         j++;
       } else if (
-        j < m &&
-        (i === n || (lcs[i * width + j + 1] as number) >= (lcs[(i + 1) * width + j] as number))
+        i < n &&
+        (j === m || (lcs[(i + 1) * width + j] as number) >= (lcs[i * width + j + 1] as number))
       ) {
-        out.push({ kind: "add", text: b[bj] as string, newLine: bj + 1 });
-        j++;
-      } else {
         out.push({ kind: "del", text: a[ai] as string, oldLine: ai + 1 });
         i++;
+      } else {
+        out.push({ kind: "add", text: b[bj] as string, newLine: bj + 1 });
+        j++;
       }
     }
   }

@@ -1,0 +1,122 @@
+/** A fake `WardenApi` for component tests: every method a vi.fn with a sensible answer, events emitted by hand. */
+import { vi } from "vitest";
+import type { UiApi } from "../../renderer/src/api.js";
+import type {
+  CallRecord,
+  PendingApproval,
+  ServerStatus,
+  WardenEventName,
+  WardenEvents,
+} from "../../shared/contract.js";
+
+export type FakeApi = UiApi & {
+  emit<E extends WardenEventName>(event: E, payload: WardenEvents[E]): void;
+  listenerCount(event: WardenEventName): number;
+};
+
+export const POLICY_TEXT = `${JSON.stringify(
+  {
+    version: "1",
+    default: "deny",
+    tools: {
+      list_vms: { action: "allow" },
+      stop_vm: { action: "approve", reason: "Stopping a VM takes services offline" },
+    },
+  },
+  null,
+  2,
+)}\n`;
+
+export function server(overrides: Partial<ServerStatus> = {}): ServerStatus {
+  return {
+    name: "virt",
+    transport: "stdio",
+    state: "connected",
+    tools: [{ name: "list_vms" }, { name: "stop_vm", description: "Stops a VM" }],
+    stderr: [],
+    restarts: 0,
+    endpoint: "http://127.0.0.1:17430/mcp/virt",
+    ...overrides,
+  };
+}
+
+let nextId = 0;
+export function call(overrides: Partial<CallRecord> = {}): CallRecord {
+  nextId += 1;
+  return {
+    id: `call-${nextId}`,
+    ts: Date.now(),
+    client: "cli",
+    session: "s1",
+    server: "virt",
+    tool: "list_vms",
+    args: {},
+    status: "allowed",
+    rule: 'tools["list_vms"]',
+    reason: "",
+    latencyMs: 3,
+    outcome: "ok",
+    ...overrides,
+  };
+}
+
+export function approval(overrides: Partial<PendingApproval> = {}): PendingApproval {
+  nextId += 1;
+  const now = Date.now();
+  return {
+    id: `approval-${nextId}`,
+    callId: `call-${nextId}`,
+    client: "cli",
+    server: "virt",
+    tool: "stop_vm",
+    args: { vm_name: "dev-web" },
+    rule: 'tools["stop_vm"]',
+    reason: "Stopping a VM takes services offline",
+    createdAt: now,
+    deadline: now + 120_000,
+    callHash: "abc",
+    ...overrides,
+  };
+}
+
+/** A fake API; pass overrides to change any method. */
+export function fakeApi(overrides: Partial<UiApi> = {}): FakeApi {
+  const listeners = new Map<WardenEventName, Set<(payload: never) => void>>();
+  const api = {
+    getState: vi.fn(async () => ({ denyAll: false, servers: [server()], pending: [], callsToday: 0 })),
+    listCalls: vi.fn(async () => [] as CallRecord[]),
+    listApprovals: vi.fn(async () => []),
+    approve: vi.fn(async () => ({ ok: true })),
+    deny: vi.fn(async () => ({ ok: true })),
+    setDenyAll: vi.fn(async ({ on }: { on: boolean }) => ({ denyAll: on })),
+    listServers: vi.fn(async () => [server()]),
+    getPolicy: vi.fn(async () => ({
+      path: "/data/policy.json",
+      text: POLICY_TEXT,
+      loadedAt: Date.now(),
+      fileErrors: [],
+    })),
+    validatePolicy: vi.fn(async () => ({ errors: [] })),
+    savePolicy: vi.fn(async () => ({ ok: true, errors: [] })),
+    dryRun: vi.fn(async () => ({
+      decision: { verdict: "allow" as const, rule: 'tools["list_vms"]', reason: "" },
+      errors: [],
+    })),
+    policySchema: vi.fn(async () => ({})),
+    on<E extends WardenEventName>(event: E, listener: (payload: WardenEvents[E]) => void) {
+      let set = listeners.get(event);
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
+      set.add(listener as (payload: never) => void);
+      return () => set.delete(listener as (payload: never) => void);
+    },
+    emit<E extends WardenEventName>(event: E, payload: WardenEvents[E]) {
+      for (const listener of listeners.get(event) ?? []) (listener as (p: WardenEvents[E]) => void)(payload);
+    },
+    listenerCount: (event: WardenEventName) => listeners.get(event)?.size ?? 0,
+    ...overrides,
+  };
+  return api as unknown as FakeApi;
+}
