@@ -71,8 +71,8 @@ describe("escapeOf", () => {
     ["\u202E", "\\u202E"],
     ["\u0007", "\\u0007"],
     ["\u{E0041}", "\\u{E0041}"],
-  ])("%j → %s", (char, escape) => {
-    expect(escapeOf(char)).toBe(escape);
+  ])("%j → %s", (char, expected) => {
+    expect(escapeOf(char)).toBe(expected);
   });
 });
 
