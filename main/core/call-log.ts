@@ -41,6 +41,9 @@ export class CallLog {
   readonly #ring: CallRecord[] = [];
   readonly #byId = new Map<string, CallRecord>();
   #fd: number | undefined;
+  /** Calls per local day (the last few days), for "calls today". */
+  readonly #perDay = new Map<number, number>();
+  #dayStart = 0;
 
   constructor(path: string, ringSize = 5_000) {
     this.#path = path;
@@ -129,9 +132,9 @@ export class CallLog {
     return this.#apply(entry);
   }
 
-  /** The newest calls first, at most `limit`. */
+  /** The newest calls first, at most `limit` (and at most the ring's size). */
   recent(limit = 500): CallRecord[] {
-    return this.#ring.slice(-limit).reverse();
+    return this.#ring.slice(-Math.min(limit, this.#ringSize)).reverse();
   }
 
   /** A call still in the ring. */
@@ -139,20 +142,24 @@ export class CallLog {
     return this.#byId.get(id);
   }
 
-  /** Calls in the ring that arrived at or after `since`. */
-  countSince(since: number): number {
-    let n = 0;
-    for (let i = this.#ring.length - 1; i >= 0 && (this.#ring[i]?.ts ?? 0) >= since; i--) n++;
-    return n;
+  /** Calls logged on the local day of `now`, counted over the whole log (not only the ring). */
+  callsOnDayOf(now: number): number {
+    return this.#perDay.get(new Date(now).setHours(0, 0, 0, 0)) ?? 0;
   }
 
   #remember(record: CallRecord): void {
     this.#ring.push(record);
     this.#byId.set(record.id, record);
-    if (this.#ring.length > this.#ringSize) {
+    // Trim in batches: one splice per quarter-ring of calls, not one per call.
+    if (this.#ring.length > this.#ringSize + (this.#ringSize >> 2)) {
       const dropped = this.#ring.splice(0, this.#ring.length - this.#ringSize);
       for (const r of dropped) this.#byId.delete(r.id);
     }
+    if (record.ts < this.#dayStart || record.ts >= this.#dayStart + 86_400_000) {
+      this.#dayStart = new Date(record.ts).setHours(0, 0, 0, 0);
+    }
+    this.#perDay.set(this.#dayStart, (this.#perDay.get(this.#dayStart) ?? 0) + 1);
+    if (this.#perDay.size > 3) this.#perDay.delete(Math.min(...this.#perDay.keys()));
   }
 
   #apply(entry: OutcomeLine): CallRecord | undefined {

@@ -510,7 +510,7 @@ export class Warden {
       denyAll: this.denyAll,
       servers: this.servers(),
       pending: this.broker.list(),
-      callsToday: this.log.countSince(new Date(this.#now()).setHours(0, 0, 0, 0)),
+      callsToday: this.log.callsOnDayOf(this.#now()),
     }),
     listCalls: ({ limit }) => this.log.recent(Math.min(Math.max(1, limit ?? 500), 5_000)),
     listApprovals: () => this.broker.list(),

@@ -183,11 +183,13 @@ describe("replay on open", () => {
     expect(log.recent(2).map((r) => r.id)).toEqual(["kept2", "denied"]);
   });
 
-  it("counts the replayed calls that arrived at or after a time", async () => {
+  it("counts the calls of a day over the whole log, replayed and new", async () => {
     await previousRun();
     const { log } = await openLog(0);
-    expect(log.countSince(2_000)).toBe(3);
-    expect(log.countSince(5_000)).toBe(0);
+    expect(log.callsOnDayOf(2_000)).toBe(6);
+    log.decision(record("today", 4_500), []);
+    expect(log.callsOnDayOf(4_500)).toBe(7);
+    expect(log.callsOnDayOf(3 * 86_400_000)).toBe(0);
   });
 
   it("a torn last line is skipped and counted, and the next write starts on a new line", async () => {
