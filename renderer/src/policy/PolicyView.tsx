@@ -49,9 +49,10 @@ export function PolicyView({ servers, denyAll, generation }: Props) {
   const reload = useCallback(async () => {
     try {
       const state = await api.getPolicy({});
-      setRunning(state);
-      setDraft((d) => (d === undefined || d === runningText.current ? state.text : d));
+      const previous = runningText.current;
       runningText.current = state.text;
+      setRunning(state);
+      setDraft((d) => (d === undefined || d === previous ? state.text : d));
       setLoadError("");
     } catch (error) {
       setLoadError((error as Error).message);

@@ -1,0 +1,107 @@
+// @vitest-environment happy-dom
+import { act, cleanup, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { App } from "../../renderer/src/app/App.js";
+import { UnauthorizedError } from "../../renderer/src/bridge/http.js";
+import { type Bridge, ConnectionStore } from "../../renderer/src/bridge/index.js";
+import { approval, call, fakeApi, server } from "./fake-api.js";
+
+afterEach(cleanup);
+beforeEach(() => window.history.replaceState(null, "", "/"));
+
+function bridge(api = fakeApi(), overrides: Partial<Bridge> = {}): Bridge {
+  return { kind: "http", api, hasToken: true, connection: new ConnectionStore("open"), ...overrides };
+}
+
+describe("App", () => {
+  it("shows the header with upstream status and the views' navigation", async () => {
+    const api = fakeApi({
+      getState: vi.fn(async () => ({
+        denyAll: false,
+        servers: [server(), server({ name: "b", state: "failed" })],
+        pending: [],
+        callsToday: 0,
+      })),
+    });
+    render(<App bridge={bridge(api)} />);
+    expect(await screen.findByText("1/2 connected, 1 failed")).toBeTruthy();
+    const nav = screen.getByRole("navigation", { name: "Views" });
+    expect(
+      within(nav)
+        .getAllByRole("link")
+        .map((a) => a.textContent),
+    ).toEqual(["Live calls", "Approvals", "Policy", "Servers"]);
+    expect(within(nav).getByRole("link", { name: "Live calls" }).getAttribute("aria-current")).toBe("page");
+  });
+
+  it("Deny all is a switch that calls setDenyAll, and follows the denyAll event", async () => {
+    const api = fakeApi();
+    const user = userEvent.setup();
+    render(<App bridge={bridge(api)} />);
+    const toggle = await screen.findByRole("switch", { name: "Deny all" });
+    expect(toggle.getAttribute("aria-checked")).toBe("false");
+    await user.click(toggle);
+    expect(api.setDenyAll).toHaveBeenCalledWith({ on: true });
+    act(() => api.emit("denyAll", { on: true }));
+    expect(toggle.getAttribute("aria-checked")).toBe("true");
+    expect(screen.getByText(/Deny-all is on/)).toBeTruthy();
+  });
+
+  it("streams calls into the live view as events arrive", async () => {
+    const api = fakeApi({ listCalls: vi.fn(async () => [call({ id: "old", tool: "list_vms" })]) });
+    render(<App bridge={bridge(api)} />);
+    await screen.findByText("1 call shown");
+    act(() => api.emit("call", call({ id: "new", tool: "stop_vm", status: "awaiting-approval" })));
+    expect(await screen.findByText("2 calls shown")).toBeTruthy();
+    act(() => api.emit("call", call({ id: "new", tool: "stop_vm", status: "approved" })));
+    await waitFor(() => expect(screen.getAllByText("approved").length).toBeGreaterThan(0));
+    expect(screen.getByText("2 calls shown")).toBeTruthy();
+  });
+
+  it("keeps pending approvals from events and points to them from other views", async () => {
+    const api = fakeApi();
+    render(<App bridge={bridge(api)} />);
+    await screen.findByRole("switch", { name: "Deny all" });
+    const pending = approval();
+    act(() => api.emit("approvalAdded", pending));
+    expect(await screen.findByText(/A call is waiting for your approval/)).toBeTruthy();
+    expect(screen.getByRole("link", { name: /Approvals/ }).textContent).toContain("1");
+    act(() => api.emit("approvalEnded", { id: pending.id, callId: pending.callId, end: "approved" }));
+    await waitFor(() => expect(screen.queryByText(/waiting for your approval/)).toBeNull());
+  });
+
+  it("shows the prompt alone at #/approval (the Electron app's approval window)", async () => {
+    window.history.replaceState(null, "", "/#/approval");
+    const api = fakeApi({
+      getState: vi.fn(async () => ({ denyAll: false, servers: [], pending: [approval()], callsToday: 0 })),
+    });
+    render(<App bridge={bridge(api)} />);
+    expect(await screen.findByRole("heading", { level: 2 })).toBeTruthy();
+    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Approve stop_vm?");
+    expect(screen.queryByRole("navigation")).toBeNull();
+  });
+
+  it("asks for the URL with the token when there is none or the core refuses it", async () => {
+    render(<App bridge={bridge(fakeApi(), { hasToken: false })} />);
+    expect(screen.getByText(/needs the warden's admin token/)).toBeTruthy();
+    cleanup();
+    const refused = fakeApi({ getState: vi.fn(async () => Promise.reject(new UnauthorizedError("no"))) });
+    render(<App bridge={bridge(refused)} />);
+    expect(await screen.findByText(/needs the warden's admin token/)).toBeTruthy();
+  });
+
+  it("says when the event stream is down, and re-reads the state when it is back", async () => {
+    const api = fakeApi();
+    const connection = new ConnectionStore("open");
+    render(<App bridge={bridge(api, { connection })} />);
+    await screen.findByRole("switch", { name: "Deny all" });
+    expect(api.getState).toHaveBeenCalledTimes(1);
+    act(() => connection.set("retrying"));
+    expect(screen.getByText(/Lost the connection to the warden/)).toBeTruthy();
+    act(() => connection.set("open"));
+    await waitFor(() => expect(api.getState).toHaveBeenCalledTimes(2));
+    expect(api.listCalls).toHaveBeenCalledTimes(2);
+    expect(screen.queryByText(/Lost the connection/)).toBeNull();
+  });
+});
