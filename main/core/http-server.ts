@@ -32,6 +32,8 @@ export interface HttpOptions {
   adminToken: string;
   /** Folder of the built UI, served at `/`. */
   uiDir?: string;
+  /** How long an idle session lives (default SESSION_IDLE_MS). */
+  sessionIdleMs?: number;
 }
 
 /** The UI's Content-Security-Policy: our own scripts only, no framing, no forms, API on the same origin. */
@@ -69,6 +71,23 @@ interface McpSession extends GatewaySession {
   transport: StreamableHTTPServerTransport;
   grant: string;
   upstream: string;
+  /** When the client last sent anything. */
+  lastSeen: number;
+  /** Requests (and event streams) of this session still open. */
+  open: number;
+}
+
+/** A session with nothing open and no request for this long is closed (its client went away). */
+export const SESSION_IDLE_MS = 60 * 60_000;
+
+/** Counts a request against its session until its response ends. */
+function track(session: McpSession, res: ServerResponse): void {
+  session.lastSeen = Date.now();
+  session.open++;
+  res.once("close", () => {
+    session.open--;
+    session.lastSeen = Date.now();
+  });
 }
 
 function digest(text: string): Buffer {
@@ -166,6 +185,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
         return jsonRpcError(res, 404, -32001, "session not found");
       if (session.grant !== grant)
         return jsonRpcError(res, 403, -32001, "this session belongs to another client");
+      track(session, res);
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method !== "POST" || !isInitializeRequest(body)) {
@@ -176,7 +196,16 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { ...gateway, transport, grant, upstream: serverName });
+        const session: McpSession = {
+          ...gateway,
+          transport,
+          grant,
+          upstream: serverName,
+          lastSeen: 0,
+          open: 0,
+        };
+        track(session, res);
+        sessions.set(id, session);
       },
     });
     transport.onclose = () => {
@@ -282,12 +311,25 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     });
   });
   port = (server.address() as AddressInfo).port;
+  const idleMs = options.sessionIdleMs ?? SESSION_IDLE_MS;
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const session of sessions.values()) {
+        if (session.open <= 0 && now - session.lastSeen > idleMs)
+          void session.transport.close().catch(() => {});
+      }
+    },
+    Math.min(60_000, idleMs / 2),
+  );
+  sweeper.unref();
   const url = `http://${host}:${port}`;
   warden.setEndpointBase(url);
   return {
     port,
     url,
     close: async () => {
+      clearInterval(sweeper);
       for (const session of sessions.values()) await session.transport.close().catch(() => {});
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
