@@ -1,15 +1,16 @@
 /** A fake `WardenApi` for component tests: every method a vi.fn with a sensible answer, events emitted by hand. */
 import { vi } from "vitest";
-import type { UiApi } from "../../renderer/src/api.js";
 import type {
   CallRecord,
   PendingApproval,
   ServerStatus,
+  ToolChange,
+  WardenApi,
   WardenEventName,
   WardenEvents,
 } from "../../shared/contract.js";
 
-export type FakeApi = UiApi & {
+export type FakeApi = WardenApi & {
   emit<E extends WardenEventName>(event: E, payload: WardenEvents[E]): void;
   listenerCount(event: WardenEventName): number;
 };
@@ -80,7 +81,7 @@ export function approval(overrides: Partial<PendingApproval> = {}): PendingAppro
 }
 
 /** A fake API; pass overrides to change any method. */
-export function fakeApi(overrides: Partial<UiApi> = {}): FakeApi {
+export function fakeApi(overrides: Partial<WardenApi> = {}): FakeApi {
   const listeners = new Map<WardenEventName, Set<(payload: never) => void>>();
   const api = {
     getState: vi.fn(async () => ({ denyAll: false, servers: [server()], pending: [], callsToday: 0 })),
@@ -103,6 +104,9 @@ export function fakeApi(overrides: Partial<UiApi> = {}): FakeApi {
       errors: [],
     })),
     policySchema: vi.fn(async () => ({})),
+    replay: vi.fn(async () => ({ changed: [], total: 0, errors: [] })),
+    listToolChanges: vi.fn(async () => [] as ToolChange[]),
+    acceptToolChange: vi.fn(async () => ({ ok: true })),
     on<E extends WardenEventName>(event: E, listener: (payload: WardenEvents[E]) => void) {
       let set = listeners.get(event);
       if (!set) {

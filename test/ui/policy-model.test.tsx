@@ -1,12 +1,9 @@
-import { describe, expect, it, vi } from "vitest";
-import type { UiApi } from "../../renderer/src/api.js";
+import { describe, expect, it } from "vitest";
 import { suggestionsAt } from "../../renderer/src/policy/completion.js";
 import { foldDiff, lineDiff } from "../../renderer/src/policy/diff.js";
-import { canonicalJson, replayPolicy } from "../../renderer/src/policy/replay.js";
 import { readRule, ruleKeyOf, writeRule } from "../../renderer/src/policy/rules.js";
-import type { CallRecord, Decision, DryRunCall } from "../../shared/contract.js";
 import { parsePolicy } from "../../shared/policy-schema.js";
-import { call, fakeApi, POLICY_TEXT } from "./fake-api.js";
+import { POLICY_TEXT } from "./fake-api.js";
 
 describe("lineDiff", () => {
   const show = (a: string, b: string) =>
@@ -135,67 +132,5 @@ describe("completion", () => {
     ['{ "tools": { "x": { "reason": |', undefined],
   ])("%s", (text, expected) => {
     expect(suggest(text)).toEqual(expected);
-  });
-});
-
-describe("replay", () => {
-  const decision = (verdict: Decision["verdict"], rule = `rule-${verdict}`): Decision => ({
-    verdict,
-    rule,
-    reason: "",
-  });
-
-  it("uses the bridge's replay method when the core has one", async () => {
-    const replay = vi.fn(async () => ({ changed: [], total: 7, errors: [] }));
-    const api = fakeApi({ replay } as Partial<UiApi>);
-    expect(await replayPolicy(api, "{}", 1_000)).toEqual({ changed: [], total: 7, errors: [] });
-    expect(replay).toHaveBeenCalledWith({ policy: "{}", limit: 1_000 });
-    expect(api.dryRun).not.toHaveBeenCalled();
-  });
-
-  it("otherwise dry-runs each distinct call under both policies and lists the calls whose verdict changes", async () => {
-    const calls: CallRecord[] = [
-      call({ id: "1", ts: 1, tool: "stop_vm", args: { vm_name: "prod", force: true } }),
-      call({ id: "2", ts: 2, tool: "stop_vm", args: { force: true, vm_name: "prod" } }),
-      call({ id: "3", ts: 3, tool: "stop_vm", args: { vm_name: "dev" } }),
-      call({ id: "4", ts: 4, tool: "list_vms" }),
-    ];
-    const dryRun = vi.fn(async (c: DryRunCall) => {
-      const edited = c.policy !== undefined;
-      if (c.tool === "list_vms") return { decision: decision("allow"), errors: [] };
-      const prod = (c.args as { vm_name?: string }).vm_name === "prod";
-      return {
-        decision: edited && prod ? decision("deny", 'tools["stop_vm"][0]') : decision("approve"),
-        errors: [],
-      };
-    });
-    const api = fakeApi({ listCalls: vi.fn(async () => calls), dryRun });
-    const result = await replayPolicy(api, "EDITED", 1_000);
-    expect(result.total).toBe(4);
-    expect(result.errors).toEqual([]);
-    expect(result.changed.map((c) => [c.call.id, c.before, c.after, c.rule])).toEqual([
-      ["2", "approve", "deny", 'tools["stop_vm"][0]'],
-      ["1", "approve", "deny", 'tools["stop_vm"][0]'],
-    ]);
-    expect(dryRun).toHaveBeenCalledTimes(6);
-    expect(api.listCalls).toHaveBeenCalledWith({ limit: 1_000 });
-  });
-
-  it("reports an invalid edited policy without replaying", async () => {
-    const api = fakeApi({
-      validatePolicy: vi.fn(async () => ({ errors: [{ path: "default", message: "bad" }] })),
-    });
-    expect(await replayPolicy(api, "{}")).toEqual({
-      changed: [],
-      total: 0,
-      errors: [{ path: "default", message: "bad" }],
-    });
-    expect(api.dryRun).not.toHaveBeenCalled();
-  });
-
-  it("canonical JSON sorts keys at every depth", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { f: 1, e: 2 }], c: null } })).toBe(
-      '{"a":{"c":null,"d":[1,{"e":2,"f":1}]},"b":1}',
-    );
   });
 });

@@ -31,7 +31,7 @@ function typeInto(text: string) {
 }
 
 async function setup(api = fakeApi()) {
-  renderWithApi(api, <PolicyView servers={[server()]} denyAll={false} generation={1} />);
+  renderWithApi(api, <PolicyView servers={[server()]} generation={1} />);
   await screen.findByText("/data/policy.json");
   return api;
 }
@@ -210,7 +210,7 @@ describe("PolicyView", () => {
   });
 
   it("replays the recorded calls and lists those whose decision would change", async () => {
-    const replay = vi.fn(async () => ({
+    const replay = vi.fn(async (_params: { policy: string; limit?: number; since?: number }) => ({
       changed: [
         {
           call: {
@@ -228,6 +228,7 @@ describe("PolicyView", () => {
           before: "approve" as const,
           after: "deny" as const,
           rule: 'tools["stop_vm"][0]',
+          reason: "Not production",
         },
       ],
       total: 12,
@@ -242,6 +243,18 @@ describe("PolicyView", () => {
     const row = document.querySelector('tr[data-call-id="c1"]') as HTMLElement;
     expect(row.textContent).toContain("virt/stop_vm");
     expect(row.textContent).toContain('tools["stop_vm"][0]');
+    expect(row.textContent).toContain("Not production");
     expect(replay).toHaveBeenCalledWith({ policy: POLICY_TEXT.replace('"deny"', '"allow"'), limit: 1_000 });
+
+    await user.click(screen.getByLabelText("since"));
+    const since = screen.getByLabelText("Since") as HTMLInputElement;
+    await user.clear(since);
+    await user.type(since, "2026-01-02T03:04");
+    await user.click(screen.getByRole("button", { name: "Replay recorded calls" }));
+    expect(replay).toHaveBeenLastCalledWith({
+      policy: POLICY_TEXT.replace('"deny"', '"allow"'),
+      limit: 5_000,
+      since: new Date("2026-01-02T03:04").getTime(),
+    });
   });
 });

@@ -75,6 +75,12 @@ function Shell({ bridge }: { bridge: Bridge }) {
                 <span className="visually-hidden"> waiting</span>
               </span>
             )}
+            {v === "servers" && live.toolChanges.length > 0 && (
+              <span className="count-badge warn">
+                {live.toolChanges.length}
+                <span className="visually-hidden"> held</span>
+              </span>
+            )}
           </a>
         ))}
       </nav>
@@ -96,10 +102,10 @@ function Shell({ bridge }: { bridge: Bridge }) {
         {view === "approvals" && <ApprovalPrompt pending={live.pending} />}
         {view === "policy" && (
           <Suspense fallback={<p className="muted">Loading the policy editor…</p>}>
-            <PolicyView servers={live.servers} denyAll={live.denyAll} generation={connection.generation} />
+            <PolicyView servers={live.servers} generation={connection.generation} />
           </Suspense>
         )}
-        {view === "servers" && <ServersView servers={live.servers} />}
+        {view === "servers" && <ServersView servers={live.servers} toolChanges={live.toolChanges} />}
       </main>
     </div>
   );

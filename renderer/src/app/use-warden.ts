@@ -1,11 +1,10 @@
 /**
  * The live state every view shares, kept from the contract's events: the kill switch, the upstreams,
- * the pending approvals and the buffered calls. Each is re-read whenever the event stream (re)opens,
+ * the pending approvals, the held tools and the buffered calls. Each is re-read whenever the event stream (re)opens,
  * so nothing missed while disconnected stays missing.
  */
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
-import type { PendingApproval, ServerStatus } from "../../../shared/contract.js";
-import type { UiApi } from "../api.js";
+import type { PendingApproval, ServerStatus, ToolChange, WardenApi } from "../../../shared/contract.js";
 import type { Connection, ConnectionStore } from "../bridge/index.js";
 import { CallBuffer } from "../calls/call-buffer.js";
 
@@ -24,16 +23,19 @@ export interface WardenLive {
   servers: ServerStatus[];
   /** Oldest first. */
   pending: PendingApproval[];
+  /** Tools held back until the user accepts them. */
+  toolChanges: ToolChange[];
 }
 
-/** The kill switch, the servers and the pending approvals. */
-export function useWardenLive(api: UiApi, generation: number): WardenLive {
+/** The kill switch, the servers, the pending approvals and the held tools. */
+export function useWardenLive(api: WardenApi, generation: number): WardenLive {
   const [live, setLive] = useState<WardenLive>({
     loaded: false,
     error: undefined,
     denyAll: false,
     servers: [],
     pending: [],
+    toolChanges: [],
   });
 
   useEffect(() => {
@@ -48,6 +50,7 @@ export function useWardenLive(api: UiApi, generation: number): WardenLive {
       api.on("approvalEnded", ({ id }) =>
         setLive((s) => ({ ...s, pending: s.pending.filter((p) => p.id !== id) })),
       ),
+      api.on("toolChanges", (toolChanges) => setLive((s) => ({ ...s, toolChanges }))),
     ];
     return () => {
       for (const off of offs) off();
@@ -57,11 +60,18 @@ export function useWardenLive(api: UiApi, generation: number): WardenLive {
   useEffect(() => {
     if (generation === 0) return;
     let current = true;
-    api.getState({}).then(
-      (state) => {
+    Promise.all([api.getState({}), api.listToolChanges({})]).then(
+      ([state, toolChanges]) => {
         if (!current) return;
         const pending = [...state.pending].sort((a, b) => a.createdAt - b.createdAt);
-        setLive({ loaded: true, error: undefined, denyAll: state.denyAll, servers: state.servers, pending });
+        setLive({
+          loaded: true,
+          error: undefined,
+          denyAll: state.denyAll,
+          servers: state.servers,
+          pending,
+          toolChanges,
+        });
       },
       (error: Error) => current && setLive((s) => ({ ...s, error })),
     );
@@ -78,7 +88,7 @@ export function useWardenLive(api: UiApi, generation: number): WardenLive {
  * so a burst of calls costs one render, not one per call.
  */
 export function useCalls(
-  api: UiApi,
+  api: WardenApi,
   generation: number,
   batchMs = 150,
 ): { buffer: CallBuffer; version: number } {

@@ -3,8 +3,9 @@
  * admin token taken from the address's fragment (`#token=…`), which is then stripped from the address
  * bar and history so it is neither shown, bookmarked nor sent anywhere.
  */
+
+import type { WardenApi } from "../../../shared/contract.js";
 import { PRELOAD_GLOBAL } from "../../../shared/ipc.js";
-import type { UiApi } from "../api.js";
 import { type ConnectionState, createHttpBridge } from "./http.js";
 
 export type { ConnectionState };
@@ -12,7 +13,7 @@ export type { ConnectionState };
 /** The chosen bridge and a way to follow its connection. */
 export interface Bridge {
   kind: "electron" | "http";
-  api: UiApi;
+  api: WardenApi;
   /** Whether there is a token to talk with (always true in Electron). */
   hasToken: boolean;
   connection: ConnectionStore;
@@ -62,7 +63,7 @@ export function takeTokenFromLocation(
 
 /** Chooses the bridge for this window. */
 export function pickBridge(win: Window): Bridge {
-  const preload = (win as unknown as Record<string, unknown>)[PRELOAD_GLOBAL] as UiApi | undefined;
+  const preload = (win as unknown as Record<string, unknown>)[PRELOAD_GLOBAL] as WardenApi | undefined;
   if (preload)
     return { kind: "electron", api: preload, hasToken: true, connection: new ConnectionStore("open") };
   const token = takeTokenFromLocation(win.location, win.history) ?? "";

@@ -29,12 +29,11 @@ type SaveState =
 
 interface Props {
   servers: readonly ServerStatus[];
-  denyAll: boolean;
   /** Changes when the connection reopens: the running policy is read again. */
   generation: number;
 }
 
-export function PolicyView({ servers, denyAll, generation }: Props) {
+export function PolicyView({ servers, generation }: Props) {
   const api = useApi();
   const [running, setRunning] = useState<PolicyState>();
   const [draft, setDraft] = useState<string>();
@@ -246,7 +245,7 @@ export function PolicyView({ servers, denyAll, generation }: Props) {
               />
             )}
             {panel === "dry-run" && <DryRunPanel servers={servers} draft={draft} />}
-            {panel === "replay" && <ReplayPanel draft={draft} denyAll={denyAll} />}
+            {panel === "replay" && <ReplayPanel draft={draft} />}
             {panel === "diff" && <DiffPanel running={running.text} draft={draft} />}
           </Tabs>
         </section>

@@ -1,10 +1,11 @@
 /**
- * The upstream servers: state, restarts, last stderr lines, tools, and the endpoint a client connects to
- * (with a config snippet to copy). Client tokens are not shown: the UI never receives them; they live in
- * tokens.json in the warden's data folder.
+ * The upstream servers: state, restarts, last stderr lines, tools, held tools, and the endpoint a client
+ * connects to (with a config snippet to copy). Client tokens are not shown: the UI never receives them;
+ * they live in tokens.json in the warden's data folder.
  */
-import type { ServerStatus } from "../../../shared/contract.js";
+import type { ServerStatus, ToolChange } from "../../../shared/contract.js";
 import { CopyButton } from "../ui/CopyButton.js";
+import { ToolChanges } from "./ToolChanges.js";
 
 const STATE_TONE: Record<ServerStatus["state"], string> = {
   connected: "ok",
@@ -27,7 +28,12 @@ export function clientConfig(server: ServerStatus): string {
   );
 }
 
-export function ServersView({ servers }: { servers: readonly ServerStatus[] }) {
+interface Props {
+  servers: readonly ServerStatus[];
+  toolChanges: readonly ToolChange[];
+}
+
+export function ServersView({ servers, toolChanges }: Props) {
   if (servers.length === 0) {
     return (
       <p className="muted">
@@ -42,6 +48,7 @@ export function ServersView({ servers }: { servers: readonly ServerStatus[] }) {
         <code>mcp-warden serve --data-dir</code>, by default <code>~/.config/mcp-warden</code>), or are given
         with <code>--token</code>/<code>--grant</code>. The UI never sees them.
       </p>
+      <ToolChanges changes={toolChanges} />
       {servers.map((server) => (
         <ServerCard key={server.name} server={server} />
       ))}
