@@ -74,7 +74,7 @@ afterAll(() => {
 });
 
 /** Copies main/app and the CSP page into a folder, adds `extra` files, scans it; returns the findings. */
-function scan(extra: Record<string, string> = {}): Finding[] {
+function scan(extra: Record<string, string> = {}): { findings: Finding[]; log: string } {
   const folder = tempFolder("warden-eng-");
   folders.push(folder);
   const input = join(folder.dir, "app");
@@ -105,7 +105,7 @@ function scan(extra: Record<string, string> = {}): Finding[] {
   if (Object.keys(extra).length === 0 && existsSync(join(repoRoot, "test-output"))) {
     writeFileSync(join(repoRoot, "test-output", "electronegativity.csv"), csv);
   }
-  return csv
+  const findings = csv
     .split(/\r?\n/)
     .slice(1)
     .filter((line) => line.trim() !== "")
@@ -114,6 +114,7 @@ function scan(extra: Record<string, string> = {}): Finding[] {
         csvFields(line);
       return { issue, severity, confidence, file, location, sample };
     });
+  return { findings, log: `${run.stdout}\n${run.stderr}` };
 }
 
 const accepted = (f: Finding) =>
@@ -124,13 +125,16 @@ const accepted = (f: Finding) =>
 
 describe("electronegativity", () => {
   it("finds nothing in main/app beyond the one reviewed CSP note", () => {
-    const findings = scan();
-    expect(findings.filter((f) => !accepted(f))).toEqual([]);
-    expect(findings.filter(accepted)).toHaveLength(ACCEPTED.length);
+    const { findings, log } = scan();
+    expect(
+      findings.filter((f) => !accepted(f)),
+      log,
+    ).toEqual([]);
+    expect(findings.filter(accepted), log).toHaveLength(ACCEPTED.length);
   });
 
   it("does report a window that turns the protections off (the scan is not vacuous)", () => {
-    const findings = scan({
+    const { findings, log } = scan({
       "planted.ts": [
         'import { BrowserWindow } from "electron";',
         "export const w = new BrowserWindow({",
@@ -141,6 +145,6 @@ describe("electronegativity", () => {
       ].join("\n"),
     });
     const planted = findings.filter((f) => f.file === "planted.ts").map((f) => f.issue);
-    expect(planted).toEqual(expect.arrayContaining(["CONTEXT_ISOLATION_JS_CHECK", "SANDBOX_JS_CHECK"]));
+    expect(planted, log).toEqual(expect.arrayContaining(["CONTEXT_ISOLATION_JS_CHECK", "SANDBOX_JS_CHECK"]));
   });
 });
