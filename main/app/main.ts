@@ -30,7 +30,7 @@ import type { ServerConfig } from "../core/servers-config.js";
 import { CrashWatch } from "./crash-watch.js";
 import { TrustedSenders } from "./ipc.js";
 import { setStartAtLogin, startsAtLogin } from "./login-item.js";
-import { DesktopNotifications } from "./notifications.js";
+import { DesktopNotifications, type Notifier } from "./notifications.js";
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, uiProtocolHandler } from "./protocol.js";
 import { hardenSession, hardenWebContents, isAllowedExternalUrl } from "./security.js";
 import { AppSettingsStore, storeSettings } from "./settings.js";
@@ -82,12 +82,43 @@ function demoServer(appPath: string): ServerConfig {
   };
 }
 
+/**
+ * node-notifier. Packaged, its helper programs (terminal-notifier on macOS, SnoreToast on Windows) must
+ * run from outside the asar archive: electron-builder unpacks node-notifier's vendor folder for that.
+ */
+function desktopNotifier(appPath: string): Notifier {
+  if (!app.isPackaged) return notifier;
+  const vendor = join(unpacked(appPath), "node_modules", "node-notifier", "vendor");
+  if (process.platform === "darwin") {
+    const customPath = join(
+      vendor,
+      "mac.noindex",
+      "terminal-notifier.app",
+      "Contents",
+      "MacOS",
+      "terminal-notifier",
+    );
+    return new notifier.NotificationCenter({ customPath });
+  }
+  if (process.platform === "win32") {
+    const customPath = join(
+      vendor,
+      "snoreToast",
+      `snoretoast-${process.arch === "ia32" ? "x86" : "x64"}.exe`,
+    );
+    return new notifier.WindowsToaster({ customPath });
+  }
+  return notifier;
+}
+
 async function run(): Promise<void> {
   const flags = readFlags();
   await app.whenReady();
   // A tray app: no dock icon on macOS until a window is open.
   app.dock?.hide();
   if (process.platform === "win32") app.setAppUserModelId(APP_ID);
+  // No File/Edit/View menu bar on Windows and Linux (macOS keeps its app menu: it carries the edit shortcuts).
+  if (process.platform !== "darwin") Menu.setApplicationMenu(null);
 
   const appPath = app.getAppPath();
   const assets = join(appPath, "assets");
@@ -139,7 +170,7 @@ async function run(): Promise<void> {
   const tray = new Tray(iconPath("normal"));
   const notificationIcon = unpacked(appIcon);
   const notifications = new DesktopNotifications({
-    notifier,
+    notifier: desktopNotifier(appPath),
     platform: process.platform,
     choices: () => settings.get("notifications"),
     openPrompt: (id) => windows.open({ window: "approval", id }),

@@ -119,7 +119,10 @@ export class Tray extends EventEmitter {
   }
 }
 
-export const Menu = { buildFromTemplate: (template) => ({ template }) };
+export const Menu = {
+  buildFromTemplate: (template) => ({ template }),
+  setApplicationMenu: (menu) => log("setApplicationMenu", menu),
+};
 
 export const ipcMain = Object.assign(new EventEmitter(), {
   handle(channel) {
