@@ -141,6 +141,8 @@ async function run(): Promise<void> {
       dataDir: flags.dataDir,
       port: flags.port ?? settings.get("port"),
       settings: coreSettings,
+      // As `serve` does: the UI is also at the core's address, for a browser.
+      uiDir: join(appPath, "dist", "ui"),
       ...(flags.demo ? { demo: demoServer(appPath) } : {}),
     });
   } catch (error) {
@@ -204,6 +206,10 @@ async function run(): Promise<void> {
   });
 
   app.on("second-instance", () => trayApp.commands.openLiveCalls(false));
+  // macOS: a click on the dock icon (shown while a window is open) brings a window back.
+  app.on("activate", () => {
+    if (!windows.all().some((w) => w.isVisible())) trayApp.commands.openLiveCalls(false);
+  });
   app.on("before-quit", () => windows.prepareToQuit());
   let closed = false;
   app.on("will-quit", (event) => {

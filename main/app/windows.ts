@@ -43,7 +43,6 @@ export function windowOptions(
     minHeight: size.minHeight,
     title: kind === "approval" ? "Approve a tool call — MCP Warden" : "MCP Warden",
     show: false,
-    backgroundColor: "#111827",
     autoHideMenuBar: true,
     ...(icon ? { icon } : {}),
     ...(kind === "approval"
