@@ -16,12 +16,16 @@ export type Route =
   | { window: "main"; page: "calls" | "approvals" | "policy" | "servers" }
   | { window: "approval"; id?: string };
 
-/** The UI address of a route (hash routes of the React app). */
+/**
+ * The UI address of a route. Pages are the React app's hash routes (`#/calls`, `#/approval`, …); the
+ * request the prompt should show first rides in the query (`?approval=<id>`), which the hash router
+ * leaves alone.
+ */
 export function routeUrl(route: Route): string {
   if (route.window === "main") return `${UI_INDEX}#/${route.page}`;
   return route.id === undefined
     ? `${UI_INDEX}#/approval`
-    : `${UI_INDEX}#/approval?id=${encodeURIComponent(route.id)}`;
+    : `${UI_INDEX}?approval=${encodeURIComponent(route.id)}#/approval`;
 }
 
 const SIZES: Record<WindowKind, { width: number; height: number; minWidth: number; minHeight: number }> = {

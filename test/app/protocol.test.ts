@@ -1,5 +1,5 @@
 /** app://warden serves the built UI with the UI's CSP and never anything outside its folder. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -9,6 +9,7 @@ import {
   uiProtocolHandler,
 } from "../../main/app/protocol.js";
 import { UI_CSP } from "../../main/core/http-server.js";
+import { repoRoot } from "../helpers/warden.js";
 import { tempFolder } from "./fakes.js";
 
 const folder = tempFolder();
@@ -88,4 +89,24 @@ describe("app:// protocol", () => {
     expect(resolveUiPath(ui, "app://warden/..%2fx")).toBeUndefined();
     expect(resolveUiPath(ui, "not a url")).toBeUndefined();
   });
+});
+
+const builtUi = join(repoRoot, "dist", "ui");
+const built = existsSync(join(builtUi, "index.html"));
+
+describe("app:// protocol over the built UI", () => {
+  it.skipIf(!built)(
+    `serves dist/ui's page and every script and stylesheet it names${built ? "" : " (SKIPPED: dist/ui is not built; npm run build)"}`,
+    async () => {
+      const serve = uiProtocolHandler(builtUi);
+      const html = readFileSync(join(builtUi, "index.html"), "utf8");
+      const refs = [...html.matchAll(/(?:src|href)="(\.?\/?assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) {
+        const response = await serve(new Request(new URL(ref, `${UI_INDEX}?approval=x`).href));
+        expect(response.status, ref).toBe(200);
+        expect(response.headers.get("content-type"), ref).toMatch(/^(text\/javascript|text\/css)/);
+      }
+    },
+  );
 });

@@ -127,7 +127,7 @@ describe("tray app", () => {
     expect(h.tray.item("Pending approvals (1)")).toBeDefined();
     h.tray.click("Pending approvals");
     const prompt = h.windows.get("approval");
-    expect(prompt?.loads).toEqual([`${UI_INDEX}#/approval?id=${call.id}`]);
+    expect(prompt?.loads).toEqual([`${UI_INDEX}?approval=${call.id}#/approval`]);
     h.core.runtime.warden.broker.deny(call.id);
     expect(h.tray.item("Pending approvals (0)")).toBeDefined();
     expect(h.tray.images.at(-1)).toBe("/icons/normal");
@@ -139,7 +139,7 @@ describe("tray app", () => {
     const h = await start("linux");
     h.notifier.failWith = new Error("no daemon");
     const call = pendingStopVm(h.core.runtime);
-    expect(h.windows.get("approval")?.loads).toEqual([`${UI_INDEX}#/approval?id=${call.id}`]);
+    expect(h.windows.get("approval")?.loads).toEqual([`${UI_INDEX}?approval=${call.id}#/approval`]);
     h.core.runtime.warden.broker.deny(call.id);
   });
 

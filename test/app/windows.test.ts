@@ -74,7 +74,7 @@ describe("window options", () => {
     expect(routeUrl({ window: "main", page: "policy" })).toBe("app://warden/index.html#/policy");
     expect(routeUrl({ window: "approval" })).toBe("app://warden/index.html#/approval");
     expect(routeUrl({ window: "approval", id: "a b/c" })).toBe(
-      "app://warden/index.html#/approval?id=a%20b%2Fc",
+      "app://warden/index.html?approval=a%20b%2Fc#/approval",
     );
   });
 });
@@ -103,7 +103,7 @@ describe("window manager", () => {
     await settle();
     expect(created).toEqual([main, prompt]);
     expect(prompt.options.alwaysOnTop).toBe(true);
-    expect(prompt.loads).toEqual([`${UI_INDEX}#/approval?id=a1`]);
+    expect(prompt.loads).toEqual([`${UI_INDEX}?approval=a1#/approval`]);
     expect(windows.all()).toEqual([main, prompt]);
   });
 
