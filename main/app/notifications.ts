@@ -123,18 +123,31 @@ function escapeMarkup(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/** How risky a call is, as the core's risk catalogue judges it (main/core/risk.ts). */
+export interface CallRisk {
+  level: string;
+  why: string;
+}
+
 /** The title and body of an approval notification. */
 export function approvalNotice(
   approval: PendingApproval,
   now: number,
   platform: NodeJS.Platform,
+  risk?: CallRisk,
 ): { title: string; message: string } {
   const tool = displayText(approval.operation ?? approval.tool, 40);
   const target = approvalTarget(approval.args);
   const title = target ? `Approve ${tool} on ${target}?` : `Approve ${tool}?`;
+  const reason = displayText(approval.reason || "the policy asks a human for this call", 120);
   const lines = [
     `${displayText(approval.client, 40)} wants ${displayText(approval.server, 40)}/${displayText(approval.tool, 40)}${target ? ` on ${target}` : ""}`,
-    `Risk: ${displayText(approval.reason || "the policy asks a human for this call", 120)}`,
+    ...(risk
+      ? [
+          `Risk: ${displayText(risk.level, 20).toUpperCase()} — ${displayText(risk.why, 120)}`,
+          `Policy: ${reason}`,
+        ]
+      : [`Risk: ${reason}`]),
     `Rule ${displayText(approval.rule, 60)} · denied in ${formatMs(approval.deadline - now)} without an answer`,
   ];
   if (platform === "linux" || platform === "freebsd" || platform === "openbsd") {
@@ -155,6 +168,8 @@ export interface NotificationsOptions {
   /** The broker's answers; `approve` takes the call hash that was shown. */
   approve: (id: string, callHash: string) => { ok: boolean; error?: string };
   deny: (id: string) => { ok: boolean; error?: string };
+  /** The risk of a waiting call (the core's catalogue), when known. */
+  riskOf?: (approval: PendingApproval) => CallRisk | undefined;
   /** Told when something could not be shown or done (for the log). */
   onProblem?: (message: string) => void;
   icon?: string;
@@ -187,7 +202,7 @@ export class DesktopNotifications {
     const mode = choices().approvals;
     if (mode !== "notification") openPrompt(approval.id);
     if (mode === "prompt") return;
-    const notice = approvalNotice(approval, this.#now(), platform);
+    const notice = approvalNotice(approval, this.#now(), platform, this.#risk(approval));
     const actions = supportsActions(platform);
     const seconds = Math.max(5, Math.ceil((approval.deadline - this.#now()) / 1_000));
     const options: NotifyOptions = {
@@ -214,6 +229,15 @@ export class DesktopNotifications {
     } catch (error) {
       this.#options.onProblem?.(`approval notification failed (${errorText(error)}); opening the prompt`);
       if (mode === "notification") openPrompt(approval.id);
+    }
+  }
+
+  #risk(approval: PendingApproval): CallRisk | undefined {
+    try {
+      return this.#options.riskOf?.(approval);
+    } catch {
+      // A risk that cannot be judged is left out; the notification still goes out.
+      return undefined;
     }
   }
 

@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import notifier from "node-notifier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approvalRisk } from "../../main/app/approval-risk.js";
 import { CrashWatch } from "../../main/app/crash-watch.js";
 import {
   DesktopNotifications,
@@ -133,6 +134,7 @@ describe.skipIf(missing.length > 0)(title, () => {
       openPrompt: (id) => prompts.push(id),
       approve: (id, hash) => core.runtime.warden.broker.approve(id, hash),
       deny: (id) => core.runtime.warden.broker.deny(id),
+      riskOf: approvalRisk((server) => core.runtime.warden.upstreams.get(server)?.tools),
     });
     const off = wireNotifications(core.runtime.warden, notifications, new CrashWatch());
     return { prompts, results: real.results, off };
@@ -179,7 +181,8 @@ describe.skipIf(missing.length > 0)(title, () => {
 
     expect(seen).toContain('string "Approve stop_vm on prod-db-2?"');
     expect(seen).toContain("claude-desktop wants virt/stop_vm on prod-db-2");
-    expect(seen).toContain("Risk: Stopping a VM takes its services offline");
+    expect(seen).toContain("Risk: HIGH — Stops a VM: its services go offline");
+    expect(seen).toContain("Policy: Stopping a VM takes its services offline");
     expect(results[0]?.error).toBeFalsy();
     expect(prompts).toEqual([]);
     core.runtime.warden.broker.deny(call.id);

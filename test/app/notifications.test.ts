@@ -1,5 +1,6 @@
 /** Notifications ↔ broker: what a pending approval says, how answers end it, and the prompt when none can be shown. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approvalRisk } from "../../main/app/approval-risk.js";
 import { CrashWatch } from "../../main/app/crash-watch.js";
 import {
   approvalNotice,
@@ -53,6 +54,47 @@ describe("approval notifications", () => {
     expect(options.message).toContain("Risk: Stopping a VM takes its services offline");
     expect(options.message).toContain('Rule tools["stop_vm"]');
     core.runtime.warden.broker.deny(call.id);
+    off();
+  });
+
+  it("with the core's risk catalogue, name the risk level and why, and the policy's reason", () => {
+    const { warden } = core.runtime;
+    const notifier = new FakeNotifier();
+    const notifications = new DesktopNotifications({
+      notifier,
+      platform: "darwin",
+      choices: () => DEFAULT_APP_SETTINGS.notifications,
+      openPrompt: () => {},
+      approve: (id, hash) => warden.broker.approve(id, hash),
+      deny: (id) => warden.broker.deny(id),
+      riskOf: approvalRisk((server) => warden.upstreams.get(server)?.tools),
+    });
+    const off = warden.broker.on("added", (a) => notifications.approvalAdded(a));
+    const call = pendingStopVm(core.runtime, "prod-db-9");
+    expect(notifier.last.options.message).toContain("Risk: HIGH — Stops a VM");
+    expect(notifier.last.options.message).toContain("Policy: Stopping a VM takes its services offline");
+    warden.broker.deny(call.id);
+    off();
+  });
+
+  it("a risk that cannot be judged is left out; the notification still goes out", () => {
+    const { warden } = core.runtime;
+    const notifier = new FakeNotifier();
+    const notifications = new DesktopNotifications({
+      notifier,
+      platform: "darwin",
+      choices: () => DEFAULT_APP_SETTINGS.notifications,
+      openPrompt: () => {},
+      approve: (id, hash) => warden.broker.approve(id, hash),
+      deny: (id) => warden.broker.deny(id),
+      riskOf: () => {
+        throw new Error("no catalogue");
+      },
+    });
+    const off = warden.broker.on("added", (a) => notifications.approvalAdded(a));
+    const call = pendingStopVm(core.runtime, "prod-db-10");
+    expect(notifier.last.options.message).toContain("Risk: Stopping a VM takes its services offline");
+    warden.broker.deny(call.id);
     off();
   });
 
