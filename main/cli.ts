@@ -7,6 +7,8 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { policyJsonSchema } from "../shared/policy-schema.js";
+import { initCommand } from "./commands/init.js";
+import { unwrapCommand, wrapCommand } from "./commands/wrap.js";
 import { runConnectBridge } from "./core/connect-bridge.js";
 import { dataPaths, defaultDataDir, ensureTokens } from "./core/data-dir.js";
 import { RateLimiter } from "./core/limits.js";
@@ -21,7 +23,11 @@ const USAGE = `usage:
   mcp-warden connect <server> [--url URL] [--token T] [--data-dir DIR]
   mcp-warden check   <policy.json>
   mcp-warden decide  --policy FILE --tool NAME [--server NAME] [--client NAME] [--args JSON]
-  mcp-warden schema  (prints the policy format as a JSON Schema)`;
+  mcp-warden schema  (prints the policy format as a JSON Schema)
+  mcp-warden init    --server NAME [--servers FILE] [--policy FILE] [--data-dir DIR] [--force]
+  mcp-warden wrap    --client claude-desktop|cursor|claude-code|vscode [--config PATH] [--data-dir DIR]
+                     [--servers FILE] [--url URL]
+  mcp-warden unwrap  --client claude-desktop|cursor|claude-code|vscode [--config PATH] [--data-dir DIR]`;
 
 /** The port `serve` listens on when none is given. */
 export const DEFAULT_PORT = 17_430;
@@ -214,6 +220,12 @@ export async function main(argv: string[]): Promise<number | undefined> {
       case "schema":
         process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
         return 0;
+      case "init":
+        return await initCommand(rest);
+      case "wrap":
+        return wrapCommand(rest, DEFAULT_PORT);
+      case "unwrap":
+        return unwrapCommand(rest);
       case "help":
       case "--help":
       case "-h":

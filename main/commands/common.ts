@@ -1,0 +1,48 @@
+/** What the one-shot commands share: the data folder, the running warden's address, user errors. */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { dataPaths, defaultDataDir } from "../core/data-dir.js";
+import { StartupError } from "../core/runtime.js";
+
+/** An error whose message is meant for the user as it is (the CLI exits with code 2). */
+export function userError(message: string): Error {
+  return new StartupError(message);
+}
+
+/** Runs `action`, turning any error it throws into one for the user. */
+export function asUserError<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const path = (error as NodeJS.ErrnoException).path;
+    throw userError(code && path ? `cannot read ${path}: ${code}` : (error as Error).message);
+  }
+}
+
+/** The data folder: `--data-dir`, or the per-user default. */
+export function dataDirFrom(option: string | undefined): string {
+  return resolve(option ?? defaultDataDir());
+}
+
+/**
+ * The warden's base URL as clients reach it: `--url`, else where a running warden listens (runtime.json),
+ * else the default port on loopback.
+ */
+export function wardenUrlFrom(option: string | undefined, dataDir: string, defaultPort: number): string {
+  let text = option;
+  const runtime = dataPaths(dataDir).runtime;
+  if (text === undefined && existsSync(runtime)) {
+    text = (JSON.parse(readFileSync(runtime, "utf8")) as { url?: string }).url;
+  }
+  text ??= `http://127.0.0.1:${defaultPort}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw userError(`--url must be a URL such as http://127.0.0.1:${defaultPort}, not "${text}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw userError(`--url must be http(s), not "${text}"`);
+  return url.origin;
+}

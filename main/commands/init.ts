@@ -1,0 +1,119 @@
+/**
+ * `mcp-warden init --server NAME`: connects to the server as servers.json configures it, classifies its
+ * tools (main/core/risk.ts) and writes a starter policy (main/core/starter-policy.ts). An existing policy is
+ * only replaced with `--force`, and then kept as a backup first; the first-run default policy counts as
+ * nothing to keep.
+ */
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { parsePolicy } from "../../shared/policy-schema.js";
+import { DEFAULT_POLICY, dataPaths, writeFileAtomic } from "../core/data-dir.js";
+import { formatJson } from "../core/jsonc.js";
+import { readServersFile } from "../core/servers-config.js";
+import { type StarterRule, starterPolicy } from "../core/starter-policy.js";
+import { Upstream } from "../core/upstreams.js";
+import { asUserError, dataDirFrom, userError } from "./common.js";
+
+/** How long init waits for the server to start and list its tools. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/** True when the file is the policy a first run writes, untouched: replacing it loses nothing. */
+function isFirstRunDefault(text: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(text)) === JSON.stringify(DEFAULT_POLICY);
+  } catch {
+    return false;
+  }
+}
+
+/** The server's tools, as it lists them. */
+async function listTools(name: string, serversPath: string) {
+  const servers = asUserError(() => readServersFile(serversPath));
+  const config = servers.mcpServers[name];
+  if (!config) {
+    const known = Object.keys(servers.mcpServers);
+    throw userError(
+      `no server "${name}" in ${serversPath}${known.length ? ` (it has: ${known.join(", ")})` : " (it has none)"}`,
+    );
+  }
+  const upstream = new Upstream(name, config);
+  try {
+    await upstream.start();
+    if (!(await upstream.whenReady(CONNECT_TIMEOUT_MS))) {
+      const status = upstream.status("");
+      const stderr = status.stderr
+        .slice(-5)
+        .map((line) => `\n  ${line}`)
+        .join("");
+      throw userError(`could not reach server "${name}": ${status.lastError ?? "no answer"}${stderr}`);
+    }
+    return [...upstream.tools];
+  } finally {
+    await upstream.stop();
+  }
+}
+
+/** What was written, one line per tool; a portmanteau tool lists its actions by what the policy does. */
+function describe(rules: readonly StarterRule[]): string[] {
+  const lines: string[] = [];
+  const keys = [...new Set(rules.map((r) => r.key))];
+  for (const key of keys) {
+    const mine = rules.filter((r) => r.key === key);
+    const [first] = mine;
+    if (!first) continue;
+    if (!first.match) {
+      lines.push(`  ${key.padEnd(36)} ${first.action.padEnd(8)} ${first.risk.kind}, ${first.risk.level}`);
+      continue;
+    }
+    lines.push(`  ${key}, by ${first.match.argument}:`);
+    for (const action of ["allow", "approve", "deny"] as const) {
+      const values = mine.filter((r) => r.action === action).map((r) => r.match?.value);
+      if (values.length) lines.push(`    ${action.padEnd(8)} ${values.join(", ")}`);
+    }
+  }
+  return lines;
+}
+
+/** `mcp-warden init --server NAME [--servers FILE] [--policy FILE] [--data-dir DIR] [--force]` */
+export async function initCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      server: { type: "string" },
+      servers: { type: "string" },
+      policy: { type: "string" },
+      "data-dir": { type: "string" },
+      force: { type: "boolean" },
+    },
+  });
+  if (!values.server) throw userError("init needs --server NAME (a server in servers.json)");
+  const paths = dataPaths(dataDirFrom(values["data-dir"]));
+  const serversPath = resolve(values.servers ?? paths.servers);
+  const policyPath = resolve(values.policy ?? paths.policy);
+  const existing = existsSync(policyPath) ? readFileSync(policyPath, "utf8") : undefined;
+  if (existing !== undefined && !values.force && !isFirstRunDefault(existing))
+    throw userError(`${policyPath} already exists; pass --force to replace it (a backup is kept)`);
+
+  const tools = await listTools(values.server, serversPath);
+  const { policy, rules } = starterPolicy(values.server, tools);
+  const text = formatJson(policy);
+  const check = parsePolicy(text);
+  if (!check.ok) throw new Error(`the starter policy is invalid: ${JSON.stringify(check.errors)}`);
+
+  const out = process.stdout;
+  if (existing !== undefined) {
+    const backup = `${policyPath}.${new Date().toISOString().replace(/[:.]/g, "-")}.bak`;
+    copyFileSync(policyPath, backup);
+    out.write(`kept the old policy as ${backup}\n`);
+  }
+  asUserError(() => writeFileAtomic(policyPath, text));
+  out.write(`Wrote a starter policy for "${values.server}" (${tools.length} tools) to ${policyPath}:\n`);
+  for (const line of describe(rules)) out.write(`${line}\n`);
+  out.write(
+    "  anything else: approve (the default)\n" +
+      "allow: low risk; approve: asks you, rate-limited per client; deny: cannot be undone. Each rule's " +
+      "comment says why. A running warden applies the file at once.\n",
+  );
+  return 0;
+}

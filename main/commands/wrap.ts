@@ -1,0 +1,141 @@
+/**
+ * `mcp-warden wrap --client C` and `mcp-warden unwrap --client C`: put a client's MCP servers behind the
+ * warden, and take them back out.
+ *
+ * Clients that cannot send headers to a remote server (Claude Desktop) start the bridge with the absolute
+ * paths of this Node.js and this CLI: GUI apps on macOS do not inherit the shell's PATH, so `npx` or a bare
+ * `mcp-warden` is often not found there, while absolute paths work from any environment. The client's
+ * token goes in the entry's `env` (MCP_WARDEN_TOKEN), not its arguments, so other users cannot read it in
+ * the process list.
+ */
+import { existsSync, realpathSync } from "node:fs";
+import { homedir } from "node:os";
+import { parseArgs } from "node:util";
+import {
+  type BridgeCommand,
+  CLIENT_LABELS,
+  CLIENTS,
+  type ClientId,
+  clientConfigPaths,
+} from "../core/client-configs.js";
+import { type EntryResult, findClientConfigs, unwrapClient, wrapClient } from "../core/client-wrap.js";
+import { dataPaths, ensureTokens } from "../core/data-dir.js";
+import { asUserError, dataDirFrom, userError, wardenUrlFrom } from "./common.js";
+
+function clientFrom(value: string | undefined): ClientId {
+  const client = CLIENTS.find((c) => c === value);
+  if (!client) throw userError(`--client must be one of ${CLIENTS.join(", ")}`);
+  return client;
+}
+
+/** The command line that runs this CLI from any environment: absolute node, absolute script. */
+function thisCli(): BridgeCommand {
+  const script = process.argv[1];
+  if (!script) throw userError("cannot tell where mcp-warden is installed");
+  return { command: process.execPath, args: [realpathSync(script)] };
+}
+
+/** The client's config file: `--config`, else the first of its usual files that has servers. */
+function configFor(client: ClientId, option: string | undefined, url: string, dataDir: string): string {
+  if (option) return option;
+  const place = { platform: process.platform, home: homedir(), env: process.env, cwd: process.cwd() };
+  const tokensPath = dataPaths(dataDir).tokens;
+  const tokens = existsSync(tokensPath) ? Object.values(ensureTokens(tokensPath).grants) : [];
+  const found = findClientConfigs(place, { url, tokens }).filter((f) => f.client === client);
+  const chosen = found.find((f) => f.servers > 0) ?? found[0];
+  if (!chosen) {
+    const looked = clientConfigPaths(client, place).join(", ");
+    throw userError(`no ${CLIENT_LABELS[client]} config found (looked in ${looked}); pass --config PATH`);
+  }
+  return chosen.path;
+}
+
+const OUTCOMES: Readonly<Record<EntryResult["outcome"], string>> = {
+  moved: "moved",
+  "already-wrapped": "already wrapped",
+  disabled: "left alone",
+  unsupported: "left alone",
+};
+
+function describe(entry: EntryResult): string {
+  const what = OUTCOMES[entry.outcome].padEnd(16);
+  if (entry.outcome === "moved") return `  ${what}${entry.label} → warden server "${entry.server}"`;
+  if (entry.outcome === "already-wrapped") return `  ${what}${entry.label} (warden server "${entry.server}")`;
+  return `  ${what}${entry.label}: ${entry.note}`;
+}
+
+/** `mcp-warden wrap --client C [--config PATH] [--data-dir DIR] [--servers FILE] [--url URL]` */
+export function wrapCommand(argv: string[], defaultPort: number): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      client: { type: "string" },
+      config: { type: "string" },
+      "data-dir": { type: "string" },
+      servers: { type: "string" },
+      url: { type: "string" },
+    },
+  });
+  const client = clientFrom(values.client);
+  const dataDir = dataDirFrom(values["data-dir"]);
+  const wardenUrl = wardenUrlFrom(values.url, dataDir, defaultPort);
+  const configPath = asUserError(() => configFor(client, values.config, wardenUrl, dataDir));
+  const result = asUserError(() =>
+    wrapClient({
+      client,
+      configPath,
+      dataDir,
+      wardenUrl,
+      bridge: thisCli(),
+      ...(values.servers ? { serversPath: values.servers } : {}),
+    }),
+  );
+  const out = process.stdout;
+  const label = CLIENT_LABELS[client];
+  out.write(`${label}: ${result.configPath}\n`);
+  for (const entry of result.entries) out.write(`${describe(entry)}\n`);
+  if (result.entries.length === 0) out.write("  no MCP servers in this file\n");
+  if (!result.changed) {
+    out.write("Nothing to wrap; no file was changed.\n");
+    return 0;
+  }
+  const added = result.entries.filter((e) => e.outcome === "moved").length;
+  out.write(`backup:   ${result.backup}\n`);
+  out.write(`servers:  ${result.serversPath} (${added} moved in)\n`);
+  out.write(`token:    grant "${result.grant}" in ${dataPaths(dataDir).tokens}\n`);
+  out.write(
+    `Restart the warden (mcp-warden serve, or the tray app) so it runs the moved servers and knows ${label}'s ` +
+      `token, then restart ${label}. mcp-warden unwrap --client ${client} puts everything back.\n`,
+  );
+  return 0;
+}
+
+/** `mcp-warden unwrap --client C [--config PATH] [--data-dir DIR]` */
+export function unwrapCommand(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: { client: { type: "string" }, config: { type: "string" }, "data-dir": { type: "string" } },
+  });
+  const client = clientFrom(values.client);
+  const result = asUserError(() =>
+    unwrapClient({
+      client,
+      dataDir: dataDirFrom(values["data-dir"]),
+      ...(values.config ? { configPath: values.config } : {}),
+    }),
+  );
+  const out = process.stdout;
+  out.write(`${CLIENT_LABELS[client]}: ${result.configPath}\n`);
+  if (result.exact) out.write("  restored byte for byte from the backup\n");
+  else {
+    out.write(
+      "  the file changed since it was wrapped: the original entries were put back, other changes kept\n",
+    );
+    for (const label of result.restored) out.write(`  put back   ${label}\n`);
+  }
+  if (result.removedServers.length)
+    out.write(`  servers removed from the warden: ${result.removedServers.join(", ")}\n`);
+  for (const kept of result.keptServers) out.write(`  server "${kept.server}" kept: ${kept.why}\n`);
+  if (result.grantRemoved) out.write(`  token "${client}" revoked\n`);
+  return 0;
+}
