@@ -57,7 +57,8 @@ export function duration(ms: number | undefined): string {
   if (ms === undefined) return "";
   if (ms < 1_000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1_000)} s`;
+  const seconds = Math.round((ms % 60_000) / 1_000);
+  return `${Math.floor(ms / 60_000)} min${seconds ? ` ${seconds} s` : ""}`;
 }
 
 /** `1:05` for a countdown. */

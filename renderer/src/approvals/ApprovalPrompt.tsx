@@ -109,8 +109,9 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
     );
   }
 
-  const left = current.deadline - now;
   const total = Math.max(1, current.deadline - current.createdAt);
+  // The clock ticks every 250 ms, so a request that just arrived may look a moment longer than its timeout.
+  const left = Math.min(total, current.deadline - now);
   const others = pending.length - 1;
   const blockEnter = (event: ReactKeyboardEvent) => {
     if (event.key === "Enter") event.preventDefault();

@@ -80,7 +80,9 @@ export function DryRunPanel({ servers, draft }: Props) {
           </datalist>
         </label>
         <label>
-          Client <span className="muted">(optional grant name)</span>
+          <span>
+            Client <span className="muted">(optional grant name)</span>
+          </span>
           <input value={client} onChange={(e) => setClient(e.target.value)} placeholder="dry-run" />
         </label>
       </div>

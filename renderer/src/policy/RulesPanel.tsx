@@ -79,7 +79,7 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
                     {decision ? (
                       <VerdictBadge verdict={decision.verdict} />
                     ) : (
-                      <span className="muted">…</span>
+                      <span className="muted">{valid ? "…" : "—"}</span>
                     )}
                   </td>
                   <td>

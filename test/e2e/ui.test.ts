@@ -1,0 +1,292 @@
+/**
+ * The UI end to end: Debian's chromium (playwright-core) against a real `mcp-warden serve` in front of the
+ * stand-in virtualization server, with a real MCP SDK client making the calls.
+ */
+import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  ADMIN_TOKEN,
+  callTool,
+  type RunningWarden,
+  readState,
+  startWarden,
+  tempDir,
+  textOf,
+  virtualizationServer,
+} from "../helpers/warden.js";
+import { hasChromium, launchBrowser, openUi, screenshot, setEditorText } from "./browser.js";
+
+/** The policy the tests start from; `timeout` is stop_vm's approval timeout. */
+function policy(timeout = "60s", extra: Record<string, unknown> = {}): string {
+  return `${JSON.stringify(
+    {
+      version: "1",
+      default: "deny",
+      tools: {
+        list_vms: { action: "allow" },
+        stop_vm: {
+          action: "approve",
+          reason: "Stopping a VM takes services offline",
+          approval: { timeout },
+          limits: [{ counter: "stop_vm_rate", window: "minute", max: 100, scope: "grant" }],
+        },
+        delete_vm: { action: "deny", reason: "Never from an agent" },
+        ...extra,
+      },
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+let warden: RunningWarden;
+let browser: Browser;
+let client: Client;
+let stateFile: string;
+const pages: Page[] = [];
+
+describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (needs /usr/bin/chromium)", () => {
+  beforeAll(async () => {
+    stateFile = join(tempDir(), "virt.json");
+    [warden, browser] = await Promise.all([
+      startWarden({ policy: policy(), servers: { virt: virtualizationServer("testing", stateFile) } }),
+      launchBrowser(),
+    ]);
+    const index = await fetch(`${warden.url}/`);
+    if (index.status !== 200) {
+      throw new Error(
+        `serve does not serve the UI at / (HTTP ${index.status}); run npm run build, which builds dist/ui`,
+      );
+    }
+    client = await warden.client("virt");
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await warden?.stop();
+  });
+
+  afterEach(async () => {
+    for (const page of pages.splice(0)) await page.context().close();
+    // A failed test must not leave a call waiting for the next one's prompt.
+    for (const pending of await warden.api("listApprovals")) await warden.api("deny", { id: pending.id });
+    await warden.api("setDenyAll", { on: false });
+    await warden.api("savePolicy", { text: policy() });
+  });
+
+  async function open(options: Parameters<typeof openUi>[2] = {}) {
+    const { page, errors } = await openUi(browser, warden.url, options);
+    pages.push(page);
+    return { page, errors };
+  }
+
+  /** The prompt's Approve button, once it is armed. */
+  async function armedApprove(page: Page) {
+    const approve = page.getByRole("button", { name: "Approve", exact: true });
+    await expect.poll(() => approve.isEnabled(), { timeout: 5_000 }).toBe(true);
+    return approve;
+  }
+
+  it("strips the token from the address bar and keeps working from memory", async () => {
+    const { page, errors } = await open();
+    expect(page.url()).not.toContain(ADMIN_TOKEN);
+    expect(page.url()).not.toContain("token");
+    await page.getByRole("link", { name: /^Servers/ }).click();
+    await expect.poll(() => page.getByText("connected", { exact: true }).count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByText(`${warden.url}/mcp/virt`, { exact: true }).count()).toBe(1);
+    await screenshot(page, "servers");
+    expect(errors).toEqual([]);
+  });
+
+  it("an SDK client's stop_vm waits, the prompt shows it, Approve lets it through to the upstream", async () => {
+    const { page, errors } = await open({ route: "#/approvals" });
+    const call = callTool(client, "stop_vm", { vm_name: "dev-web" });
+    await page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    const args = page.locator(".approval-args");
+    expect(await args.textContent()).toContain('"vm_name": "dev-web"');
+    expect(await page.getByText('tools["stop_vm"]').count()).toBe(1);
+    expect(await page.getByText("Stopping a VM takes services offline").count()).toBe(1);
+    expect(await page.getByRole("timer").textContent()).toMatch(/Denied automatically in (1:00|0:[0-5]\d)/);
+    expect(readState(stateFile).vms["dev-web"]?.state).toBe("running");
+    await screenshot(page, "approval-prompt");
+
+    await (await armedApprove(page)).click();
+    const result = await call;
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ success: true });
+    expect(readState(stateFile).vms["dev-web"]?.state).toBe("poweroff");
+    await page.getByText("No call is waiting for your approval.").waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it("Deny refuses the call: the client is told a human denied it and the upstream never sees it", async () => {
+    const { page } = await open({ route: "#/approvals" });
+    const before = readState(stateFile).calls.length;
+    const call = callTool(client, "stop_vm", { vm_name: "dev-db" });
+    await page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    await page.getByRole("button", { name: /^Deny/ }).click();
+    const result = await call;
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("a human denied this call");
+    expect(readState(stateFile).calls).toHaveLength(before);
+
+    await page.getByRole("link", { name: /^Live calls/ }).click();
+    const row = page.getByRole("listitem").filter({ hasText: "dev-db" }).first();
+    await expect.poll(() => row.textContent()).toContain("rejected");
+    await row.getByRole("button").click();
+    const details = page.getByRole("region", { name: /stop_vm/ });
+    expect(await details.textContent()).toContain("a human denied this call");
+    await screenshot(page, "live-calls");
+  });
+
+  it("no answer before the timeout denies the call, and the prompt goes away", async () => {
+    await warden.api("savePolicy", { text: policy("2s") });
+    const { page } = await open({ route: "#/approvals" });
+    const call = callTool(client, "stop_vm", { vm_name: "test-1" });
+    await page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    expect(await page.getByRole("timer").textContent()).toMatch(/0:0[0-2]/);
+    const result = await call;
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("no one approved this call in time");
+    await page.getByText("No call is waiting for your approval.").waitFor({ timeout: 5_000 });
+    expect(readState(stateFile).vms["test-1"]?.state).not.toBe("poweroff");
+  });
+
+  it("Deny all from the header denies a pending call", async () => {
+    const { page } = await open();
+    const call = callTool(client, "stop_vm", { vm_name: "dev-web" });
+    await page.getByText(/A call is waiting for your approval/).waitFor();
+    const toggle = page.getByRole("switch", { name: "Deny all" });
+    expect(await toggle.getAttribute("aria-checked")).toBe("false");
+    await toggle.click();
+    const result = await call;
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("Deny-all was turned on");
+    await expect.poll(() => toggle.getAttribute("aria-checked")).toBe("true");
+    expect((await warden.api("getState")).denyAll).toBe(true);
+    await page.getByText(/Deny-all is on/).waitFor();
+    await screenshot(page, "deny-all-on");
+    await toggle.click();
+    await expect.poll(async () => (await warden.api("getState")).denyAll).toBe(false);
+  });
+
+  it("an invalid policy edit shows its error, Save is refused, and the running policy is unchanged", async () => {
+    const { page } = await open({ route: "#/policy" });
+    await page.locator(".cm-content").waitFor();
+    const running = (await warden.api("getPolicy")).text;
+    const invalid = running.replace('"action": "approve"', '"action": "aprove"');
+    expect(invalid).not.toBe(running);
+    await setEditorText(page, invalid);
+    const problems = page.getByRole("region", { name: "Problems in the edited policy" });
+    await expect.poll(() => problems.textContent()).toContain("tools.stop_vm.action");
+    await expect.poll(() => page.locator(".cm-lintRange-error").count()).toBeGreaterThan(0);
+    await page.getByRole("button", { name: "Save" }).click();
+    await page
+      .getByText(/Not saved: the policy has \d+ errors?\. The running policy is unchanged\./)
+      .waitFor();
+    await screenshot(page, "policy-invalid");
+    expect((await warden.api("getPolicy")).text).toBe(running);
+    const still = callTool(client, "list_vms");
+    expect((await still).isError).toBeFalsy();
+  });
+
+  it("a valid edit saves and applies: the core runs it and the next call is decided by it", async () => {
+    const { page } = await open({ route: "#/policy" });
+    await page.locator(".cm-content").waitFor();
+    const edited = policy("60s", { list_vms: { action: "deny", reason: "Inventory is private today" } });
+    await setEditorText(page, edited);
+    await page.getByRole("tab", { name: /Changes/ }).click();
+    await page.getByRole("table", { name: "Changes against the running policy" }).waitFor();
+    await screenshot(page, "policy-diff");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText(/Saved and applied at/).waitFor();
+    expect((await warden.api("getPolicy")).text).toBe(edited);
+    const refused = await callTool(client, "list_vms");
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toContain("Inventory is private today");
+  });
+
+  it("dry run shows the decision and the rule that made it", async () => {
+    const { page } = await open({ route: "#/policy" });
+    await page.getByRole("tab", { name: "Dry run" }).click();
+    const form = page.getByRole("form", { name: "Dry run" });
+    const cases: [string, string, string, string][] = [
+      ["stop_vm", '{"vm_name": "dev-web"}', 'tools["stop_vm"]', "ask a human"],
+      ["delete_vm", '{"vm_name": "dev-web"}', 'tools["delete_vm"]', "deny"],
+      ["list_vms", "{}", 'tools["list_vms"]', "allow"],
+      ["start_vm", '{"vm_name": "dev-web"}', "default", "deny"],
+    ];
+    for (const [tool, args, rule, verdict] of cases) {
+      await form.getByLabel("Tool").fill(tool);
+      await form.getByLabel("Arguments (JSON)").fill(args);
+      await form.getByRole("button", { name: "Run dry run" }).click();
+      const result = form.locator(".dry-run-result");
+      await expect.poll(() => result.locator(".dry-run-rule").textContent()).toBe(rule);
+      expect(await result.locator(".badge").first().textContent()).toBe(verdict);
+      if (tool === "stop_vm") await screenshot(page, "policy-dry-run");
+    }
+  });
+
+  it("replay lists exactly the recorded calls whose decision the edit changes", async () => {
+    const marker = `replay-${Date.now()}`;
+    const made = [
+      await callTool(client, "list_vms", { filter: marker }),
+      await callTool(client, "get_vm_info", { vm_name: "dev-web", note: marker }),
+      await callTool(client, "delete_vm", { vm_name: "dev-web", note: marker }),
+    ];
+    expect(made.map((r) => Boolean(r.isError))).toEqual([false, true, true]);
+    const recorded = (await warden.api("listCalls", { limit: 1_000 })).filter((c) =>
+      JSON.stringify(c.args).includes(marker),
+    );
+    const id = (tool: string) => recorded.find((c) => c.tool === tool)?.id;
+
+    const { page } = await open({ route: "#/policy" });
+    await page.locator(".cm-content").waitFor();
+    // list_vms: allow → deny; get_vm_info: default deny → allow; delete_vm stays denied.
+    await setEditorText(
+      page,
+      policy("60s", { list_vms: { action: "deny" }, get_vm_info: { action: "allow" } }),
+    );
+    await page.getByRole("tab", { name: "Replay" }).click();
+    await page.getByRole("button", { name: "Replay recorded calls" }).click();
+    await page.getByText(/recorded calls would be decided differently/).waitFor();
+    await screenshot(page, "policy-replay");
+
+    const listed = await page
+      .locator("tr[data-call-id]")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-call-id")));
+    expect(listed).toContain(id("list_vms"));
+    expect(listed).toContain(id("get_vm_info"));
+    expect(listed).not.toContain(id("delete_vm"));
+    // Every call this suite recorded whose verdict the edit flips, and no other.
+    const flipped = (await warden.api("listCalls", { limit: 1_000 })).filter(
+      (c) =>
+        (c.tool === "list_vms" && c.status === "allowed") ||
+        (c.tool === "get_vm_info" && c.status === "denied"),
+    );
+    expect(listed.length).toBe(flipped.length);
+    expect(new Set(listed)).toEqual(new Set(flipped.map((c) => c.id)));
+  });
+
+  it("is usable at 400px and in the dark theme", async () => {
+    const narrow = await open({ width: 400, height: 800, route: "#/calls" });
+    await narrow.page.getByRole("list", { name: "Calls, newest first" }).waitFor();
+    const overflow = await narrow.page.evaluate("document.documentElement.scrollWidth");
+    expect(overflow).toBeLessThanOrEqual(400);
+    await screenshot(narrow.page, "live-calls-400px");
+    const call = callTool(client, "stop_vm", { vm_name: "dev-db" });
+    await narrow.page.getByRole("link", { name: /^Approvals/ }).click();
+    await narrow.page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    await screenshot(narrow.page, "approval-prompt-400px");
+    await narrow.page.keyboard.press("Escape");
+    expect((await call).isError).toBe(true);
+
+    const dark = await open({ colorScheme: "dark", route: "#/policy" });
+    await dark.page.locator(".cm-content").waitFor();
+    await dark.page.locator(".rules-table .badge").first().waitFor();
+    await screenshot(dark.page, "policy-dark");
+    expect(dark.errors).toEqual([]);
+  });
+});
