@@ -181,9 +181,16 @@ function render(text: string, value: unknown, indent: string): string {
   return JSON.stringify(value, null, indentUnitOf(text)).split("\n").join(`${eol}${indent}`);
 }
 
-/** Replaces the text of `node` with `value`, indented to fit where the node is. */
+/**
+ * Replaces the text of `node` with `value`: on one line where the old value was on one line, otherwise
+ * indented to fit where the node is.
+ */
 export function replaceValue(text: string, node: JsonNode, value: unknown): string {
-  return replaceText(text, node, render(text, value, lineIndent(text, node.offset)));
+  const old = text.slice(node.offset, node.offset + node.length);
+  const replacement = /[\r\n]/.test(old)
+    ? render(text, value, lineIndent(text, node.offset))
+    : oneLine(value);
+  return replaceText(text, node, replacement);
 }
 
 /** Replaces the text of `node` with `replacement` as it is. */
