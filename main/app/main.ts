@@ -32,7 +32,7 @@ import { CrashWatch } from "./crash-watch.js";
 import { TrustedSenders } from "./ipc.js";
 import { setStartAtLogin, startsAtLogin } from "./login-item.js";
 import { DesktopNotifications, type Notifier } from "./notifications.js";
-import { APP_SCHEME, APP_SCHEME_PRIVILEGES, uiProtocolHandler } from "./protocol.js";
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, UI_ORIGIN, uiProtocolHandler } from "./protocol.js";
 import { hardenSession, hardenWebContents, isAllowedExternalUrl } from "./security.js";
 import { AppSettingsStore, storeSettings } from "./settings.js";
 import { startTrayApp } from "./tray-app.js";
@@ -133,7 +133,7 @@ async function run(): Promise<void> {
   const coreSettings = storeSettings(store);
   const settings = new AppSettingsStore(coreSettings);
 
-  hardenSession(session.defaultSession);
+  hardenSession(session.defaultSession, UI_ORIGIN);
   protocol.handle(APP_SCHEME, uiProtocolHandler(join(appPath, "dist", "ui")));
 
   let runtime: Runtime;

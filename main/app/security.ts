@@ -71,9 +71,16 @@ export function hardenWebContents(contents: HardenableContents, openExternal: Op
 /** The part of a `Session` the hardening uses. */
 export interface HardenableSession {
   setPermissionRequestHandler(
-    handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void,
+    handler: (
+      webContents: unknown,
+      permission: string,
+      callback: (granted: boolean) => void,
+      details: { requestingUrl: string },
+    ) => void,
   ): void;
-  setPermissionCheckHandler(handler: () => boolean): void;
+  setPermissionCheckHandler(
+    handler: (webContents: unknown, permission: string, requestingOrigin: string) => boolean,
+  ): void;
   webRequest: {
     onBeforeRequest(
       filter: { urls: string[] },
@@ -85,16 +92,36 @@ export interface HardenableSession {
 /** URL patterns of remote content, all refused. */
 export const REMOTE_URL_PATTERNS = ["http://*/*", "https://*/*", "ws://*/*", "wss://*/*", "ftp://*/*"];
 
-/** Denies every permission and every remote request of a session. */
-export function hardenSession(session: HardenableSession): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => {
-    // SECURITY: camera, microphone, notifications, geolocation, clipboard, … — all denied.
-    callback(false);
+/**
+ * The one permission our own UI keeps: writing (never reading) text to the clipboard, for its Copy
+ * buttons. Everything else, and anything from another origin, is denied.
+ */
+export function isAllowedPermission(permission: string, origin: string, uiOrigin: string): boolean {
+  return permission === "clipboard-sanitized-write" && origin === uiOrigin;
+}
+
+/** Denies every permission (but our UI's clipboard writes) and every remote request of a session. */
+export function hardenSession(session: HardenableSession, uiOrigin: string): void {
+  session.setPermissionRequestHandler((_contents, permission, callback, details) => {
+    // SECURITY: camera, microphone, notifications, geolocation, clipboard reads, … — all denied.
+    callback(isAllowedPermission(permission, originOf(details.requestingUrl), uiOrigin));
   });
-  // SECURITY: permission checks answer "no" too.
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    // SECURITY: permission checks answer "no" too, but for our UI's clipboard writes.
+    isAllowedPermission(permission, originOf(requestingOrigin), uiOrigin),
+  );
   session.webRequest.onBeforeRequest({ urls: REMOTE_URL_PATTERNS }, (_details, callback) => {
     // SECURITY: no remote content: the UI is local and talks to the core over IPC only.
     callback({ cancel: true });
   });
+}
+
+/** `scheme://host` of a URL or origin (custom schemes have no origin in WHATWG URL terms). */
+function originOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return "";
+  }
 }

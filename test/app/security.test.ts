@@ -1,5 +1,6 @@
 /** Navigation, new windows, webviews, permissions and remote requests are refused; links go out only to https allow-list. */
 import { describe, expect, it } from "vitest";
+import { UI_ORIGIN } from "../../main/app/protocol.js";
 import {
   EXTERNAL_HOSTS,
   type HardenableContents,
@@ -83,31 +84,61 @@ describe("web contents hardening", () => {
 });
 
 describe("session hardening", () => {
-  it("denies every permission request and check, and cancels every remote request", () => {
+  function hardened() {
     let request: Parameters<HardenableSession["setPermissionRequestHandler"]>[0] | undefined;
-    let check: (() => boolean) | undefined;
+    let check: Parameters<HardenableSession["setPermissionCheckHandler"]>[0] | undefined;
     let filter: { urls: string[] } | undefined;
     let before: ((d: { url: string }, cb: (r: { cancel: boolean }) => void) => void) | undefined;
-    hardenSession({
-      setPermissionRequestHandler: (h) => {
-        request = h;
-      },
-      setPermissionCheckHandler: (h) => {
-        check = h;
-      },
-      webRequest: {
-        onBeforeRequest: (f, l) => {
-          filter = f;
-          before = l;
+    hardenSession(
+      {
+        setPermissionRequestHandler: (h) => {
+          request = h;
+        },
+        setPermissionCheckHandler: (h) => {
+          check = h;
+        },
+        webRequest: {
+          onBeforeRequest: (f, l) => {
+            filter = f;
+            before = l;
+          },
         },
       },
-    });
-    const answers: boolean[] = [];
-    for (const permission of ["media", "geolocation", "notifications", "clipboard-read", "openExternal"]) {
-      request?.({}, permission, (granted) => answers.push(granted));
-    }
-    expect(answers).toEqual([false, false, false, false, false]);
-    expect(check?.()).toBe(false);
+      UI_ORIGIN,
+    );
+    const ask = (permission: string, url = `${UI_ORIGIN}/index.html`) => {
+      let granted: boolean | undefined;
+      request?.({}, permission, (g) => (granted = g), { requestingUrl: url });
+      return granted;
+    };
+    return { ask, check: (p: string, origin = UI_ORIGIN) => check?.({}, p, origin), filter, before };
+  }
+
+  it.each([
+    "media",
+    "geolocation",
+    "notifications",
+    "clipboard-read",
+    "openExternal",
+    "fullscreen",
+    "display-capture",
+  ])("denies %s, asked or checked", (permission) => {
+    const { ask, check } = hardened();
+    expect(ask(permission)).toBe(false);
+    expect(check(permission)).toBe(false);
+  });
+
+  it("lets only our own UI write to the clipboard (its Copy buttons)", () => {
+    const { ask, check } = hardened();
+    expect(ask("clipboard-sanitized-write")).toBe(true);
+    expect(check("clipboard-sanitized-write")).toBe(true);
+    expect(ask("clipboard-sanitized-write", "https://evil.example/")).toBe(false);
+    expect(check("clipboard-sanitized-write", "app://other")).toBe(false);
+    expect(check("clipboard-sanitized-write", "")).toBe(false);
+  });
+
+  it("cancels every remote request", () => {
+    const { filter, before } = hardened();
     expect(filter?.urls).toEqual(
       expect.arrayContaining(["http://*/*", "https://*/*", "ws://*/*", "wss://*/*"]),
     );

@@ -155,12 +155,17 @@ export const protocol = {
 export const session = {
   defaultSession: {
     setPermissionRequestHandler(handler) {
-      handler({}, "media", (granted) => {
-        report.session.permissionGranted = granted;
-      });
+      handler(
+        {},
+        "media",
+        (granted) => {
+          report.session.permissionGranted = granted;
+        },
+        { requestingUrl: "app://warden/index.html" },
+      );
     },
     setPermissionCheckHandler(handler) {
-      report.session.permissionCheck = handler();
+      report.session.permissionCheck = handler({}, "geolocation", "app://warden");
     },
     webRequest: {
       onBeforeRequest(filter, listener) {
