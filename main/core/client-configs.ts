@@ -63,6 +63,8 @@ export interface WardenIdentity {
   url: string;
   /** Grant tokens: an entry sending one of them points at this warden. */
   tokens: readonly string[];
+  /** Paths of this warden's CLI script: a bridge entry running one of them points at this warden. */
+  scripts?: readonly string[];
 }
 
 /** The fields of an entry that say how to reach a server; the rest (unknown fields) stay with the client. */
@@ -142,7 +144,11 @@ function isLoopback(host: string): boolean {
   return host === "127.0.0.1" || host === "localhost" || host === "[::1]" || host === "::1";
 }
 
-/** The warden server an entry reaches, if it points at this warden (by URL or through the bridge). */
+/**
+ * The warden server an entry reaches, if it points at this warden: its URL on loopback (the warden's port,
+ * or one of its tokens), or the bridge (`mcp-warden connect`, this CLI's script, or the bridge's token
+ * variable).
+ */
 export function wardenServerOf(entry: unknown, warden: WardenIdentity): string | undefined {
   if (!isRecord(entry)) return undefined;
   if (typeof entry.url === "string") {
@@ -170,7 +176,7 @@ export function wardenServerOf(entry: unknown, warden: WardenIdentity): string |
   const env = isRecord(entry.env) ? entry.env : {};
   const isWarden = words
     .slice(0, connect)
-    .some((w) => /^mcp-warden(\.cmd|\.exe|\.ps1)?$/i.test(basename(w)) || /[\\/]dist[\\/]cli\.js$/.test(w));
+    .some((w) => /(^|[\\/])mcp-warden(\.cmd|\.exe|\.ps1)?$/i.test(w) || warden.scripts?.includes(w));
   return isWarden || BRIDGE_TOKEN_ENV in env ? server : undefined;
 }
 

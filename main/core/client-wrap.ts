@@ -229,7 +229,11 @@ export function wrapClient(options: WrapOptions): WrapResult {
   const { text: serversText, servers } = readServers(serversPath);
   const tokens = readTokens(dataDir);
   const token = tokens?.grants[client] ?? newToken();
-  const identity: WardenIdentity = { url: options.wardenUrl, tokens: Object.values(tokens?.grants ?? {}) };
+  const identity: WardenIdentity = {
+    url: options.wardenUrl,
+    tokens: Object.values(tokens?.grants ?? {}),
+    scripts: options.bridge.args,
+  };
   const reach = { url: options.wardenUrl, token, dataDir, bridge: options.bridge };
 
   const entries: EntryResult[] = [];
