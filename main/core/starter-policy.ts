@@ -95,7 +95,7 @@ export function starterPolicy(server: string, tools: readonly RiskTool[]): Start
     const fallback = ruleFor(server, { ...risks.risk, level: "high" }, `${tool.name}.other`);
     subRules.push({
       ...fallback,
-      reason: `${argument} not known to the starter policy`,
+      reason: `an ${argument} the starter policy does not know`,
       comment: `Any other ${argument} (a newer server version?): asks you, at most ${STARTER_LIMITS.high} a minute per client.`,
     });
     entries.push([key, subRules]);
