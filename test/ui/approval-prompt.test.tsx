@@ -54,6 +54,19 @@ describe("ApprovalPrompt", () => {
     expect(warning.textContent).toContain('looks like "a"');
   });
 
+  it("shows the core's risk for the call when it sends one, and high otherwise", () => {
+    const withRisk = {
+      ...approval(),
+      risk: { level: "critical", kind: "destructive", why: "Deletes the VM and its disks" },
+    };
+    renderWithApi(fakeApi(), <ApprovalPrompt pending={[withRisk]} />);
+    expect(screen.getByText("risk: critical (destructive)")).toBeTruthy();
+    expect(screen.getByText("Deletes the VM and its disks")).toBeTruthy();
+    cleanup();
+    renderWithApi(fakeApi(), <ApprovalPrompt pending={[approval()]} />);
+    expect(screen.getByText("risk: high")).toBeTruthy();
+  });
+
   it("reveals a disguised tool name in the heading", () => {
     renderWithApi(fakeApi(), <ApprovalPrompt pending={[approval({ tool: "list\u200B_vms" })]} />);
     expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Approve list\\u200B_vms?");

@@ -33,6 +33,8 @@ function typeInto(text: string) {
 async function setup(api = fakeApi()) {
   renderWithApi(api, <PolicyView servers={[server()]} generation={1} />);
   await screen.findByText("/data/policy.json");
+  // The editor is created in an effect, which React may run after the text above is on screen.
+  await waitFor(() => editorView());
   return api;
 }
 

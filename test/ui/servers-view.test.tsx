@@ -79,6 +79,17 @@ describe("ServersView", () => {
     });
   });
 
+  it("shows each tool's risk when the core sends one", () => {
+    const tools = [
+      { name: "stop_vm", risk: { level: "high", kind: "destructive", why: "Takes a VM offline" } },
+      { name: "list_vms" },
+    ];
+    renderWithApi(fakeApi(), <ServersView servers={[server({ tools })]} toolChanges={[]} />);
+    const badge = screen.getByText("risk: high (destructive)");
+    expect(badge.getAttribute("title")).toBe("Takes a VM offline");
+    expect(screen.getAllByText(/^risk:/)).toHaveLength(1);
+  });
+
   it("says where to add servers when there are none", () => {
     renderWithApi(fakeApi(), <ServersView servers={[]} toolChanges={[]} />);
     expect(screen.getByText(/No upstream servers are configured/)).toBeTruthy();

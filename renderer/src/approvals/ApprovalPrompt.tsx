@@ -8,19 +8,12 @@ import { type KeyboardEvent as ReactKeyboardEvent, useEffect, useMemo, useRef, u
 import type { PendingApproval } from "../../../shared/contract.js";
 import { useApi } from "../api.js";
 import { clockTime, countdown, prettyJson } from "../format.js";
+import { approvalRisk, RiskBadge } from "../ui/risk.js";
 import { Revealed, RevealedSegments } from "./Revealed.js";
 import { revealedCharacters, revealUnicode } from "./reveal.js";
 
 /** How long Approve stays disabled after a request appears. */
 export const ARMING_MS = 800;
-
-/**
- * The risk shown on the prompt. The core has no risk catalogue yet, so every call that needs an approval
- * is shown as high risk: a human is asked precisely because it can do harm.
- */
-export function approvalRisk(_approval: PendingApproval): "high" {
-  return "high";
-}
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -112,6 +105,7 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
   const total = Math.max(1, current.deadline - current.createdAt);
   // The clock ticks every 250 ms, so a request that just arrived may look a moment longer than its timeout.
   const left = Math.min(total, current.deadline - now);
+  const risk = approvalRisk(current);
   const others = pending.length - 1;
   const blockEnter = (event: ReactKeyboardEvent) => {
     if (event.key === "Enter") event.preventDefault();
@@ -123,7 +117,7 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
         <h2 id="approval-title">
           Approve <Revealed text={current.tool} />?
         </h2>
-        <span className="badge tone-bad risk">risk: {approvalRisk(current)}</span>
+        <RiskBadge risk={risk} />
         {others > 0 && (
           <span className="queue" aria-live="polite">
             {others} more waiting
@@ -158,6 +152,12 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
         </dd>
         <dt>Reason</dt>
         <dd>{current.reason || "—"}</dd>
+        {risk.why && (
+          <>
+            <dt>Risk</dt>
+            <dd>{risk.why}</dd>
+          </>
+        )}
       </dl>
 
       <h3 id="approval-args-title">Arguments</h3>

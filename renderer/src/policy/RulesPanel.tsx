@@ -8,6 +8,7 @@ import { ACTIONS, NAMED_WINDOWS, SCOPES, type Scope } from "../../../shared/poli
 import { useApi } from "../api.js";
 import { inPool } from "../pool.js";
 import { VerdictBadge } from "../ui/badges.js";
+import { RiskBadge, toolRisk } from "../ui/risk.js";
 import { type RuleDraft, readRule, ruleKeyOf, writeRule } from "./rules.js";
 
 interface Props {
@@ -25,8 +26,9 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
   const [decisions, setDecisions] = useState<Map<string, Decision>>(new Map());
   const [editing, setEditing] = useState<{ server: string; tool: string } | undefined>();
   const rows = servers.flatMap((s) =>
-    s.tools.map((t) => ({ server: s.name, tool: t.name, description: t.description })),
+    s.tools.map((t) => ({ server: s.name, tool: t.name, description: t.description, risk: toolRisk(t) })),
   );
+  const withRisk = rows.some((r) => r.risk);
 
   useEffect(() => {
     if (!valid) return;
@@ -58,6 +60,7 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
         <thead>
           <tr>
             <th scope="col">Tool</th>
+            {withRisk && <th scope="col">Risk</th>}
             <th scope="col">Decision</th>
             <th scope="col">Rule</th>
             <th scope="col">
@@ -75,6 +78,7 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
                   <th scope="row" title={row.description}>
                     {row.tool} <span className="muted">{row.server}</span>
                   </th>
+                  {withRisk && <td>{row.risk && <RiskBadge risk={row.risk} />}</td>}
                   <td>
                     {decision ? (
                       <VerdictBadge verdict={decision.verdict} />
@@ -100,7 +104,7 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
                 </tr>
                 {open && (
                   <tr className="rule-form-row">
-                    <td colSpan={4}>
+                    <td colSpan={withRisk ? 5 : 4}>
                       <RuleForm
                         tool={row.tool}
                         decidedBy={decision?.rule}

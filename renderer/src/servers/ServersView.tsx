@@ -5,6 +5,7 @@
  */
 import type { ServerStatus, ToolChange } from "../../../shared/contract.js";
 import { CopyButton } from "../ui/CopyButton.js";
+import { RiskBadge, type RiskView, toolRisk } from "../ui/risk.js";
 import { ToolChanges } from "./ToolChanges.js";
 
 const STATE_TONE: Record<ServerStatus["state"], string> = {
@@ -110,7 +111,7 @@ function ServerCard({ server }: { server: ServerStatus }) {
         <ul className="tool-list">
           {server.tools.map((tool) => (
             <li key={tool.name}>
-              <code>{tool.name}</code>
+              <code>{tool.name}</code> {toolRisk(tool) && <RiskBadge risk={toolRisk(tool) as RiskView} />}
               {tool.description && <span className="muted"> — {tool.description}</span>}
             </li>
           ))}
