@@ -375,10 +375,12 @@ export function unwrapClient(options: UnwrapOptions): UnwrapResult {
   if (text !== current) writeFileAtomic(configPath, text, statSync(configPath).mode & 0o777);
 
   delete state.files[configPath];
-  const stillUsed = new Map<string, string>();
+  // A server another wrapped file also reaches stays; that file now owns it, and its unwrap removes it.
+  const stillUsed = new Map<string, [string, MovedEntry]>();
   for (const [path, other] of Object.entries(state.files)) {
     if (other.servers !== record.servers) continue;
-    for (const step of other.steps) for (const entry of step.entries) stillUsed.set(entry.server, path);
+    for (const step of other.steps)
+      for (const entry of step.entries) stillUsed.set(entry.server, [path, entry]);
   }
   let newServers = serversText;
   const removedServers: string[] = [];
@@ -387,8 +389,10 @@ export function unwrapClient(options: UnwrapOptions): UnwrapResult {
     const now = servers.get(entry.server);
     const user = stillUsed.get(entry.server);
     if (!now) continue;
-    if (user) keptServers.push({ server: entry.server, why: `still used by ${user}` });
-    else if (canonicalJson(now) !== canonicalJson(entry.config))
+    if (user) {
+      user[1].added = true;
+      keptServers.push({ server: entry.server, why: `still used by ${user[0]}` });
+    } else if (canonicalJson(now) !== canonicalJson(entry.config))
       keptServers.push({ server: entry.server, why: "changed since it was moved" });
     else {
       const container = nodeAt(parseJsonc(newServers), ["mcpServers"]);
@@ -398,10 +402,10 @@ export function unwrapClient(options: UnwrapOptions): UnwrapResult {
   }
   if (newServers !== serversText) writeFileAtomic(record.servers, newServers);
 
-  const grantRemoved =
-    record.grantCreated &&
-    tokens?.grants[options.client] !== undefined &&
-    !Object.values(state.files).some((r) => r.client === options.client);
+  // Likewise the grant: revoked with the last file of the client that it was created for.
+  const heir = Object.values(state.files).find((r) => r.client === options.client);
+  if (heir && record.grantCreated) heir.grantCreated = true;
+  const grantRemoved = record.grantCreated && !heir && tokens?.grants[options.client] !== undefined;
   if (grantRemoved && tokens) {
     const { [options.client]: _revoked, ...grants } = tokens.grants;
     writeJson(dataPaths(dataDir).tokens, { ...tokens, grants });
