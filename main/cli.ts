@@ -14,7 +14,7 @@ import { dataPaths, defaultDataDir, ensureTokens } from "./core/data-dir.js";
 import { RateLimiter } from "./core/limits.js";
 import { loadPolicy } from "./core/policy/compile.js";
 import { decide } from "./core/policy/decide.js";
-import { DEMO_SERVER_NAME, StartupError, startRuntime } from "./core/runtime.js";
+import { DEFAULT_PORT, DEMO_SERVER_NAME, StartupError, startRuntime } from "./core/runtime.js";
 import type { ServersFile } from "./core/servers-config.js";
 
 const USAGE = `usage:
@@ -28,9 +28,6 @@ const USAGE = `usage:
   mcp-warden wrap    --client claude-desktop|cursor|claude-code|vscode [--config PATH] [--data-dir DIR]
                      [--servers FILE] [--url URL]
   mcp-warden unwrap  --client claude-desktop|cursor|claude-code|vscode [--config PATH] [--data-dir DIR]`;
-
-/** The port `serve` listens on when none is given. */
-export const DEFAULT_PORT = 17_430;
 
 /** An error whose message is meant for the user as it is. */
 class UsageError extends Error {}

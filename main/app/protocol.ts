@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 import type { CustomScheme } from "electron";
-import { UI_CSP } from "../core/http-server.js";
+import { CONTENT_TYPES, UI_CSP } from "../core/http-server.js";
 
 export const APP_SCHEME = "app";
 export const APP_HOST = "warden";
@@ -21,19 +21,6 @@ export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   // SECURITY: a standard, secure origin of its own (not file://), so the CSP's 'self' means our UI only;
   // no bypassCSP, no service workers.
   privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true },
-};
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-  ".woff2": "font/woff2",
-  ".map": "application/json",
 };
 
 const HEADERS = {

@@ -4,10 +4,10 @@
  * of the wrong shape (a hand edit, an older version) reads as the default, never as a crash.
  */
 import { DURATION_PATTERN, durationMs } from "../../shared/durations.js";
+import { DEFAULT_PORT } from "../core/runtime.js";
 import type { SettingsStore } from "../core/settings.js";
 
-/** The port the tray app listens on unless settings say otherwise: the same as `mcp-warden serve`. */
-export const DEFAULT_PORT = 17_430;
+export { DEFAULT_PORT };
 
 /** How a pending approval reaches the user. */
 export type ApprovalAlert = "notification" | "prompt" | "both";

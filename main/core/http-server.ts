@@ -49,9 +49,12 @@ export const UI_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const CONTENT_TYPES: Record<string, string> = {
+/** Content types of the files the UI is built from. */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".map": "application/json",
   ".css": "text/css; charset=utf-8",
   ".svg": "image/svg+xml",
   ".png": "image/png",

@@ -11,6 +11,9 @@ import { readServersFile, type ServerConfig } from "./servers-config.js";
 import { fileSettings, type SettingsStore } from "./settings.js";
 import { Warden } from "./warden.js";
 
+/** The port the core listens on when none is given. */
+export const DEFAULT_PORT = 17_430;
+
 /** Name of the demo upstream that `--demo` adds. */
 export const DEMO_SERVER_NAME = "virtualization-demo";
 

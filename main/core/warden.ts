@@ -4,8 +4,8 @@
  * design states. Fail closed: any error on the way to a decision refuses the call and says why.
  */
 import { randomUUID } from "node:crypto";
-import { type FSWatcher, readFileSync, renameSync, watch, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { type FSWatcher, readFileSync, watch } from "node:fs";
+import { basename, dirname } from "node:path";
 import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import {
   type ApprovalEnd,
@@ -20,13 +20,21 @@ import {
   type WardenEvents,
   type WardenHandlers,
 } from "../../shared/contract.js";
+import { DURATION_PATTERN, durationMs } from "../../shared/durations.js";
 import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.js";
 import { ApprovalBroker } from "./approvals.js";
 import { CallLog, type OutcomeLine } from "./call-log.js";
+import { writeFileAtomic } from "./data-dir.js";
 import { Emitter } from "./emitter.js";
 import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./limits.js";
 import { ToolPins } from "./pins.js";
-import { type CompiledPolicy, loadPolicy, routesFor, rulesFor } from "./policy/compile.js";
+import {
+  type CompiledPolicy,
+  type CompileOptions,
+  loadPolicy,
+  routesFor,
+  rulesFor,
+} from "./policy/compile.js";
 import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decide.js";
 import type { ServersFile } from "./servers-config.js";
 import type { SettingsStore } from "./settings.js";
@@ -146,7 +154,7 @@ export class Warden {
    */
   static async start(options: WardenOptions): Promise<Warden> {
     const text = readFileSync(options.policyPath, "utf8");
-    const compiled = loadPolicy(text);
+    const compiled = loadPolicy(text, compileOptions(options.settings));
     if (!compiled.ok) {
       const lines = compiled.errors.map((e) => `  ${e.path}: ${e.message}`).join("\n");
       throw new Error(`policy ${options.policyPath} is invalid:\n${lines}`);
@@ -421,26 +429,33 @@ export class Warden {
 
   /** Applies policy text if valid; the running policy is untouched otherwise. */
   applyPolicy(text: string): { ok: boolean; errors: PolicyError[] } {
-    const compiled = loadPolicy(text);
+    const compiled = loadPolicy(text, compileOptions(this.#options.settings));
     if (!compiled.ok) return { ok: false, errors: compiled.errors };
-    this.#policy = compiled.policy;
-    this.#policyText = text;
-    this.#policyLoadedAt = this.#now();
-    this.#fileErrors = [];
-    this.limiter.setRetention(compiled.policy.longestWindowMs);
-    this.events.emit("policy", { loadedAt: this.#policyLoadedAt, fileErrors: [] });
+    this.#install(compiled.policy, text);
     return { ok: true, errors: [] };
   }
 
   /** Validates, writes atomically and applies policy text. An invalid policy is neither written nor applied. */
   savePolicy(text: string): { ok: boolean; errors: PolicyError[] } {
-    const compiled = loadPolicy(text);
+    const compiled = loadPolicy(text, compileOptions(this.#options.settings));
     if (!compiled.ok) return { ok: false, errors: compiled.errors };
-    const path = this.#options.policyPath;
-    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    writeFileSync(temp, text, { mode: 0o600 });
-    renameSync(temp, path);
-    return this.applyPolicy(text);
+    writeFileAtomic(this.#options.policyPath, text);
+    this.#install(compiled.policy, text);
+    return { ok: true, errors: [] };
+  }
+
+  #install(policy: CompiledPolicy, text: string): void {
+    this.#policy = policy;
+    this.#policyText = text;
+    this.#policyLoadedAt = this.#now();
+    this.#fileErrors = [];
+    this.limiter.setRetention(policy.longestWindowMs);
+    this.events.emit("policy", { loadedAt: this.#policyLoadedAt, fileErrors: [] });
+  }
+
+  /** Applies changed settings (the default approval timeout) to the running policy. */
+  refreshSettings(): void {
+    this.applyPolicy(this.#policyText);
   }
 
   /** Re-reads the policy file; an invalid edit keeps the last good policy and is reported. */
@@ -530,7 +545,7 @@ export class Warden {
     dryRun: (params) => {
       let policy = this.#policy;
       if (params.policy !== undefined) {
-        const compiled = loadPolicy(params.policy);
+        const compiled = loadPolicy(params.policy, compileOptions(this.#options.settings));
         if (!compiled.ok) return { errors: compiled.errors };
         policy = compiled.policy;
       }
@@ -556,7 +571,7 @@ export class Warden {
       return { ok: true };
     },
     replay: ({ policy, limit, since }) => {
-      const compiled = loadPolicy(policy);
+      const compiled = loadPolicy(policy, compileOptions(this.#options.settings));
       if (!compiled.ok) return { changed: [], total: 0, errors: compiled.errors };
       const calls = this.log
         .recent(Math.min(Math.max(1, limit ?? 1_000), 5_000))
@@ -594,6 +609,14 @@ export function replayCalls(
     }
   }
   return { changed, total };
+}
+
+/** The settings that shape how a policy compiles: the app's default approval timeout ("2m", at most 7d). */
+export function compileOptions(settings: SettingsStore): CompileOptions {
+  const timeout = settings.get("approvalTimeout");
+  if (typeof timeout !== "string" || !DURATION_PATTERN.test(timeout)) return {};
+  const ms = durationMs(timeout);
+  return ms <= 7 * 86_400_000 ? { defaultApprovalTimeoutMs: ms } : {};
 }
 
 function firstText(result: CallToolResult): string | undefined {

@@ -69,6 +69,12 @@ export interface CompiledPolicy {
 
 export type CompileResult = { ok: true; policy: CompiledPolicy } | { ok: false; errors: PolicyError[] };
 
+/** Settings that shape a compiled policy without being part of it. */
+export interface CompileOptions {
+  /** Approval wait for rules that set none when the policy sets none either (the app's setting). */
+  defaultApprovalTimeoutMs?: number;
+}
+
 function compileArgsSchema(
   ajv: Ajv,
   schema: Record<string, unknown>,
@@ -99,6 +105,7 @@ function compileRule(
   path: (string | number)[],
   policy: Policy,
   errors: PolicyError[],
+  fallbackTimeoutMs: number,
 ): CompiledRule {
   const limits = (rule.limits ?? []).map((l) => ({
     counter: l.counter,
@@ -115,7 +122,7 @@ function compileRule(
     checkArgs: rule.args ? compileArgsSchema(ajv, rule.args, [...path, "args"], errors) : undefined,
     conditions: (rule.conditions ?? []).map(compileCondition),
     limits,
-    approvalTimeoutMs: timeout ? durationMs(timeout) : DEFAULT_APPROVAL_TIMEOUT_MS,
+    approvalTimeoutMs: timeout ? durationMs(timeout) : fallbackTimeoutMs,
     matches: compileMatch("match" in rule ? rule.match : undefined),
   };
 }
@@ -128,8 +135,9 @@ function splitServer(name: string): { server: string | undefined; tool: string }
 }
 
 /** Compiles a validated policy; errors come only from argument schemas a standard validator rejects. */
-export function compilePolicy(policy: Policy): CompileResult {
+export function compilePolicy(policy: Policy, options: CompileOptions = {}): CompileResult {
   const errors: PolicyError[] = [];
+  const fallbackTimeoutMs = options.defaultApprovalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
   // One validator per policy: its schema cache (and any `$id`s) lives and dies with this policy.
   const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: true });
   const rules = new Map<string, CompiledRule[]>();
@@ -137,8 +145,10 @@ export function compilePolicy(policy: Policy): CompileResult {
   for (const [key, entry] of Object.entries(policy.tools)) {
     const label = `tools[${JSON.stringify(key)}]`;
     const list = Array.isArray(entry)
-      ? entry.map((r, i) => compileRule(ajv, r, `${label}[${i}]`, ["tools", key, i], policy, errors))
-      : [compileRule(ajv, entry, label, ["tools", key], policy, errors)];
+      ? entry.map((r, i) =>
+          compileRule(ajv, r, `${label}[${i}]`, ["tools", key, i], policy, errors, fallbackTimeoutMs),
+        )
+      : [compileRule(ajv, entry, label, ["tools", key], policy, errors, fallbackTimeoutMs)];
     for (const r of list) for (const l of r.limits) longestWindowMs = Math.max(longestWindowMs, l.windowMs);
     rules.set(key, list);
   }
@@ -162,6 +172,7 @@ export function compilePolicy(policy: Policy): CompileResult {
     ["default"],
     policy,
     errors,
+    fallbackTimeoutMs,
   );
   if (errors.length) return { ok: false, errors };
   const foldedRules = new Map<string, CompiledRule[]>();
@@ -184,13 +195,13 @@ export function routesFor(policy: CompiledPolicy, tool: string): readonly Operat
 }
 
 /** Parses, validates and compiles policy text: the one way a policy enters the running proxy. */
-export function loadPolicy(text: string): CompileResult {
+export function loadPolicy(text: string, options?: CompileOptions): CompileResult {
   const parsed: PolicyParseResult = parsePolicy(text);
-  return parsed.ok ? compilePolicy(parsed.policy) : parsed;
+  return parsed.ok ? compilePolicy(parsed.policy, options) : parsed;
 }
 
 /** Validates and compiles an already-parsed policy value. */
-export function loadPolicyValue(value: unknown): CompileResult {
+export function loadPolicyValue(value: unknown, options?: CompileOptions): CompileResult {
   const parsed = validatePolicy(value);
-  return parsed.ok ? compilePolicy(parsed.policy) : parsed;
+  return parsed.ok ? compilePolicy(parsed.policy, options) : parsed;
 }
