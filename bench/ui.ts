@@ -1,0 +1,255 @@
+/**
+ * Benchmark 6, UI: the live-calls view in Debian's chromium (headless, through playwright-core) against
+ * the UI that `mcp-warden serve` serves from dist/ui, with 100,000 calls in the audit log before serve
+ * starts. Measures the time from navigation to the first call rows on screen and to the list's final
+ * size, what the view can show, and the frame intervals while it is scrolled from top to bottom.
+ *
+ * The view is found tolerantly: a `role="grid"` or `table` with rows, or a list whose items carry
+ * `aria-setsize` (a virtualised list), or the largest scrollable list of `li` rows.
+ * Prints "skipped: UI not built" when dist/ui/index.html does not exist.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser } from "playwright-core";
+import { cliPath } from "./lib/paths.js";
+import {
+  ADMIN_TOKEN,
+  ECHO_POLICY,
+  echoStdioConfig,
+  type RunningServe,
+  startServe,
+  tempDir,
+} from "./lib/processes.js";
+import type { Benchmark, BenchOptions, BenchReport, Goal } from "./lib/report.js";
+import { runIfMain } from "./lib/report.js";
+import { writeAuditLog } from "./lib/seed.js";
+import { num, showSpread, spread } from "./lib/stats.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const FRAME_MS = 1000 / 60;
+const PAGE_SCRIPT = fileURLToPath(new URL("./lib/ui-page.js", import.meta.url));
+const MAX_FRAMES = 300;
+
+/** What the page reports about the calls view. */
+interface ViewState {
+  rows: number;
+  total: number | undefined;
+  countText: string | undefined;
+  kind: string;
+}
+
+interface Load {
+  firstRowsMs: number;
+  settledMs: number;
+  state: ViewState;
+}
+
+interface Scroll {
+  frames: number[];
+  longTasks: number[];
+  scrolledPx: number;
+  heightPx: number;
+  reachedEnd: boolean;
+}
+
+/** The page's global, as bench/lib/ui-page.js sets it up. */
+type BenchGlobal = {
+  __bench: {
+    firstRowsAt: number | undefined;
+    lastChangeAt: number | undefined;
+    /** Set to false to stop the per-frame watch before scrolling. */
+    watching: boolean;
+    state(): ViewState;
+    scroll(step: number, maxFrames: number): Promise<Scroll | undefined>;
+  };
+};
+
+/** The scroll speeds measured: px per animation frame. */
+const SCROLLS = [
+  { name: "wheel (3 rows of 40 px per frame, 7,200 px/s)", step: 120 },
+  { name: "fling (1,000 px per frame, 60,000 px/s)", step: 1_000 },
+];
+
+interface PageRun {
+  load: Load;
+  scrolls: (Scroll | undefined)[];
+}
+
+async function loadOnce(browser: Browser, url: string): Promise<PageRun> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await context.newPage();
+    await page.addInitScript({ path: PAGE_SCRIPT });
+    await page.goto(url, { waitUntil: "commit", timeout: 30_000 });
+    await page.waitForFunction(
+      () => (globalThis as unknown as BenchGlobal).__bench?.firstRowsAt !== undefined,
+      null,
+      {
+        timeout: 30_000,
+        polling: 100,
+      },
+    );
+    // Settled: the rows and the list's size have not changed for a second (or 15 s have passed).
+    await page
+      .waitForFunction(
+        () => {
+          const b = (globalThis as unknown as BenchGlobal).__bench;
+          return b.lastChangeAt !== undefined && performance.now() - b.lastChangeAt > 1_000;
+        },
+        null,
+        { timeout: 15_000, polling: 100 },
+      )
+      .catch(() => {});
+    const load = await page.evaluate(() => {
+      const b = (globalThis as unknown as BenchGlobal).__bench;
+      b.watching = false;
+      return {
+        firstRowsMs: b.firstRowsAt ?? Number.NaN,
+        settledMs: b.lastChangeAt ?? Number.NaN,
+        state: b.state(),
+      };
+    });
+    const scrolls: (Scroll | undefined)[] = [];
+    for (const { step } of SCROLLS) {
+      scrolls.push(
+        await page.evaluate(
+          ({ step, maxFrames }) => (globalThis as unknown as BenchGlobal).__bench.scroll(step, maxFrames),
+          { step, maxFrames: MAX_FRAMES },
+        ),
+      );
+    }
+    return { load, scrolls };
+  } finally {
+    await context.close();
+  }
+}
+
+function skipped(reason: string): BenchReport {
+  const goal = (g: string): Goal => ({ benchmark: "6 UI", goal: g, measured: reason, met: undefined });
+  return {
+    name: "6. UI: the live-calls view with 100,000 logged calls",
+    tables: [],
+    goals: [goal("live-calls view shows 100,000 logged calls ≤ 1 s"), goal("scrolling: frames under 16 ms")],
+    notes: [reason],
+  };
+}
+
+/** Runs the UI benchmark. */
+export async function runUi(options: BenchOptions): Promise<BenchReport> {
+  const uiIndex = join(dirname(cliPath), "ui", "index.html");
+  if (!existsSync(uiIndex)) return skipped("skipped: UI not built");
+  if (!existsSync(CHROMIUM)) return skipped(`skipped: ${CHROMIUM} not found`);
+  const { chromium } = await import("playwright-core");
+  const logged = 100_000;
+  const repeats = options.quick ? 1 : 3;
+  const dataDir = tempDir("ui");
+  writeAuditLog(join(dataDir, "audit.jsonl"), logged);
+  let serve: RunningServe | undefined;
+  let browser: Browser | undefined;
+  try {
+    serve = await startServe({ policy: ECHO_POLICY, servers: { echo: await echoStdioConfig() }, dataDir });
+    const index = await fetch(`${serve.url}/`);
+    if (!index.ok) {
+      return skipped(
+        `not measured: dist/ui/index.html exists but serve answers HTTP ${index.status} at / (${(await index.text()).slice(0, 80)})`,
+      );
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    const url = `${serve.url}/#token=${encodeURIComponent(ADMIN_TOKEN)}`;
+    await loadOnce(browser, url);
+    const runs: PageRun[] = [];
+    for (let r = 0; r < repeats; r++) runs.push(await loadOnce(browser, url));
+
+    const first = spread(runs.map((r) => r.load.firstRowsMs));
+    const settled = spread(runs.map((r) => r.load.settledMs));
+    const state = runs[runs.length - 1]?.load.state;
+    const shown = state?.total ?? state?.rows ?? 0;
+    const ms = (v: number) => num(v);
+    const scrollStats = SCROLLS.map((speed, i) => {
+      const passes = runs.map((r) => r.scrolls[i]).filter((s): s is Scroll => s !== undefined);
+      const frames = passes.flatMap((p) => p.frames);
+      const longTasks = passes.flatMap((p) => p.longTasks);
+      const sortedFrames = [...frames].sort((a, b) => a - b);
+      const at = (q: number) =>
+        sortedFrames[Math.max(0, Math.ceil(q * sortedFrames.length) - 1)] ?? Number.NaN;
+      const late = frames.filter((f) => f > FRAME_MS + 3).length;
+      const last = passes[passes.length - 1];
+      return {
+        name: speed.name,
+        frames,
+        longTasks,
+        onTime: frames.length ? 1 - late / frames.length : Number.NaN,
+        p95: at(0.95),
+        row: frames.length
+          ? [
+              `scroll, ${speed.name}`,
+              `${num(frames.length)} frames: ${num(100 * (1 - late / frames.length), 1)}% on time; p50 / p95 / max ${num(at(0.5), 1)} / ${num(at(0.95), 1)} / ${num(sortedFrames[sortedFrames.length - 1] ?? Number.NaN, 1)} ms; ${longTasks.length} long tasks${longTasks.length ? ` (longest ${num(Math.max(...longTasks))} ms)` : ""}; ${last ? `${num(last.scrolledPx)} of ${num(last.heightPx)} px${last.reachedEnd ? ", to the end" : ""}` : ""}`,
+            ]
+          : [`scroll, ${speed.name}`, "no scrollable list found"],
+      };
+    });
+    const wheel = scrollStats[0];
+    return {
+      name: "6. UI: the live-calls view with 100,000 logged calls",
+      tables: [
+        {
+          title: `Live-calls view in headless chromium (ms from navigation; min / median / max of ${repeats} cold loads)`,
+          headers: ["measure", "value"],
+          leftColumns: 2,
+          rows: [
+            ["first call rows on screen", showSpread(first, ms)],
+            ["list at its final size (no change for 1 s after)", showSpread(settled, ms)],
+            ["view found as", state?.kind ?? "none"],
+            ["calls the view holds (aria-setsize / aria-rowcount, else rows)", num(shown)],
+            ["count shown on the page", state?.countText ?? "–"],
+            ["rows in the DOM (virtualised when far below the total)", num(state?.rows ?? 0)],
+            ...scrollStats.map((s) => s.row),
+          ],
+        },
+      ],
+      goals: [
+        {
+          benchmark: "6 UI",
+          goal: "live-calls view shows 100,000 logged calls ≤ 1 s",
+          measured: `${num(settled.median)} ms to its final size, showing ${num(shown)} of ${num(logged)} logged calls`,
+          met: shown >= logged && settled.median <= 1_000,
+        },
+        {
+          benchmark: "6 UI",
+          goal: "scrolling: frames under 16 ms",
+          measured: wheel?.frames.length
+            ? `wheel speed: ${num(100 * wheel.onTime, 1)}% of ${num(wheel.frames.length)} frames on time, p95 ${num(wheel.p95, 1)} ms, ${wheel.longTasks.length} long tasks`
+            : "no scrollable list found",
+          met: wheel?.frames.length ? wheel.onTime >= 0.95 && wheel.longTasks.length === 0 : undefined,
+        },
+      ],
+      notes: [
+        `${num(logged)} calls written to audit.jsonl before serve starts; the core keeps the newest 5,000 in its ring and listCalls returns at most 5,000, so that is what a freshly opened view can hold (calls that arrive live are added on top).`,
+        `chromium ${CHROMIUM} ${CHROMIUM_FLAGS.join(" ")}; viewport 1280×800; each scroll starts at the top and moves a fixed step per animation frame, up to ${MAX_FRAMES} frames or the end. Headless chromium paints in software (--disable-gpu).`,
+        "'On time' counts frame intervals within 3 ms of one 60 Hz frame; a longer interval is a missed frame. The scroll goal is judged at wheel speed: met at ≥ 95% on time and no long task (> 50 ms).",
+      ],
+    };
+  } finally {
+    await browser?.close();
+    await serve?.stop();
+  }
+}
+
+export const ui: Benchmark = {
+  name: "ui",
+  describe: "6. UI: the live-calls view with 100,000 logged calls, in chromium",
+  run: runUi,
+};
+
+await runIfMain(import.meta.url, ui);
