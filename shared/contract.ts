@@ -176,7 +176,8 @@ export interface WardenMethods {
   getState(params: Record<string, never>): WardenState;
   listCalls(params: { limit?: number }): CallRecord[];
   listApprovals(params: Record<string, never>): PendingApproval[];
-  approve(params: { id: string }): { ok: boolean; error?: string };
+  /** Approves a pending call; with `callHash`, only if it is still exactly the call that was shown. */
+  approve(params: { id: string; callHash?: string }): { ok: boolean; error?: string };
   deny(params: { id: string; reason?: string }): { ok: boolean; error?: string };
   setDenyAll(params: { on: boolean }): { denyAll: boolean };
   listServers(params: Record<string, never>): ServerStatus[];

@@ -529,7 +529,7 @@ export class Warden {
     }),
     listCalls: ({ limit }) => this.log.recent(Math.min(Math.max(1, limit ?? 500), 5_000)),
     listApprovals: () => this.broker.list(),
-    approve: ({ id }) => this.broker.approve(id),
+    approve: ({ id, callHash }) => this.broker.approve(id, callHash),
     deny: ({ id }) => this.broker.deny(id),
     setDenyAll: ({ on }) => {
       this.setDenyAll(on === true);

@@ -54,7 +54,9 @@ async function pendingOne(w: RunningWarden) {
     10_000,
     "a pending approval",
   );
-  return (pending as { id: string; tool: string; args: Record<string, unknown>; rule: string }[])[0];
+  return (
+    pending as { id: string; tool: string; args: Record<string, unknown>; rule: string; callHash: string }[]
+  )[0];
 }
 
 describe("approvals", () => {
@@ -69,7 +71,10 @@ describe("approvals", () => {
     });
     expect(readState(state).calls).toHaveLength(0);
 
-    expect(await w.api("approve", { id: pending?.id ?? "" })).toEqual({ ok: true });
+    expect((await w.api("approve", { id: pending?.id ?? "", callHash: "0".repeat(64) })).ok).toBe(false);
+    expect(await w.api("approve", { id: pending?.id ?? "", callHash: pending?.callHash })).toEqual({
+      ok: true,
+    });
     const result = await call;
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ success: true });
