@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { CallsView } from "../../renderer/src/calls/CallsView.js";
+import { CallsView, ROW_HEIGHT } from "../../renderer/src/calls/CallsView.js";
 import { CallBuffer } from "../../renderer/src/calls/call-buffer.js";
 import { call, fakeApi, server } from "./fake-api.js";
 import { renderWithApi } from "./render.js";
@@ -129,6 +129,25 @@ describe("CallsView", () => {
     expect(shown.length).toBeLessThan(60);
     expect(shown[0]?.getAttribute("aria-setsize")).toBe("100000");
     expect(shown[0]?.textContent).toContain("i: 99999");
+  });
+
+  it("keeps the rows being read in place when new calls arrive above them", () => {
+    const buffer = new CallBuffer();
+    for (let i = 0; i < 50; i++) buffer.upsert(call({ id: `c${i}`, ts: i }));
+    const view = renderWithApi(
+      fakeApi(),
+      <CallsView buffer={buffer} version={buffer.version} servers={[server()]} />,
+    );
+    const scroller = document.querySelector(".call-scroll") as HTMLElement;
+    scroller.scrollTop = 10 * ROW_HEIGHT;
+    for (let i = 50; i < 53; i++) buffer.upsert(call({ id: `c${i}`, ts: i }));
+    view.rerender(<CallsView buffer={buffer} version={buffer.version} servers={[server()]} />);
+    expect(scroller.scrollTop).toBe(13 * ROW_HEIGHT);
+
+    scroller.scrollTop = 0;
+    buffer.upsert(call({ id: "c53", ts: 53 }));
+    view.rerender(<CallsView buffer={buffer} version={buffer.version} servers={[server()]} />);
+    expect(scroller.scrollTop).toBe(0);
   });
 
   it("exports the visible calls as JSONL and CSV files", async () => {

@@ -3,7 +3,16 @@
  * The list is virtualised (only the rows in view exist in the DOM), so 100,000 calls stay fluid.
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { type KeyboardEvent, useDeferredValue, useEffect, useId, useMemo, useRef, useState } from "react";
+import {
+  type KeyboardEvent,
+  useDeferredValue,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import type { CallRecord, CallStatus, ServerStatus } from "../../../shared/contract.js";
 import { escapeDisguises } from "../approvals/reveal.js";
 import { clockTime, duration, STATUS_LABEL, STATUSES } from "../format.js";
@@ -91,6 +100,22 @@ export function CallsView({ buffer, version, servers }: Props) {
   useEffect(() => {
     if (focusIndex >= rows.length && rows.length > 0) setFocusIndex(rows.length - 1);
   }, [rows.length, focusIndex]);
+
+  // Scrolled down, new calls arriving on top must not push the rows being read out of view: keep the
+  // top row where it was. At the top, the list simply shows the newest.
+  const shown = useRef<readonly CallRecord[]>(rows);
+  useLayoutEffect(() => {
+    const scroller = scrollRef.current;
+    const before = shown.current;
+    shown.current = rows;
+    if (!scroller || scroller.scrollTop === 0 || before === rows) return;
+    const top = Math.floor(scroller.scrollTop / ROW_HEIGHT);
+    const anchor = before[top];
+    if (!anchor) return;
+    let at = top;
+    while (at < rows.length && rows[at]?.id !== anchor.id) at++;
+    if (at < rows.length && at > top) scroller.scrollTop += (at - top) * ROW_HEIGHT;
+  }, [rows]);
 
   const stamp = () => new Date().toISOString().replaceAll(":", "-").slice(0, 19);
 
