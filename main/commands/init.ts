@@ -38,9 +38,14 @@ async function listTools(name: string, serversPath: string) {
     );
   }
   const upstream = new Upstream(name, config);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((done) => {
+    timer = setTimeout(done, CONNECT_TIMEOUT_MS);
+  });
   try {
-    await upstream.start();
-    if (!(await upstream.whenReady(CONNECT_TIMEOUT_MS))) {
+    // The first attempt either connects (tools listed) or fails; init does not wait for retries.
+    await Promise.race([upstream.start(), timeout]);
+    if (upstream.state !== "connected") {
       const status = upstream.status("");
       const stderr = status.stderr
         .slice(-5)
@@ -50,6 +55,7 @@ async function listTools(name: string, serversPath: string) {
     }
     return [...upstream.tools];
   } finally {
+    clearTimeout(timer);
     await upstream.stop();
   }
 }
