@@ -35,6 +35,20 @@ describe("App", () => {
     expect(within(nav).getByRole("link", { name: "Live calls" }).getAttribute("aria-current")).toBe("page");
   });
 
+  it("names the view and the waiting calls in the window title; the skip link keeps the route", async () => {
+    const api = fakeApi();
+    const user = userEvent.setup();
+    window.history.replaceState(null, "", "/#/servers");
+    render(<App bridge={bridge(api)} />);
+    await screen.findByRole("switch", { name: "Deny all" });
+    expect(document.title).toBe("Servers — MCP Warden");
+    act(() => api.emit("approvalAdded", approval()));
+    await waitFor(() => expect(document.title).toBe("(1) Servers — MCP Warden"));
+    await user.click(screen.getByRole("link", { name: "Skip to content" }));
+    expect(window.location.hash).toBe("#/servers");
+    expect(document.activeElement?.id).toBe("main");
+  });
+
   it("Deny all is a switch that calls setDenyAll, and follows the denyAll event", async () => {
     const api = fakeApi();
     const user = userEvent.setup();

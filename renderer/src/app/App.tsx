@@ -1,5 +1,5 @@
 /** The whole UI: header, navigation and the current view; or, at `#/approval`, the prompt alone. */
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { ApiProvider } from "../api.js";
 import { ApprovalPrompt } from "../approvals/ApprovalPrompt.js";
 import { UnauthorizedError } from "../bridge/http.js";
@@ -33,6 +33,11 @@ function Shell({ bridge }: { bridge: Bridge }) {
   const connection = useConnection(bridge.connection);
   const live = useWardenLive(bridge.api, connection.generation);
   const calls = useCalls(bridge.api, connection.generation);
+  const title = route.kind === "approval-window" ? "Approval" : VIEW_LABEL[route.view];
+  const waiting = live.pending.length;
+  useEffect(() => {
+    document.title = `${waiting > 0 ? `(${waiting}) ` : ""}${title} — MCP Warden`;
+  }, [title, waiting]);
 
   if (!bridge.hasToken || connection.state === "unauthorized" || live.error instanceof UnauthorizedError) {
     return <NeedsToken />;
@@ -61,7 +66,15 @@ function Shell({ bridge }: { bridge: Bridge }) {
   const view = route.view;
   return (
     <div className="app">
-      <a className="skip-link" href="#main">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          // The fragment is the route: move focus without navigating.
+          event.preventDefault();
+          document.getElementById("main")?.focus();
+        }}
+      >
         Skip to content
       </a>
       <Header denyAll={live.denyAll} servers={live.servers} />
