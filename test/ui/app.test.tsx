@@ -44,7 +44,7 @@ describe("App", () => {
     expect(document.title).toBe("Servers — MCP Warden");
     act(() => api.emit("approvalAdded", approval()));
     await waitFor(() => expect(document.title).toBe("(1) Servers — MCP Warden"));
-    await user.click(screen.getByRole("link", { name: "Skip to content" }));
+    await user.click(screen.getByRole("button", { name: "Skip to content" }));
     expect(window.location.hash).toBe("#/servers");
     expect(document.activeElement?.id).toBe("main");
   });

@@ -66,17 +66,9 @@ function Shell({ bridge }: { bridge: Bridge }) {
   const view = route.view;
   return (
     <div className="app">
-      <a
-        className="skip-link"
-        href="#main"
-        onClick={(event) => {
-          // The fragment is the route: move focus without navigating.
-          event.preventDefault();
-          document.getElementById("main")?.focus();
-        }}
-      >
+      <button type="button" className="skip-link" onClick={() => document.getElementById("main")?.focus()}>
         Skip to content
-      </a>
+      </button>
       <Header denyAll={live.denyAll} servers={live.servers} />
       <nav className="app-nav" aria-label="Views">
         {(Object.keys(VIEW_LABEL) as View[]).map((v) => (
