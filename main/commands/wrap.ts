@@ -10,6 +10,7 @@
  */
 import { existsSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   type BridgeCommand,
@@ -48,6 +49,14 @@ function configFor(client: ClientId, option: string | undefined, url: string, da
     throw userError(`no ${CLIENT_LABELS[client]} config found (looked in ${looked}); pass --config PATH`);
   }
   return chosen.path;
+}
+
+/** The git work tree a file is in, if any: a token written there could be committed. */
+function repositoryOf(file: string): string | undefined {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ".git"))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 const OUTCOMES: Readonly<Record<EntryResult["outcome"], string>> = {
@@ -100,6 +109,13 @@ export function wrapCommand(argv: string[], defaultPort: number): number {
     return 0;
   }
   const added = result.entries.filter((e) => e.outcome === "moved").length;
+  const repository = repositoryOf(result.configPath);
+  if (repository) {
+    out.write(
+      `warning:  this file is in the git repository ${repository}: the client token is now in it; keep it ` +
+        "out of commits (.gitignore)\n",
+    );
+  }
   out.write(`backup:   ${result.backup}\n`);
   out.write(`servers:  ${result.serversPath} (${added} moved in)\n`);
   out.write(`token:    grant "${result.grant}" in ${dataPaths(dataDir).tokens}\n`);

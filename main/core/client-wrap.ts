@@ -229,6 +229,12 @@ export function wrapClient(options: WrapOptions): WrapResult {
   const { text: serversText, servers } = readServers(serversPath);
   const tokens = readTokens(dataDir);
   const token = tokens?.grants[client] ?? newToken();
+  const state = readState(dataDir);
+  const earlier = state.files[configPath];
+  if (earlier && earlier.servers !== serversPath)
+    throw new Error(
+      `${configPath} is wrapped into ${earlier.servers}; wrap it with that servers file or unwrap it first`,
+    );
   const identity: WardenIdentity = {
     url: options.wardenUrl,
     tokens: Object.values(tokens?.grants ?? {}),
@@ -299,8 +305,7 @@ export function wrapClient(options: WrapOptions): WrapResult {
     writeJson(paths.tokens, { ...current, grants: { ...current.grants, [client]: token } });
   }
 
-  const state = readState(dataDir);
-  const record = state.files[configPath] ?? { client, servers: serversPath, grantCreated, steps: [] };
+  const record = earlier ?? { client, servers: serversPath, grantCreated, steps: [] };
   record.steps.push({
     at: now.toISOString(),
     backup,

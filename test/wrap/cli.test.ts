@@ -82,6 +82,18 @@ describe("mcp-warden wrap and unwrap", () => {
     expect(readFileSync(config, "utf8")).toBe(original);
   });
 
+  it("warns when the wrapped file is in a git repository, where the token could be committed", () => {
+    const repo = tempDir("repo-");
+    mkdirSync(join(repo, ".git"));
+    const config = write(
+      join(repo, ".vscode", "mcp.json"),
+      '{ "servers": { "a": { "type": "stdio", "command": "x" } } }',
+    );
+    const r = run(["wrap", "--client", "vscode", "--config", config, "--data-dir", join(repo, "data")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`warning:  this file is in the git repository ${repo}`);
+  });
+
   it("finds the client's config at its documented path under the user's home", () => {
     const home = tempDir("home-");
     const config = write(

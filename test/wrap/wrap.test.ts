@@ -456,6 +456,27 @@ describe("files", () => {
     expect(existsSync(s.dataDir)).toBe(false);
   });
 
+  it("refuses to wrap a file again into a different servers file", () => {
+    const s = setup(".cursor/mcp.json", CURSOR);
+    wrap("cursor", s);
+    writeFileSync(
+      s.config,
+      read(s.config).replace('"mcpServers": {', '"mcpServers": {\n    "n": { "command": "x" },'),
+    );
+    const other = join(s.dataDir, "other-servers.json");
+    expect(() =>
+      wrapClient({
+        client: "cursor",
+        configPath: s.config,
+        dataDir: s.dataDir,
+        serversPath: other,
+        wardenUrl: WARDEN_URL,
+        bridge: BRIDGE,
+      }),
+    ).toThrow(/is wrapped into .*servers\.json; wrap it with that servers file or unwrap it first/);
+    expect(existsSync(other)).toBe(false);
+  });
+
   it("refuses to merge into an invalid servers file", () => {
     const s = setup(".cursor/mcp.json", CURSOR);
     mkdirSync(s.dataDir, { recursive: true });
