@@ -12,7 +12,7 @@
  * - VS Code: the user profile's `mcp.json` or a workspace's `.vscode/mcp.json` (`servers`), or the older
  *   `mcp.servers` in the user `settings.json` (JSONC); remote entries are `{type: "http", url, headers}`.
  */
-import { basename, posix, win32 } from "node:path";
+import { posix, win32 } from "node:path";
 import { formatJsonPath } from "../../shared/policy-schema.js";
 import type { JsonNode } from "./jsonc.js";
 import { parseServers, type ServerConfig } from "./servers-config.js";
@@ -92,8 +92,12 @@ const TRANSPORTS: Readonly<Record<string, "stdio" | "http" | "sse">> = {
 /** The token MCP Warden's bridge reads from its environment. */
 export const BRIDGE_TOKEN_ENV = "MCP_WARDEN_TOKEN";
 
-/** The config files a client reads, most usual first. */
+/** The config files a client reads, most usual first (the project's once, even when it is the home folder). */
 export function clientConfigPaths(client: ClientId, place: Place): string[] {
+  return [...new Set(candidatePaths(client, place))];
+}
+
+function candidatePaths(client: ClientId, place: Place): string[] {
   const join = place.platform === "win32" ? win32.join : posix.join;
   const { home, env, cwd } = place;
   const appData = env.APPDATA ?? join(home, "AppData", "Roaming");
@@ -124,7 +128,8 @@ export function clientConfigPaths(client: ClientId, place: Place): string[] {
 
 /** Where a client's file keeps servers: paths to objects mapping a name to an entry. */
 export function serverContainers(client: ClientId, file: string, root: JsonNode): string[][] {
-  if (client === "vscode") return basename(file) === "settings.json" ? [["mcp", "servers"]] : [["servers"]];
+  if (client === "vscode")
+    return /(^|[\\/])settings\.json$/.test(file) ? [["mcp", "servers"]] : [["servers"]];
   const top = [["mcpServers"]];
   if (client !== "claude-code") return top;
   const projects = root.properties?.findLast((p) => p.key === "projects")?.value.properties ?? [];

@@ -65,6 +65,10 @@ describe("where each client keeps its config", () => {
     expect(clientConfigPaths(client, place)).toEqual(expected);
   });
 
+  it("lists a file once when the project folder is the home folder", () => {
+    expect(clientConfigPaths("cursor", { ...LINUX, cwd: "/home/me" })).toEqual(["/home/me/.cursor/mcp.json"]);
+  });
+
   it("follows XDG_CONFIG_HOME on Linux and CLAUDE_CONFIG_DIR for Claude Code", () => {
     const place = { ...LINUX, env: { XDG_CONFIG_HOME: "/xdg", CLAUDE_CONFIG_DIR: "/cc" } };
     expect(clientConfigPaths("claude-desktop", place)).toEqual(["/xdg/Claude/claude_desktop_config.json"]);
@@ -85,6 +89,7 @@ describe("where servers sit in a file", () => {
   it("reads VS Code's settings.json under mcp.servers and mcp.json under servers", () => {
     const root = parseJsonc("{}");
     expect(serverContainers("vscode", "/u/settings.json", root)).toEqual([["mcp", "servers"]]);
+    expect(serverContainers("vscode", "C:\\Code\\User\\settings.json", root)).toEqual([["mcp", "servers"]]);
     expect(serverContainers("vscode", "/app/.vscode/mcp.json", root)).toEqual([["servers"]]);
     expect(serverContainers("cursor", "/app/.cursor/mcp.json", root)).toEqual([["mcpServers"]]);
   });
