@@ -14,9 +14,14 @@ export function asUserError<T>(action: () => T): T {
   try {
     return action();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const path = (error as NodeJS.ErrnoException).path;
-    throw userError(code && path ? `cannot read ${path}: ${code}` : (error as Error).message);
+    const { code, path, syscall } = error as NodeJS.ErrnoException;
+    if (!code || !path) throw userError((error as Error).message);
+    const verb = ["realpath", "stat", "read", "scandir"].includes(syscall ?? "")
+      ? "read"
+      : syscall === "open"
+        ? "open"
+        : "write";
+    throw userError(`cannot ${verb} ${path}: ${code}`);
   }
 }
 
