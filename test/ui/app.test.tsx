@@ -96,6 +96,25 @@ describe("App", () => {
     expect(screen.queryByRole("navigation")).toBeNull();
   });
 
+  it("in the approval window, shows first the request named in the query (?approval=<id>)", async () => {
+    const older = approval({ tool: "delete_vm", createdAt: 1 });
+    const clicked = approval({ tool: "stop_vm", createdAt: 2 });
+    window.history.replaceState(null, "", `/?approval=${clicked.id}#/approval`);
+    const api = fakeApi({
+      getState: vi.fn(async () => ({
+        denyAll: false,
+        servers: [],
+        pending: [older, clicked],
+        callsToday: 0,
+      })),
+    });
+    render(<App bridge={bridge(api)} />);
+    await waitFor(() =>
+      expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Approve stop_vm?"),
+    );
+    expect(screen.getByText("1 more waiting")).toBeTruthy();
+  });
+
   it("asks for the URL with the token when there is none or the core refuses it", async () => {
     render(<App bridge={bridge(fakeApi(), { hasToken: false })} />);
     expect(screen.getByText(/needs the warden's admin token/)).toBeTruthy();

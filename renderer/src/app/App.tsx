@@ -55,10 +55,14 @@ function Shell({ bridge }: { bridge: Bridge }) {
     ) : null;
 
   if (route.kind === "approval-window") {
+    const first = live.pending.filter((p) => p.id === route.first);
+    const pending = first.length
+      ? [...first, ...live.pending.filter((p) => p.id !== route.first)]
+      : live.pending;
     return (
       <main className="approval-window">
         {banner}
-        <ApprovalPrompt pending={live.pending} standalone />
+        <ApprovalPrompt pending={pending} standalone />
       </main>
     );
   }
