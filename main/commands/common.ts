@@ -16,7 +16,7 @@ export function asUserError<T>(action: () => T): T {
   } catch (error) {
     const { code, path, syscall } = error as NodeJS.ErrnoException;
     if (!code || !path) throw userError((error as Error).message);
-    const verb = ["realpath", "stat", "read", "scandir"].includes(syscall ?? "")
+    const verb = ["realpath", "lstat", "stat", "read", "scandir"].includes(syscall ?? "")
       ? "read"
       : syscall === "open"
         ? "open"
