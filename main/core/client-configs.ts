@@ -12,7 +12,7 @@
  * - VS Code: the user profile's `mcp.json` or a workspace's `.vscode/mcp.json` (`servers`), or the older
  *   `mcp.servers` in the user `settings.json` (JSONC); remote entries are `{type: "http", url, headers}`.
  */
-import { posix, win32 } from "node:path";
+import { basename, dirname, posix, win32 } from "node:path";
 import { formatJsonPath } from "../../shared/policy-schema.js";
 import type { JsonNode } from "./jsonc.js";
 import { parseServers, type ServerConfig } from "./servers-config.js";
@@ -198,8 +198,31 @@ function strings(value: unknown): string[] {
   return [];
 }
 
-/** The servers-file entry an entry becomes, or why it cannot move into the warden. */
-export function serverConfigOf(entry: unknown): { config: ServerConfig } | { problem: string } {
+/**
+ * The folder a client starts a project's stdio servers in, for entries that belong to a project: Claude
+ * Code's `projects.<path>` and a project's `.mcp.json`, VS Code's `.vscode/mcp.json`. A moved server gets it
+ * as its `cwd`, so relative paths in its command still resolve when the warden starts it.
+ */
+export function projectFolder(
+  client: ClientId,
+  file: string,
+  container: readonly string[],
+): string | undefined {
+  if (client === "claude-code" && container[0] === "projects") return container[1];
+  if (client === "claude-code" && basename(file) === ".mcp.json") return dirname(file);
+  if (client === "vscode" && basename(file) === "mcp.json" && basename(dirname(file)) === ".vscode")
+    return dirname(dirname(file));
+  return undefined;
+}
+
+/**
+ * The servers-file entry an entry becomes, or why it cannot move into the warden. A stdio server without a
+ * `cwd` gets `folder` (see projectFolder).
+ */
+export function serverConfigOf(
+  entry: unknown,
+  folder?: string,
+): { config: ServerConfig } | { problem: string } {
   if (!isRecord(entry)) return { problem: "not an object" };
   const type = entry.type;
   const transport = type === undefined ? undefined : TRANSPORTS[String(type)];
@@ -214,6 +237,7 @@ export function serverConfigOf(entry: unknown): { config: ServerConfig } | { pro
     if (entry[key] !== undefined) config[key] = entry[key];
   }
   if (transport === "sse" && typeof entry.url === "string") config.transport = "sse";
+  if (folder !== undefined && config.command !== undefined && config.cwd === undefined) config.cwd = folder;
   const parsed = parseServers({ mcpServers: { entry: config } });
   if (!parsed.ok) {
     const [first] = parsed.errors;

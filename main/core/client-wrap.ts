@@ -23,6 +23,7 @@ import {
   entryLabel,
   isDisabled,
   type Place,
+  projectFolder,
   serverConfigOf,
   serverContainers,
   type WardenIdentity,
@@ -259,7 +260,7 @@ export function wrapClient(options: WrapOptions): WrapResult {
         entries.push({ label, outcome: "disabled", note: "turned off in the client" });
         continue;
       }
-      const moved = serverConfigOf(entry);
+      const moved = serverConfigOf(entry, projectFolder(client, configPath, container));
       if ("problem" in moved) {
         entries.push({ label, outcome: "unsupported", note: moved.problem });
         continue;

@@ -9,6 +9,7 @@ import {
   clientConfigPaths,
   isDisabled,
   type Place,
+  projectFolder,
   serverConfigOf,
   serverContainers,
   wardenServerOf,
@@ -131,6 +132,25 @@ describe("entries that already reach the warden", () => {
 });
 
 describe("what moves into the warden's servers file", () => {
+  it("runs a project's stdio server in the project's folder", () => {
+    expect(
+      projectFolder("claude-code", "/home/me/.claude.json", ["projects", "/home/me/app", "mcpServers"]),
+    ).toBe("/home/me/app");
+    expect(projectFolder("claude-code", "/home/me/.claude.json", ["mcpServers"])).toBeUndefined();
+    expect(projectFolder("claude-code", "/src/app/.mcp.json", ["mcpServers"])).toBe("/src/app");
+    expect(projectFolder("vscode", "/src/app/.vscode/mcp.json", ["servers"])).toBe("/src/app");
+    expect(projectFolder("vscode", "/home/me/.config/Code/User/mcp.json", ["servers"])).toBeUndefined();
+    expect(serverConfigOf({ command: "node", args: ["./srv.js"] }, "/src/app")).toEqual({
+      config: { command: "node", args: ["./srv.js"], cwd: "/src/app" },
+    });
+    expect(serverConfigOf({ command: "node", cwd: "/own" }, "/src/app")).toEqual({
+      config: { command: "node", cwd: "/own" },
+    });
+    expect(serverConfigOf({ url: "https://h/mcp" }, "/src/app")).toEqual({
+      config: { url: "https://h/mcp" },
+    });
+  });
+
   it("moves stdio and HTTP servers with their settings, SSE as transport sse", () => {
     expect(
       serverConfigOf({ type: "stdio", command: "py", args: ["-m", "v"], env: { A: "1" }, cwd: "/w" }),

@@ -8,6 +8,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  realpathSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -278,10 +279,12 @@ describe("Claude Code", () => {
       mcpServers: null,
       projects: null,
     });
-    expect(serversOf(s.dataDir)).toMatchObject({
-      github: { env: { GITHUB_PERSONAL_ACCESS_TOKEN: "ghp_user" } },
-      "github-2": { env: { GITHUB_PERSONAL_ACCESS_TOKEN: "ghp_project" } },
+    const github = { command: "npx", args: ["-y", "@modelcontextprotocol/server-github"] };
+    expect(serversOf(s.dataDir)).toEqual({
+      github: { ...github, env: { GITHUB_PERSONAL_ACCESS_TOKEN: "ghp_user" } },
       db: { url: "http://localhost:9000/sse", transport: "sse" },
+      // A project's server runs in the project's folder, as Claude Code ran it.
+      "github-2": { ...github, env: { GITHUB_PERSONAL_ACCESS_TOKEN: "ghp_project" }, cwd: "/home/me/app" },
     });
     roundTrip("claude-code", s, CLAUDE_CODE);
   });
@@ -330,6 +333,13 @@ describe("VS Code", () => {
     };
     expect(wrapped.inputs).toEqual((JSON.parse(VSCODE_WORKSPACE) as { inputs: unknown }).inputs);
     expect(wrapped.servers.memory?.type).toBe("http");
+    expect(serversOf(s.dataDir)).toEqual({
+      memory: {
+        command: "npx",
+        args: ["-y", "@modelcontextprotocol/server-memory"],
+        cwd: dirname(dirname(realpathSync(s.config))),
+      },
+    });
     roundTrip("vscode", s, VSCODE_WORKSPACE);
   });
 });
