@@ -14,7 +14,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, resolve, sep } from "node:path";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
@@ -264,8 +264,9 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     if (!root || (req.method !== "GET" && req.method !== "HEAD"))
       return sendJson(res, 404, { error: "not found" });
     const relative = path === "/" ? "index.html" : decodeURIComponent(path).replace(/^\/+/, "");
-    const file = normalize(join(root, relative));
-    if (!file.startsWith(normalize(root) + sep)) return sendJson(res, 404, { error: "not found" });
+    const base = resolve(root);
+    const file = resolve(base, relative);
+    if (!file.startsWith(base + sep)) return sendJson(res, 404, { error: "not found" });
     let body: Buffer;
     try {
       body = await readFile(file);
