@@ -103,8 +103,8 @@ async function serve(argv: string[]): Promise<void> {
   if (warden.upstreams.size === 0) {
     out.write(`  no servers yet: add them to ${runtime.serversPath} (mcpServers format)\n`);
   }
-  for (const name of Object.keys(runtime.grants)) {
-    out.write(`  client token "${name}": see ${name in extraGrants ? "the command line" : paths.tokens}\n`);
+  for (const grant of runtime.grants.list()) {
+    out.write(`  client token "${grant.name}": see ${grant.fromCommandLine ? "the command line" : paths.tokens}\n`);
   }
   if (runtime.uiUrl) out.write(`  open the UI: ${runtime.uiUrl}\n`);
   out.write(

@@ -120,6 +120,14 @@ export interface ToolChange {
   detectedAt: number;
 }
 
+/** A client grant: a named bearer token for one MCP client. */
+export interface GrantInfo {
+  name: string;
+  token: string;
+  /** Given with --token / --grant: lives only as long as the process, cannot be revoked. */
+  fromCommandLine: boolean;
+}
+
 /** The running policy and its file. */
 export interface PolicyState {
   path: string;
@@ -175,9 +183,14 @@ export function verdictOfStatus(status: CallStatus): Verdict {
 export interface WardenMethods {
   getState(params: Record<string, never>): WardenState;
   listCalls(params: { limit?: number }): CallRecord[];
+  /** One recent call with its result (as the upstream answered; cut at 64 KB). */
+  getCall(params: { id: string }): { call?: CallRecord; result?: unknown };
   listApprovals(params: Record<string, never>): PendingApproval[];
-  /** Approves a pending call; with `callHash`, only if it is still exactly the call that was shown. */
-  approve(params: { id: string; callHash?: string }): { ok: boolean; error?: string };
+  /**
+   * Approves a pending call; with `callHash`, only if it is still exactly the call that was shown. With
+   * `forMinutes` (1–480), the same tool with the same arguments is approved again without asking until then.
+   */
+  approve(params: { id: string; callHash?: string; forMinutes?: number }): { ok: boolean; error?: string };
   deny(params: { id: string; reason?: string }): { ok: boolean; error?: string };
   setDenyAll(params: { on: boolean }): { denyAll: boolean };
   listServers(params: Record<string, never>): ServerStatus[];
@@ -186,6 +199,12 @@ export interface WardenMethods {
   savePolicy(params: { text: string }): { ok: boolean; errors: PolicyError[] };
   dryRun(params: DryRunCall): { decision?: Decision; errors: PolicyError[] };
   policySchema(params: Record<string, never>): Record<string, unknown>;
+  /** Client grants with their tokens (to paste into a client's config). */
+  listGrants(params: Record<string, never>): GrantInfo[];
+  /** Creates a grant with a fresh token. */
+  createGrant(params: { name: string }): { ok: boolean; grant?: GrantInfo; error?: string };
+  /** Revokes a grant: its token stops working at once. */
+  revokeGrant(params: { name: string }): { ok: boolean; error?: string };
   /** Tools held back until the user accepts them. */
   listToolChanges(params: Record<string, never>): ToolChange[];
   /** Accepts a held tool as it is now. */
@@ -213,6 +232,10 @@ export const WARDEN_METHODS = [
   "dryRun",
   "policySchema",
   "replay",
+  "getCall",
+  "listGrants",
+  "createGrant",
+  "revokeGrant",
   "listToolChanges",
   "acceptToolChange",
 ] as const satisfies readonly (keyof WardenMethods)[];

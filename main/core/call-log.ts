@@ -21,6 +21,9 @@ export interface OutcomeLine extends Partial<Pick<CallRecord, "status" | "outcom
   released?: boolean;
 }
 
+/** Longest result kept in memory, in characters of JSON. */
+const MAX_RESULT_CHARS = 64 * 1024;
+
 /** Counted calls found in the log, for the rate limiter. */
 export interface CountedCall {
   keys: string[];
@@ -40,6 +43,7 @@ export class CallLog {
   readonly #ringSize: number;
   readonly #ring: CallRecord[] = [];
   readonly #byId = new Map<string, CallRecord>();
+  readonly #results = new Map<string, unknown>();
   #fd: number | undefined;
   /** Calls per local day (the last few days), for "calls today". */
   readonly #perDay = new Map<number, number>();
@@ -137,6 +141,23 @@ export class CallLog {
     return this.#ring.slice(-Math.min(limit, this.#ringSize)).reverse();
   }
 
+  /** Keeps a call's result beside it in the ring (cut at 64 KB of JSON). */
+  setResult(id: string, result: unknown): void {
+    if (!this.#byId.has(id)) return;
+    const text = JSON.stringify(result) ?? "null";
+    this.#results.set(
+      id,
+      text.length <= MAX_RESULT_CHARS
+        ? result
+        : { truncated: true, preview: text.slice(0, MAX_RESULT_CHARS) },
+    );
+  }
+
+  /** A call's result, while the call is in the ring. */
+  resultOf(id: string): unknown {
+    return this.#results.get(id);
+  }
+
   /** A call still in the ring. */
   get(id: string): CallRecord | undefined {
     return this.#byId.get(id);
@@ -153,7 +174,10 @@ export class CallLog {
     // Trim in batches: one splice per quarter-ring of calls, not one per call.
     if (this.#ring.length > this.#ringSize + (this.#ringSize >> 2)) {
       const dropped = this.#ring.splice(0, this.#ring.length - this.#ringSize);
-      for (const r of dropped) this.#byId.delete(r.id);
+      for (const r of dropped) {
+        this.#byId.delete(r.id);
+        this.#results.delete(r.id);
+      }
     }
     if (record.ts < this.#dayStart || record.ts >= this.#dayStart + 86_400_000) {
       this.#dayStart = new Date(record.ts).setHours(0, 0, 0, 0);

@@ -5,7 +5,7 @@
  * the user's browser cannot reach either through DNS rebinding or a cross-site form.
  */
 
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   createServer,
@@ -19,6 +19,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { createGatewaySession, type GatewaySession } from "./gateway.js";
+import { bearerToken, Grants, matchToken } from "./grants.js";
 import type { Warden } from "./warden.js";
 
 /** Largest request body accepted. */
@@ -27,8 +28,8 @@ export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 export interface HttpOptions {
   host?: string;
   port: number;
-  /** Client grants: name → bearer token. */
-  grants: Record<string, string>;
+  /** Client grants: the live set, or name → bearer token. */
+  grants: Grants | Record<string, string>;
   adminToken: string;
   /** Folder of the built UI, served at `/`. */
   uiDir?: string;
@@ -93,24 +94,6 @@ function track(session: McpSession, res: ServerResponse): void {
   });
 }
 
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
-}
-
-/** Finds the grant a bearer token belongs to, comparing in constant time against every grant. */
-function grantFor(
-  header: string | undefined,
-  grants: readonly { name: string; hash: Buffer }[],
-): string | undefined {
-  const token = /^Bearer (.+)$/i.exec(header ?? "")?.[1]?.trim();
-  if (!token) return undefined;
-  const hash = digest(token);
-  let found: string | undefined;
-  for (const grant of grants)
-    if (timingSafeEqual(hash, grant.hash) && found === undefined) found = grant.name;
-  return found;
-}
-
 function sendJson(
   res: ServerResponse,
   status: number,
@@ -159,8 +142,8 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 /** Starts the HTTP server on loopback. */
 export async function startHttpServer(warden: Warden, options: HttpOptions): Promise<WardenHttp> {
   const host = options.host ?? "127.0.0.1";
-  const grants = Object.entries(options.grants).map(([name, token]) => ({ name, hash: digest(token) }));
-  const admin = [{ name: "admin", hash: digest(options.adminToken) }];
+  const grants = options.grants instanceof Grants ? options.grants : new Grants(undefined, options.grants);
+  const admin = [{ name: "admin", hash: createHash("sha256").update(options.adminToken).digest() }];
   const sessions = new Map<string, McpSession>();
   let port = options.port;
 
@@ -173,7 +156,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   };
 
   const handleMcp = async (req: IncomingMessage, res: ServerResponse, serverName: string) => {
-    const grant = grantFor(req.headers.authorization, grants);
+    const grant = grants.match(req.headers.authorization);
     if (!grant) {
       res.setHeader("www-authenticate", 'Bearer realm="mcp-warden"');
       return jsonRpcError(res, 401, -32001, "missing or unknown bearer token");
@@ -239,7 +222,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   };
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, name: string) => {
-    if (!grantFor(req.headers.authorization, admin)) {
+    if (!matchToken(bearerToken(req.headers.authorization), admin)) {
       res.setHeader("www-authenticate", 'Bearer realm="mcp-warden-admin"');
       return sendJson(res, 401, { error: "missing or wrong admin token" });
     }

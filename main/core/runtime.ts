@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type dataPaths, ensureDataDir, ensureTokens, writeFileAtomic } from "./data-dir.js";
+import { Grants } from "./grants.js";
 import { startHttpServer, type WardenHttp } from "./http-server.js";
 import { readServersFile, type ServerConfig } from "./servers-config.js";
 import { fileSettings, type SettingsStore } from "./settings.js";
@@ -43,7 +44,7 @@ export interface Runtime {
   paths: ReturnType<typeof dataPaths>;
   policyPath: string;
   serversPath: string;
-  grants: Record<string, string>;
+  grants: Grants;
   adminToken: string;
   /** The UI's address with the admin token in the fragment, when the UI is served. */
   uiUrl: string | undefined;
@@ -84,7 +85,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
-  const grants = { ...tokens.grants, ...(options.extraGrants ?? {}) };
+  const grants = new Grants(paths.tokens, tokens.grants, options.extraGrants ?? {});
   const adminToken = options.adminToken ?? tokens.admin;
 
   let warden: Warden;
@@ -94,6 +95,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       servers,
       auditPath: paths.audit,
       pinsPath: paths.pins,
+      grants,
       settings: options.settings ?? fileSettings(paths.dir),
     });
   } catch (error) {

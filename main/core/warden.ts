@@ -24,8 +24,10 @@ import { DURATION_PATTERN, durationMs } from "../../shared/durations.js";
 import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.js";
 import { ApprovalBroker } from "./approvals.js";
 import { CallLog, type OutcomeLine } from "./call-log.js";
+import { callHash } from "./canonical.js";
 import { writeFileAtomic } from "./data-dir.js";
 import { Emitter } from "./emitter.js";
+import type { Grants } from "./grants.js";
 import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./limits.js";
 import { ToolPins } from "./pins.js";
 import {
@@ -46,6 +48,8 @@ export interface WardenOptions {
   servers: ServersFile;
   auditPath: string;
   settings: SettingsStore;
+  /** The client grants the HTTP server accepts, managed through the contract. */
+  grants?: Grants;
   /** Where tool pins are kept; without it tools are not pinned. */
   pinsPath?: string;
   /** Calls kept in memory for the UI. */
@@ -117,6 +121,8 @@ export class Warden {
   #watcher: FSWatcher | undefined;
   #reloadTimer: NodeJS.Timeout | undefined;
   #endpointBase: string;
+  /** Standing approvals: call hash → until when the same call is approved without asking. */
+  readonly #standing = new Map<string, number>();
   /** Calls being forwarded, per server, oldest first: whom to ask when a server samples or elicits. */
   readonly #inFlight = new Map<string, IncomingCall[]>();
 
@@ -281,18 +287,22 @@ export class Warden {
     }
 
     if (decision.verdict === "approve") {
-      const end = await this.broker.request({
-        callId: id,
-        client: call.grant,
-        server: call.server,
-        tool: call.tool,
-        ...(decision.operation ? { operation: decision.operation } : {}),
-        args: call.args,
-        rule: decision.rule,
-        reason: decision.reason,
-        timeoutMs: decision.approvalTimeoutMs ?? 120_000,
-        ...(call.signal ? { signal: call.signal } : {}),
-      });
+      const standing = this.#standing.get(callHash(call.server, call.tool, call.args));
+      const end: ApprovalEnd =
+        standing !== undefined && standing > this.#now()
+          ? "approved"
+          : await this.broker.request({
+              callId: id,
+              client: call.grant,
+              server: call.server,
+              tool: call.tool,
+              ...(decision.operation ? { operation: decision.operation } : {}),
+              args: call.args,
+              rule: decision.rule,
+              reason: decision.reason,
+              timeoutMs: decision.approvalTimeoutMs ?? 120_000,
+              ...(call.signal ? { signal: call.signal } : {}),
+            });
       if (end !== "approved") {
         this.limiter.release(reservation);
         const reason = APPROVAL_REASON[end];
@@ -387,6 +397,7 @@ export class Warden {
         latencyMs: this.#now() - started,
         ...(result.isError ? { error: firstText(result) } : {}),
       });
+      this.log.setResult(id, result);
       return result;
     } catch (error) {
       const unreachable = error instanceof UpstreamUnavailableError;
@@ -529,7 +540,36 @@ export class Warden {
     }),
     listCalls: ({ limit }) => this.log.recent(Math.min(Math.max(1, limit ?? 500), 5_000)),
     listApprovals: () => this.broker.list(),
-    approve: ({ id, callHash }) => this.broker.approve(id, callHash),
+    approve: ({ id, callHash: shown, forMinutes }) => {
+      if (
+        forMinutes !== undefined &&
+        !(Number.isInteger(forMinutes) && forMinutes >= 1 && forMinutes <= 480)
+      ) {
+        return { ok: false, error: "forMinutes must be a whole number from 1 to 480" };
+      }
+      const pending = this.broker.list().find((a) => a.id === id);
+      const result = this.broker.approve(id, shown);
+      if (result.ok && pending && forMinutes !== undefined) {
+        const now = this.#now();
+        for (const [hash, until] of this.#standing) if (until <= now) this.#standing.delete(hash);
+        this.#standing.set(pending.callHash, now + forMinutes * 60_000);
+      }
+      return result;
+    },
+    getCall: ({ id }) => {
+      const call = this.log.get(id);
+      return call ? { call: { ...call }, result: this.log.resultOf(id) } : {};
+    },
+    listGrants: () => this.#options.grants?.list() ?? [],
+    createGrant: ({ name }) => {
+      const created = this.#options.grants?.create(name) ?? {
+        ok: false,
+        error: "grants are not managed here",
+      };
+      return created.ok ? { ok: true, grant: created.grant } : created;
+    },
+    revokeGrant: ({ name }) =>
+      this.#options.grants?.revoke(name) ?? { ok: false, error: "grants are not managed here" },
     deny: ({ id }) => this.broker.deny(id),
     setDenyAll: ({ on }) => {
       this.setDenyAll(on === true);
