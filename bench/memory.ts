@@ -56,7 +56,16 @@ interface Run {
   auditMb: number;
 }
 
-async function loadServe(total: number, budgetMs: number, nodeArgs: string[]): Promise<Run> {
+interface LoadPlan {
+  total: number;
+  budgetMs: number;
+  nodeArgs: string[];
+  /** How long RSS is sampled idle after start, and after the last call. */
+  idleMs: number;
+  settleMs: number;
+}
+
+async function loadServe({ total, budgetMs, nodeArgs, idleMs, settleMs }: LoadPlan): Promise<Run> {
   let serve: RunningServe | undefined;
   const clients: BenchClient[] = [];
   try {
@@ -67,7 +76,7 @@ async function loadServe(total: number, budgetMs: number, nodeArgs: string[]): P
     });
     const running = serve;
     const pid = serve.pid;
-    const idleKb = await rssOver(pid, 2_000);
+    const idleKb = await rssOver(pid, idleMs);
     for (let i = 0; i < CONCURRENCY; i++)
       clients.push(await httpClient(serve.endpoint("echo"), CLIENT_TOKEN));
     const gcCells = () => {
@@ -96,7 +105,7 @@ async function loadServe(total: number, budgetMs: number, nodeArgs: string[]): P
     );
     const elapsedMs = performance.now() - t0;
     const after = memoryKb(pid);
-    const settledKb = await rssOver(pid, 3_000);
+    const settledKb = await rssOver(pid, settleMs);
     const listed = await fetch(`${serve.url}/api/listCalls`, {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
@@ -120,7 +129,7 @@ async function loadServe(total: number, budgetMs: number, nodeArgs: string[]): P
   }
 }
 
-function table(title: string, run: Run): Table {
+function table(title: string, run: Run, plan: LoadPlan): Table {
   return {
     title,
     headers: ["calls", "RSS MB", "live heap MB", "heap committed MB", "calls/s so far"],
@@ -134,7 +143,13 @@ function table(title: string, run: Run): Table {
       ],
       ...run.curve,
       ["right after the last call", mb(run.afterKb), "", "", ""],
-      ["3 s later (min / median / max of 5 samples)", showSpread(spread(run.settledKb), mb), "", "", ""],
+      [
+        `${num(plan.settleMs / 1000, 1)} s later (min / median / max of 5 samples)`,
+        showSpread(spread(run.settledKb), mb),
+        "",
+        "",
+        "",
+      ],
       ["peak RSS (VmHWM)", mb(run.peakKb), "", "", ""],
     ],
   };
@@ -142,10 +157,25 @@ function table(title: string, run: Run): Table {
 
 /** Runs the memory benchmark. */
 export async function runMemory(options: BenchOptions): Promise<BenchReport> {
-  const total = options.quick ? 10_000 : 100_000;
-  const whatIfTotal = options.quick ? 3_000 : 30_000;
-  const main = await loadServe(total, options.quick ? 30_000 : 300_000, []);
-  const capped = await loadServe(whatIfTotal, options.quick ? 15_000 : 120_000, ["--max-old-space-size=64"]);
+  const total = options.quick ? 5_000 : 100_000;
+  const idleMs = options.quick ? 1_000 : 2_000;
+  const settleMs = options.quick ? 1_000 : 3_000;
+  const mainPlan: LoadPlan = {
+    total,
+    budgetMs: options.quick ? 20_000 : 300_000,
+    nodeArgs: [],
+    idleMs,
+    settleMs,
+  };
+  const cappedPlan: LoadPlan = {
+    total: options.quick ? 2_000 : 30_000,
+    budgetMs: options.quick ? 10_000 : 120_000,
+    nodeArgs: ["--max-old-space-size=64"],
+    idleMs,
+    settleMs,
+  };
+  const main = await loadServe(mainPlan);
+  const capped = await loadServe(cappedPlan);
 
   const idle = spread(main.idleKb).median;
   const final = Math.max(main.afterKb, ...main.settledKb);
@@ -161,8 +191,12 @@ export async function runMemory(options: BenchOptions): Promise<BenchReport> {
   return {
     name: "4. Memory: resident set of serve",
     tables: [
-      table(`serve as shipped: ${num(main.done)} calls`, main),
-      table(`what-if: serve under node --max-old-space-size=64: ${num(capped.done)} calls`, capped),
+      table(`serve as shipped: ${num(main.done)} calls`, main, mainPlan),
+      table(
+        `what-if: serve under node --max-old-space-size=64: ${num(capped.done)} calls`,
+        capped,
+        cappedPlan,
+      ),
     ],
     goals,
     notes: [

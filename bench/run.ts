@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { decisions } from "./decisions.js";
 import { machine, machineLine } from "./lib/machine.js";
+import { buildLine, builtCli } from "./lib/paths.js";
 import type { Benchmark, BenchReport, Goal } from "./lib/report.js";
 import { formatReport, formatTable, goalsTable } from "./lib/report.js";
 import { num } from "./lib/stats.js";
@@ -54,8 +55,9 @@ const command = `npm run bench${quick || only ? ` -- ${[quick ? "--quick" : "", 
 process.stdout.write(
   `# MCP Warden benchmarks${quick ? " (quick smoke run: figures are indicative only)" : ""}\n\n`,
 );
+builtCli();
 process.stdout.write(
-  `${machineLine(machine())}\nCommand: ${command}; started ${new Date().toISOString()}.\n\n`,
+  `${machineLine(machine())}\n${buildLine()}\nCommand: ${command}; started ${new Date().toISOString()}.\n\n`,
 );
 
 const goals: Goal[] = [];

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { callEcho, httpClient, stdioClient } from "./lib/clients.js";
-import { requireBuiltCli } from "./lib/paths.js";
+import { builtCli } from "./lib/paths.js";
 import {
   CLIENT_TOKEN,
   ECHO_POLICY,
@@ -71,7 +71,7 @@ function timeCommand(args: string[]): number {
 /** Runs the start-up benchmark. */
 export async function runStartup(options: BenchOptions): Promise<BenchReport> {
   const rounds = options.quick ? 2 : 5;
-  const cli = requireBuiltCli();
+  const cli = builtCli();
   const echo = await echoServerPath();
   const seededCalls = options.quick ? 20_000 : 100_000;
   const seeded = join(tempDir("startup-log"), "audit.jsonl");

@@ -73,8 +73,8 @@ async function connectMany(count: number, connect: () => Promise<BenchClient>): 
 export async function runThroughput(options: BenchOptions): Promise<BenchReport> {
   const levels = [1, 10, 100];
   const rounds = options.quick ? 1 : 3;
-  const durationMs = options.quick ? 1_000 : 3_000;
-  const warmupMs = options.quick ? 300 : 1_000;
+  const durationMs = options.quick ? 700 : 3_000;
+  const warmupMs = options.quick ? 200 : 1_000;
   const rows: string[][] = [];
   const goals: Goal[] = [];
   let echoHttp: (Running & { url: string }) | undefined;

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { repoRoot, requireBuiltCli } from "./paths.js";
+import { builtCli, repoRoot } from "./paths.js";
 
 export const CLIENT_TOKEN = "bench-client-token";
 export const ADMIN_TOKEN = "bench-admin-token";
@@ -178,7 +178,7 @@ export interface ServeOptions {
 
 /** Starts the real built `mcp-warden serve` on a free loopback port with the benchmark tokens. */
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
-  const cli = options.cli ?? requireBuiltCli();
+  const cli = options.cli ?? builtCli();
   const dataDir = options.dataDir ?? tempDir("serve");
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, "policy.json"), options.policy ?? ECHO_POLICY);

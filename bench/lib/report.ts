@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { machine, machineLine } from "./machine.js";
+import { buildLine, builtCli } from "./paths.js";
 
 /** A table of figures. */
 export interface Table {
@@ -85,7 +86,8 @@ export function goalsTable(goals: readonly Goal[]): Table {
 export async function runIfMain(moduleUrl: string, benchmark: Benchmark): Promise<void> {
   const entry = process.argv[1];
   if (!entry || pathToFileURL(resolve(entry)).href !== moduleUrl) return;
-  process.stdout.write(`# ${benchmark.describe}\n\n${machineLine(machine())}\n\n`);
+  builtCli();
+  process.stdout.write(`# ${benchmark.describe}\n\n${machineLine(machine())}\n${buildLine()}\n\n`);
   const compare = process.argv.indexOf("--compare");
   const report = await benchmark.run({
     quick: process.argv.includes("--quick"),
