@@ -104,7 +104,9 @@ async function serve(argv: string[]): Promise<void> {
     out.write(`  no servers yet: add them to ${runtime.serversPath} (mcpServers format)\n`);
   }
   for (const grant of runtime.grants.list()) {
-    out.write(`  client token "${grant.name}": see ${grant.fromCommandLine ? "the command line" : paths.tokens}\n`);
+    out.write(
+      `  client token "${grant.name}": see ${grant.fromCommandLine ? "the command line" : paths.tokens}\n`,
+    );
   }
   if (runtime.uiUrl) out.write(`  open the UI: ${runtime.uiUrl}\n`);
   out.write(

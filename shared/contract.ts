@@ -5,6 +5,26 @@
  */
 import type { PolicyError } from "./policy-schema.js";
 
+/** What a tool call does, from harmless to harmful. */
+export const RISK_KINDS = ["read", "write", "execute", "destructive"] as const;
+/** How bad a mistake would be, in order. */
+export const RISK_LEVELS = ["low", "medium", "high", "critical"] as const;
+
+export type RiskKind = (typeof RISK_KINDS)[number];
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+/** The risk of one tool, or of one action of a portmanteau tool. */
+export interface Risk {
+  kind: RiskKind;
+  level: RiskLevel;
+  /** One line for people: what the call does and why it has this level. */
+  why: string;
+  /** "catalogue" for virtualization-mcp's known tools, "inferred" for everything else. */
+  source: "catalogue" | "inferred";
+  /** The action (or operation) of a portmanteau tool this risk is for. */
+  action?: string;
+}
+
 /** What the policy says about a call. */
 export type Verdict = "allow" | "deny" | "approve";
 
@@ -80,6 +100,8 @@ export interface PendingApproval {
   deadline: number;
   /** SHA-256 of server, tool and canonical arguments: the approval is bound to exactly this call. */
   callHash: string;
+  /** The risk of this call (the action its arguments pick, for a portmanteau tool). */
+  risk?: Risk;
 }
 
 /** How an approval ended. */
@@ -90,7 +112,7 @@ export interface ServerStatus {
   name: string;
   transport: "stdio" | "http" | "sse";
   state: "starting" | "connected" | "restarting" | "failed" | "stopped";
-  tools: { name: string; description?: string }[];
+  tools: { name: string; description?: string; risk?: Risk; actions?: Record<string, Risk> }[];
   /** The last lines the server wrote to stderr (stdio servers). */
   stderr: string[];
   restarts: number;

@@ -27,7 +27,6 @@ import notifier from "node-notifier";
 import { defaultDataDir } from "../core/data-dir.js";
 import { type Runtime, StartupError, startRuntime } from "../core/runtime.js";
 import type { ServerConfig } from "../core/servers-config.js";
-import { approvalRisk } from "./approval-risk.js";
 import { CrashWatch } from "./crash-watch.js";
 import { TrustedSenders } from "./ipc.js";
 import { setStartAtLogin, startsAtLogin } from "./login-item.js";
@@ -179,7 +178,6 @@ async function run(): Promise<void> {
     openPrompt: (id) => windows.open({ window: "approval", id }),
     approve: (id, callHash) => runtime.warden.broker.approve(id, callHash),
     deny: (id) => runtime.warden.broker.deny(id),
-    riskOf: approvalRisk((server) => runtime.warden.upstreams.get(server)?.tools),
     onProblem: log,
     ...(existsSync(notificationIcon) ? { icon: notificationIcon } : {}),
     appID: APP_ID,

@@ -123,19 +123,13 @@ function escapeMarkup(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** How risky a call is, as the core's risk catalogue judges it (main/core/risk.ts). */
-export interface CallRisk {
-  level: string;
-  why: string;
-}
-
 /** The title and body of an approval notification. */
 export function approvalNotice(
   approval: PendingApproval,
   now: number,
   platform: NodeJS.Platform,
-  risk?: CallRisk,
 ): { title: string; message: string } {
+  const { risk } = approval;
   const tool = displayText(approval.operation ?? approval.tool, 40);
   const target = approvalTarget(approval.args);
   const title = target ? `Approve ${tool} on ${target}?` : `Approve ${tool}?`;
@@ -168,8 +162,6 @@ export interface NotificationsOptions {
   /** The broker's answers; `approve` takes the call hash that was shown. */
   approve: (id: string, callHash: string) => { ok: boolean; error?: string };
   deny: (id: string) => { ok: boolean; error?: string };
-  /** The risk of a waiting call (the core's catalogue), when known. */
-  riskOf?: (approval: PendingApproval) => CallRisk | undefined;
   /** Told when something could not be shown or done (for the log). */
   onProblem?: (message: string) => void;
   icon?: string;
@@ -202,7 +194,7 @@ export class DesktopNotifications {
     const mode = choices().approvals;
     if (mode !== "notification") openPrompt(approval.id);
     if (mode === "prompt") return;
-    const notice = approvalNotice(approval, this.#now(), platform, this.#risk(approval));
+    const notice = approvalNotice(approval, this.#now(), platform);
     const actions = supportsActions(platform);
     const seconds = Math.max(5, Math.ceil((approval.deadline - this.#now()) / 1_000));
     const options: NotifyOptions = {
@@ -229,15 +221,6 @@ export class DesktopNotifications {
     } catch (error) {
       this.#options.onProblem?.(`approval notification failed (${errorText(error)}); opening the prompt`);
       if (mode === "notification") openPrompt(approval.id);
-    }
-  }
-
-  #risk(approval: PendingApproval): CallRisk | undefined {
-    try {
-      return this.#options.riskOf?.(approval);
-    } catch {
-      // A risk that cannot be judged is left out; the notification still goes out.
-      return undefined;
     }
   }
 

@@ -22,27 +22,10 @@
  *   `openWorldHint: false`) change nothing; `idempotentHint: false` is the default assumption already.
  * - A description that speaks of deleting, wiping or running commands raises the risk, never lowers it.
  */
+import { RISK_KINDS, RISK_LEVELS, type Risk, type RiskKind, type RiskLevel } from "../../shared/contract.js";
 import { VIRTUALIZATION_OPERATIONS } from "./policy/operations.js";
 
-/** What a call does, from harmless to harmful. */
-export const RISK_KINDS = ["read", "write", "execute", "destructive"] as const;
-/** How bad a mistake would be, in order. */
-export const RISK_LEVELS = ["low", "medium", "high", "critical"] as const;
-
-export type RiskKind = (typeof RISK_KINDS)[number];
-export type RiskLevel = (typeof RISK_LEVELS)[number];
-
-/** The risk of one tool, or of one action of a portmanteau tool. */
-export interface Risk {
-  kind: RiskKind;
-  level: RiskLevel;
-  /** One line for people: what the call does and why it has this level. */
-  why: string;
-  /** "catalogue" for virtualization-mcp's known tools, "inferred" for everything else. */
-  source: "catalogue" | "inferred";
-  /** The action (or operation) of a portmanteau tool this risk is for. */
-  action?: string;
-}
+export { RISK_KINDS, RISK_LEVELS, type Risk, type RiskKind, type RiskLevel };
 
 /** The parts of an MCP tool definition risk is read from (an SDK `Tool` fits). */
 export interface RiskTool {

@@ -25,6 +25,7 @@ import {
 import type { z } from "zod";
 import type { ServerStatus } from "../../shared/contract.js";
 import { Emitter } from "./emitter.js";
+import { toolRisks } from "./risk.js";
 import type { ServerConfig } from "./servers-config.js";
 
 const STDERR_LINES = 50;
@@ -122,9 +123,15 @@ export class Upstream extends Emitter<UpstreamEvents> {
       name: this.name,
       transport: this.#transportKind,
       state: this.#state,
-      tools: this.#tools.map((t) =>
-        t.description ? { name: t.name, description: t.description } : { name: t.name },
-      ),
+      tools: this.#tools.map((t) => {
+        const { risk, actions } = toolRisks(t);
+        return {
+          name: t.name,
+          ...(t.description ? { description: t.description } : {}),
+          risk,
+          ...(actions ? { actions: { ...actions } } : {}),
+        };
+      }),
       stderr: [...this.#stderr],
       restarts: this.#restarts,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),

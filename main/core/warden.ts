@@ -38,6 +38,7 @@ import {
   rulesFor,
 } from "./policy/compile.js";
 import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decide.js";
+import { riskOf } from "./risk.js";
 import type { ServersFile } from "./servers-config.js";
 import type { SettingsStore } from "./settings.js";
 import { type ClientAsker, Upstream, UpstreamUnavailableError } from "./upstreams.js";
@@ -300,6 +301,12 @@ export class Warden {
               args: call.args,
               rule: decision.rule,
               reason: decision.reason,
+              risk: riskOf(
+                this.upstreams.get(call.server)?.tools.find((t) => t.name === call.tool) ?? {
+                  name: call.tool,
+                },
+                call.args,
+              ),
               timeoutMs: decision.approvalTimeoutMs ?? 120_000,
               ...(call.signal ? { signal: call.signal } : {}),
             });

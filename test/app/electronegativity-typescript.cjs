@@ -25,3 +25,26 @@ Module._load = function (request, parent, ...rest) {
   }
   return load.call(this, request, parent, ...rest);
 };
+
+// - Its CSV writer starts two fs.writeFile calls at once (the header, then the rows with flag "a"), so the
+//   header sometimes lands on top of the first row. Writes from its util/file.js run synchronously here,
+//   in the order they are made.
+const fs = require("node:fs");
+const writeFile = fs.writeFile;
+fs.writeFile = function (...args) {
+  const [file, data, options, callback] = args;
+  const done = typeof options === "function" ? options : callback;
+  const caller = new Error().stack ?? "";
+  if (
+    !caller.includes(path.join("electronegativity", "dist", "util", "file.js")) ||
+    typeof done !== "function"
+  ) {
+    return writeFile.apply(this, args);
+  }
+  try {
+    fs.writeFileSync(file, data, typeof options === "function" ? undefined : options);
+  } catch (error) {
+    return process.nextTick(done, error);
+  }
+  process.nextTick(done, null);
+};

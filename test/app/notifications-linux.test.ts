@@ -9,7 +9,6 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import notifier from "node-notifier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { approvalRisk } from "../../main/app/approval-risk.js";
 import { CrashWatch } from "../../main/app/crash-watch.js";
 import {
   DesktopNotifications,
@@ -134,7 +133,6 @@ describe.skipIf(missing.length > 0)(title, () => {
       openPrompt: (id) => prompts.push(id),
       approve: (id, hash) => core.runtime.warden.broker.approve(id, hash),
       deny: (id) => core.runtime.warden.broker.deny(id),
-      riskOf: approvalRisk((server) => core.runtime.warden.upstreams.get(server)?.tools),
     });
     const off = wireNotifications(core.runtime.warden, notifications, new CrashWatch());
     return { prompts, results: real.results, off };

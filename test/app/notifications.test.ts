@@ -1,6 +1,5 @@
 /** Notifications ↔ broker: what a pending approval says, how answers end it, and the prompt when none can be shown. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { approvalRisk } from "../../main/app/approval-risk.js";
 import { CrashWatch } from "../../main/app/crash-watch.js";
 import {
   approvalNotice,
@@ -51,7 +50,8 @@ describe("approval notifications", () => {
     const { options } = notifier.last;
     expect(options.title).toBe("Approve stop_vm on prod-db-1?");
     expect(options.message).toContain("claude-desktop wants virt/stop_vm on prod-db-1");
-    expect(options.message).toContain("Risk: Stopping a VM takes its services offline");
+    expect(options.message).toContain("Risk: HIGH — Stops a VM");
+    expect(options.message).toContain("Policy: Stopping a VM takes its services offline");
     expect(options.message).toContain('Rule tools["stop_vm"]');
     core.runtime.warden.broker.deny(call.id);
     off();
@@ -67,7 +67,6 @@ describe("approval notifications", () => {
       openPrompt: () => {},
       approve: (id, hash) => warden.broker.approve(id, hash),
       deny: (id) => warden.broker.deny(id),
-      riskOf: approvalRisk((server) => warden.upstreams.get(server)?.tools),
     });
     const off = warden.broker.on("added", (a) => notifications.approvalAdded(a));
     const call = pendingStopVm(core.runtime, "prod-db-9");
@@ -77,7 +76,7 @@ describe("approval notifications", () => {
     off();
   });
 
-  it("a risk that cannot be judged is left out; the notification still goes out", () => {
+  it("an approval that carries no risk names the policy's reason as the risk", () => {
     const { warden } = core.runtime;
     const notifier = new FakeNotifier();
     const notifications = new DesktopNotifications({
@@ -87,15 +86,14 @@ describe("approval notifications", () => {
       openPrompt: () => {},
       approve: (id, hash) => warden.broker.approve(id, hash),
       deny: (id) => warden.broker.deny(id),
-      riskOf: () => {
-        throw new Error("no catalogue");
-      },
     });
-    const off = warden.broker.on("added", (a) => notifications.approvalAdded(a));
     const call = pendingStopVm(core.runtime, "prod-db-10");
+    const approval = warden.broker.list().find((a) => a.id === call.id);
+    if (!approval) throw new Error("no approval");
+    const { risk: _risk, ...withoutRisk } = approval;
+    notifications.approvalAdded(withoutRisk);
     expect(notifier.last.options.message).toContain("Risk: Stopping a VM takes its services offline");
     warden.broker.deny(call.id);
-    off();
   });
 
   it("macOS: Approve and Deny buttons; the Approve button approves exactly that request", async () => {
