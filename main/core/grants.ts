@@ -74,36 +74,65 @@ export class Grants {
   create(name: string): { ok: true; grant: GrantInfo } | { ok: false; error: string } {
     if (!GRANT_NAME.test(name))
       return { ok: false, error: "a grant name uses letters, digits, _ . - (at most 64)" };
+    this.reload();
     if (this.#all().has(name)) return { ok: false, error: `a grant named "${name}" exists` };
     const token = newToken();
-    this.#fromFile.set(name, token);
-    this.#save();
-    this.#rehash();
+    this.#change((grants) => {
+      grants[name] = token;
+    });
     return { ok: true, grant: { name, token, fromCommandLine: false } };
   }
 
   /** Revokes a grant of tokens.json: its token stops working at once. */
   revoke(name: string): { ok: boolean; error?: string } {
-    if (!this.#fromFile.delete(name)) {
-      return {
-        ok: false,
-        error: this.#fromCommandLine.has(name) ? "that grant was given on the command line" : "no such grant",
-      };
+    this.reload();
+    if (!this.#fromFile.has(name)) {
+      const error = this.#fromCommandLine.has(name)
+        ? "that grant was given on the command line"
+        : "no such grant";
+      return { ok: false, error };
     }
-    this.#save();
-    this.#rehash();
+    this.#change((grants) => {
+      delete grants[name];
+    });
     return { ok: true };
   }
 
-  #save(): void {
-    if (!this.#path) return;
-    const current = existsSync(this.#path)
-      ? (JSON.parse(readFileSync(this.#path, "utf8")) as Tokens)
-      : undefined;
-    const tokens: Tokens = {
-      admin: current?.admin ?? newToken(),
-      grants: Object.fromEntries(this.#fromFile),
-    };
-    writeFileAtomic(this.#path, `${JSON.stringify(tokens, null, 2)}\n`);
+  /** Re-reads tokens.json (another process, such as `mcp-warden wrap`, may have added a grant). */
+  reload(): void {
+    const file = this.#readFile();
+    if (file) this.#setFileGrants(file.grants);
+  }
+
+  #readFile(): Tokens | undefined {
+    if (!this.#path || !existsSync(this.#path)) return undefined;
+    try {
+      const value = JSON.parse(readFileSync(this.#path, "utf8")) as Partial<Tokens>;
+      return typeof value.admin === "string" && value.grants && typeof value.grants === "object"
+        ? { admin: value.admin, grants: value.grants }
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #setFileGrants(grants: Record<string, string>): void {
+    this.#fromFile.clear();
+    for (const [name, token] of Object.entries(grants)) this.#fromFile.set(name, token);
+    this.#rehash();
+  }
+
+  /** Applies one change to tokens.json as it is now on disk (not to this process's copy of it). */
+  #change(edit: (grants: Record<string, string>) => void): void {
+    if (!this.#path) {
+      const grants = Object.fromEntries(this.#fromFile);
+      edit(grants);
+      this.#setFileGrants(grants);
+      return;
+    }
+    const file = this.#readFile() ?? { admin: newToken(), grants: {} };
+    edit(file.grants);
+    writeFileAtomic(this.#path, `${JSON.stringify(file, null, 2)}\n`);
+    this.#setFileGrants(file.grants);
   }
 }

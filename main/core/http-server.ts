@@ -20,6 +20,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { createGatewaySession, type GatewaySession } from "./gateway.js";
 import { bearerToken, Grants, matchToken } from "./grants.js";
+import type { Upstream } from "./upstreams.js";
 import type { Warden } from "./warden.js";
 
 /** Largest request body accepted. */
@@ -75,6 +76,8 @@ interface McpSession extends GatewaySession {
   transport: StreamableHTTPServerTransport;
   grant: string;
   upstream: string;
+  /** The upstream the session was opened on: when the servers file replaces it, the session ends. */
+  upstreamRef: Upstream;
   /** When the client last sent anything. */
   lastSeen: number;
   /** Requests (and event streams) of this session still open. */
@@ -187,6 +190,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
           transport,
           grant,
           upstream: serverName,
+          upstreamRef: upstream,
           lastSeen: 0,
           open: 0,
         };
@@ -298,6 +302,12 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     });
   });
   port = (server.address() as AddressInfo).port;
+  const offServers = warden.events.on("servers", () => {
+    for (const session of sessions.values()) {
+      if (warden.upstreams.get(session.upstream) !== session.upstreamRef)
+        void session.transport.close().catch(() => {});
+    }
+  });
   const idleMs = options.sessionIdleMs ?? SESSION_IDLE_MS;
   const sweeper = setInterval(
     () => {
@@ -317,6 +327,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     url,
     close: async () => {
       clearInterval(sweeper);
+      offServers();
       for (const session of sessions.values()) await session.transport.close().catch(() => {});
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -11,6 +11,7 @@ import { startHttpServer, type WardenHttp } from "./http-server.js";
 import { readServersFile, type ServerConfig } from "./servers-config.js";
 import { fileSettings, type SettingsStore } from "./settings.js";
 import { Warden } from "./warden.js";
+import { watchFile } from "./watch.js";
 
 /** The port the core listens on when none is given. */
 export const DEFAULT_PORT = 17_430;
@@ -119,6 +120,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         )
       : error;
   }
+  // Other processes edit these files too (`mcp-warden wrap`, the user): pick their edits up live.
+  const reloadServers = async () => {
+    try {
+      const edited = readServersFile(serversPath);
+      if (options.demo) edited.mcpServers[DEMO_SERVER_NAME] = options.demo;
+      await warden.updateServers(edited);
+    } catch (error) {
+      process.stderr.write(`mcp-warden: ${(error as Error).message}; the running servers stay as they are\n`);
+    }
+  };
+  const unwatch = [
+    watchFile(paths.tokens, () => grants.reload(), "tokens.json"),
+    watchFile(serversPath, () => void reloadServers(), "the servers file"),
+  ];
   writeFileAtomic(
     paths.runtime,
     `${JSON.stringify({ url: http.url, port: http.port, pid: process.pid }, null, 2)}\n`,
@@ -134,6 +149,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     adminToken,
     uiUrl: uiDir ? `${http.url}/#token=${encodeURIComponent(adminToken)}` : undefined,
     close: async () => {
+      for (const stop of unwatch) stop();
       await http.close();
       await warden.close();
       rmSync(paths.runtime, { force: true });

@@ -4,8 +4,7 @@
  * design states. Fail closed: any error on the way to a decision refuses the call and says why.
  */
 import { randomUUID } from "node:crypto";
-import { type FSWatcher, readFileSync, watch } from "node:fs";
-import { basename, dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import {
   type ApprovalEnd,
@@ -24,7 +23,7 @@ import { DURATION_PATTERN, durationMs } from "../../shared/durations.js";
 import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.js";
 import { ApprovalBroker } from "./approvals.js";
 import { CallLog, type OutcomeLine } from "./call-log.js";
-import { callHash } from "./canonical.js";
+import { callHash, canonicalJson } from "./canonical.js";
 import { writeFileAtomic } from "./data-dir.js";
 import { Emitter } from "./emitter.js";
 import type { Grants } from "./grants.js";
@@ -39,9 +38,10 @@ import {
 } from "./policy/compile.js";
 import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decide.js";
 import { riskOf } from "./risk.js";
-import type { ServersFile } from "./servers-config.js";
+import type { ServerConfig, ServersFile } from "./servers-config.js";
 import type { SettingsStore } from "./settings.js";
 import { type ClientAsker, Upstream, UpstreamUnavailableError } from "./upstreams.js";
+import { type Unwatch, watchFile } from "./watch.js";
 
 /** How the warden is set up. */
 export interface WardenOptions {
@@ -119,8 +119,7 @@ export class Warden {
   #policyText: string;
   #policyLoadedAt: number;
   #fileErrors: PolicyError[] = [];
-  #watcher: FSWatcher | undefined;
-  #reloadTimer: NodeJS.Timeout | undefined;
+  #unwatch: Unwatch | undefined;
   #endpointBase: string;
   /** Standing approvals: call hash → until when the same call is approved without asking. */
   readonly #standing = new Map<string, number>();
@@ -143,16 +142,40 @@ export class Warden {
     this.broker.on("ended", ({ approval, end }) =>
       this.events.emit("approvalEnded", { id: approval.id, callId: approval.callId, end }),
     );
-    for (const [name, config] of Object.entries(options.servers.mcpServers)) {
-      const upstream = new Upstream(name, config);
-      upstream.setClientAsker((request, schema, signal) => this.#askClient(name, request, schema, signal));
-      upstream.on("state", () => this.events.emit("servers", this.servers()));
-      upstream.on("toolsChanged", (tools) => {
-        if (this.pins?.review(name, tools)) this.events.emit("toolChanges", this.pins.changes());
-        this.events.emit("servers", this.servers());
-      });
-      this.upstreams.set(name, upstream);
+    for (const [name, config] of Object.entries(options.servers.mcpServers)) this.#addUpstream(name, config);
+  }
+
+  #addUpstream(name: string, config: ServerConfig): Upstream {
+    const upstream = new Upstream(name, config);
+    upstream.setClientAsker((request, schema, signal) => this.#askClient(name, request, schema, signal));
+    upstream.on("state", () => this.events.emit("servers", this.servers()));
+    upstream.on("toolsChanged", (tools) => {
+      if (this.pins?.review(name, tools)) this.events.emit("toolChanges", this.pins.changes());
+      this.events.emit("servers", this.servers());
+    });
+    this.upstreams.set(name, upstream);
+    return upstream;
+  }
+
+  /**
+   * Applies an edited servers file without a restart: new servers start, removed ones stop, changed ones
+   * restart with their new settings (their clients' sessions end, and clients open new ones).
+   */
+  async updateServers(servers: ServersFile): Promise<void> {
+    const wanted = servers.mcpServers;
+    const stopping: Promise<void>[] = [];
+    for (const [name, upstream] of this.upstreams) {
+      const config = wanted[name];
+      if (config && canonicalJson(config) === canonicalJson(upstream.config)) continue;
+      this.upstreams.delete(name);
+      stopping.push(upstream.stop());
     }
+    await Promise.all(stopping);
+    const starting = Object.entries(wanted)
+      .filter(([name]) => !this.upstreams.has(name))
+      .map(([name, config]) => this.#addUpstream(name, config).start());
+    this.events.emit("servers", this.servers());
+    await Promise.all(starting);
   }
 
   /**
@@ -503,19 +526,7 @@ export class Warden {
   }
 
   #watchPolicy(): void {
-    const path = this.#options.policyPath;
-    const name = basename(path);
-    try {
-      // Watch the folder: editors save by writing a new file and renaming it over the old one.
-      this.#watcher = watch(dirname(path), (_event, file) => {
-        if (file !== null && file !== name) return;
-        clearTimeout(this.#reloadTimer);
-        this.#reloadTimer = setTimeout(() => this.reloadPolicyFile(), 50);
-      });
-      this.#watcher.on("error", (error) => process.emitWarning(`policy watch failed: ${error.message}`));
-    } catch (error) {
-      process.emitWarning(`cannot watch ${path}: ${errorText(error)}; reload by saving through the API`);
-    }
+    this.#unwatch = watchFile(this.#options.policyPath, () => this.reloadPolicyFile(), "the policy file");
   }
 
   /** The running policy's state. */
@@ -530,8 +541,7 @@ export class Warden {
 
   /** Stops watching, denies pending approvals, stops the upstreams and closes the log. */
   async close(): Promise<void> {
-    this.#watcher?.close();
-    clearTimeout(this.#reloadTimer);
+    this.#unwatch?.();
     for (const approval of this.broker.list()) this.broker.deny(approval.id);
     await Promise.all([...this.upstreams.values()].map((u) => u.stop()));
     this.log.close();
