@@ -27,7 +27,8 @@ import type { Benchmark, BenchOptions, BenchReport, Goal } from "./lib/report.js
 import { runIfMain } from "./lib/report.js";
 import { mean, ms, num, percentiles, showSpread, signed, spread } from "./lib/stats.js";
 
-type PathKey = "a" | "b" | "c" | "d" | "r" | "c2" | "d2";
+/** a, b, c, d, r; c1/d1, c2/d2 … for the builds given with --compare. */
+type PathKey = string;
 
 interface PathUnderTest {
   key: PathKey;
@@ -44,15 +45,26 @@ interface Block {
   clientCpuMs: number;
 }
 
-const LABELS: Record<PathKey, string> = {
+const LABELS = {
   a: "(a) direct, stdio",
   b: "(b) direct, Streamable HTTP",
   c: "(c) warden serve, HTTP → stdio",
   d: "(d) warden connect, stdio → HTTP → stdio",
   r: "(r) floor: keep-alive fetch, no MCP",
-  c2: "(c′) as (c), the --compare build",
-  d2: "(d′) as (d), the --compare build",
-};
+} as const;
+
+/** The builds given with --compare (comma-separated paths of cli.js). */
+function compareBuilds(option: string | undefined): string[] {
+  return option ? option.split(",").filter(Boolean) : [];
+}
+
+/** A --compare build's name: its folder, e.g. exp-json for /tmp/exp-json/dist/cli.js. */
+function buildName(cli: string): string {
+  const parts = cli.split("/").filter(Boolean);
+  return parts[parts.length - 2] === "dist"
+    ? (parts[parts.length - 3] ?? cli)
+    : (parts[parts.length - 2] ?? cli);
+}
 
 async function runBlock(path: PathUnderTest, count: number, deadline: number): Promise<Block> {
   const pids = path.pids();
@@ -101,17 +113,21 @@ export async function runOverhead(options: BenchOptions): Promise<BenchReport> {
       await res.json();
     };
     /** Paths (c) and (d) through one serve process. */
-    const throughServe = async (running: RunningServe, c: PathKey, d: PathKey): Promise<PathUnderTest[]> => {
+    const throughServe = async (
+      running: RunningServe,
+      [c, d]: [PathKey, PathKey],
+      [cLabel, dLabel]: [string, string],
+    ): Promise<PathUnderTest[]> => {
       const warden = await httpClient(running.endpoint("echo"), CLIENT_TOKEN);
       const connect = connectCommand(running, "echo");
       const bridged = await stdioClient(connect.command, connect.args);
       clients.push(warden, bridged);
       const pids = () => [running.pid, ...childPids(running.pid)];
       return [
-        { key: c, label: LABELS[c], call: () => callEcho(warden.client), pids },
+        { key: c, label: cLabel, call: () => callEcho(warden.client), pids },
         {
           key: d,
-          label: LABELS[d],
+          label: dLabel,
           call: () => callEcho(bridged.client),
           pids: () => [bridged.pid ?? 0, ...pids()],
         },
@@ -120,17 +136,25 @@ export async function runOverhead(options: BenchOptions): Promise<BenchReport> {
     const paths: PathUnderTest[] = [
       { key: "a", label: LABELS.a, call: () => callEcho(direct.client), pids: () => [direct.pid ?? 0] },
       { key: "b", label: LABELS.b, call: () => callEcho(directHttp.client), pids: () => [echoHttp.pid] },
-      ...(await throughServe(serve, "c", "d")),
+      ...(await throughServe(serve, ["c", "d"], [LABELS.c, LABELS.d])),
       { key: "r", label: LABELS.r, call: rawCall, pids: () => [echoHttp.pid] },
     ];
-    if (options.compareCli) {
+    const builds = compareBuilds(options.compareCli);
+    for (const [i, cli] of builds.entries()) {
       const other = await startServe({
         policy: ECHO_POLICY,
         servers: { echo: await echoStdioConfig() },
-        cli: options.compareCli,
+        cli,
       });
       serves.push(other);
-      paths.push(...(await throughServe(other, "c2", "d2")));
+      const name = buildName(cli);
+      paths.push(
+        ...(await throughServe(
+          other,
+          [`c${i + 1}`, `d${i + 1}`],
+          [`(c${i + 1}) as (c), build ${name}`, `(d${i + 1}) as (d), build ${name}`],
+        )),
+      );
     }
 
     const deadline = performance.now() + budgetMs;
@@ -191,12 +215,14 @@ function report(
     ["(d) over (c): the connect bridge's own hop", "d", "c"],
     ["(b) over (r): the SDK's HTTP transports vs a bare round trip", "b", "r"],
   ];
-  if (run.compareCli) {
+  for (const [i, cli] of compareBuilds(run.compareCli).entries()) {
+    const n = i + 1;
+    const name = buildName(cli);
     comparisons.push(
-      ["(c′) over (b): the --compare build in front of HTTP", "c2", "b"],
-      ["(d′) over (a): the --compare build behind connect", "d2", "a"],
-      ["(c′) over (c): --compare build vs build under test", "c2", "c"],
-      ["(d′) over (d): --compare build vs build under test", "d2", "d"],
+      [`(c${n}) over (b): build ${name} in front of HTTP`, `c${n}`, "b"],
+      [`(d${n}) over (a): build ${name} behind connect`, `d${n}`, "a"],
+      [`(c${n}) over (c): build ${name} vs the build under test`, `c${n}`, "c"],
+      [`(d${n}) over (d): build ${name} vs the build under test`, `d${n}`, "d"],
     );
   }
   const addedRows = comparisons.map(([label, over, base]) => {
@@ -229,8 +255,8 @@ function report(
     `${num(run.total)} sequential calls per path in ${run.rounds} alternating rounds after ${num(run.warmup)} warm-up calls per path; policy: echo with an argument schema and a per-client limit, default deny; audit log on.`,
     "Server CPU counts every process of the path: (c) serve + its stdio upstream, (d) connect + serve + upstream.",
   ];
-  if (run.compareCli)
-    notes.push(`(c′) and (d′) run the build at ${run.compareCli}, side by side in the same rounds.`);
+  for (const [i, cli] of compareBuilds(run.compareCli).entries())
+    notes.push(`(c${i + 1}) and (d${i + 1}) run ${cli}, side by side in the same rounds.`);
   if (run.truncated) notes.push("The time budget ran out: some rounds have fewer calls than planned.");
   return {
     name: "1. Overhead: sequential tools/call, side by side",

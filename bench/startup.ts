@@ -84,8 +84,8 @@ export async function runStartup(options: BenchOptions): Promise<BenchReport> {
   const upstream: number[] = [];
   const fresh: ServeStart[] = [];
   const withLog: ServeStart[] = [];
-  const compared: ServeStart[] = [];
-  const compareCli = options.compareCli;
+  const builds = options.compareCli?.split(",").filter(Boolean) ?? [];
+  const compared = builds.map(() => [] as ServeStart[]);
   for (let round = 0; round < rounds; round++) {
     const steps: (() => Promise<void>)[] = [
       async () => {
@@ -101,13 +101,9 @@ export async function runStartup(options: BenchOptions): Promise<BenchReport> {
       async () => {
         withLog.push(await serveStart(seeded));
       },
-      ...(compareCli
-        ? [
-            async () => {
-              compared.push(await serveStart(undefined, compareCli));
-            },
-          ]
-        : []),
+      ...builds.map((build, i) => async () => {
+        compared[i]?.push(await serveStart(undefined, build));
+      }),
     ];
     for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]?.();
   }
@@ -145,15 +141,11 @@ export async function runStartup(options: BenchOptions): Promise<BenchReport> {
             showSpread(spread(withLog.map((s) => s.listenMs)), ms),
             showSpread(spread(withLog.map((s) => s.firstMs)), ms),
           ],
-          ...(compareCli
-            ? [
-                [
-                  `the --compare build (${compareCli}), fresh data folder`,
-                  showSpread(spread(compared.map((s) => s.listenMs)), ms),
-                  showSpread(spread(compared.map((s) => s.firstMs)), ms),
-                ],
-              ]
-            : []),
+          ...builds.map((build, i) => [
+            `--compare build ${build}, fresh data folder`,
+            showSpread(spread((compared[i] ?? []).map((s) => s.listenMs)), ms),
+            showSpread(spread((compared[i] ?? []).map((s) => s.firstMs)), ms),
+          ]),
         ],
       },
     ],

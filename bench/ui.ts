@@ -8,10 +8,11 @@
  * `aria-setsize` (a virtualised list), or the largest scrollable list of `li` rows.
  * Prints "skipped: UI not built" when dist/ui/index.html does not exist.
  */
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { summarizeProfile } from "./lib/cpu-profile.js";
 import { builtCli } from "./lib/paths.js";
 import {
   ADMIN_TOKEN,
@@ -84,9 +85,43 @@ const SCROLLS = [
 interface PageRun {
   load: Load;
   scrolls: (Scroll | undefined)[];
+  /** Where the main thread's time went during one more (profiled) wheel scroll. */
+  profile?: { frames: number; busyUs: number; byPart: Map<string, number> };
 }
 
-async function loadOnce(browser: Browser, url: string): Promise<PageRun> {
+/** A CPU profile of the page during one more wheel scroll (Chrome DevTools Protocol, 200 µs sampling). */
+async function profiledScroll(page: Page): Promise<PageRun["profile"]> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+  const scroll = await page.evaluate(
+    ({ step, maxFrames }) => (globalThis as unknown as BenchGlobal).__bench.scroll(step, maxFrames),
+    { step: SCROLLS[0]?.step ?? 120, maxFrames: MAX_FRAMES },
+  );
+  const { profile } = await cdp.send("Profiler.stop");
+  await cdp.detach();
+  const file = join(tempDir("ui-profile"), "page.cpuprofile");
+  writeFileSync(file, JSON.stringify(profile));
+  const summary = summarizeProfile(file);
+  const byPart = new Map<string, number>();
+  for (const [part, us] of summary.byPackage) {
+    // In a page, "(program)" is mostly the browser's own work (style, layout, paint) and url-less natives are DOM calls.
+    const name = /^https?:/.test(part)
+      ? "the UI's JavaScript"
+      : part.startsWith("(program)")
+        ? "style, layout, paint and other browser work"
+        : part.startsWith("natives")
+          ? "DOM and built-in calls"
+          : part.startsWith("benchmark code")
+            ? "the scroll driver (its reads of the scroll position force layout)"
+            : part;
+    byPart.set(name, (byPart.get(name) ?? 0) + us);
+  }
+  return { frames: scroll?.frames.length ?? 0, busyUs: summary.busyUs, byPart };
+}
+
+async function loadOnce(browser: Browser, url: string, profile = false): Promise<PageRun> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
     const page = await context.newPage();
@@ -129,10 +164,25 @@ async function loadOnce(browser: Browser, url: string): Promise<PageRun> {
         ),
       );
     }
-    return { load, scrolls };
+    return { load, scrolls, ...(profile ? { profile: await profiledScroll(page) } : {}) };
   } finally {
     await context.close();
   }
+}
+
+function profileRows(profile: PageRun["profile"]): string[][] {
+  if (!profile?.frames) return [];
+  const perFrame = (us: number) => `${num(us / 1000 / profile.frames, 1)} ms`;
+  const parts = [...profile.byPart.entries()]
+    .filter(([, us]) => us / 1000 / profile.frames >= 0.1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([part, us]) => `${part} ${perFrame(us)}`);
+  return [
+    [
+      "main thread per frame, one more wheel scroll under the profiler",
+      `${perFrame(profile.busyUs)} busy: ${parts.join(", ")}`,
+    ],
+  ];
 }
 
 function skipped(reason: string): BenchReport {
@@ -170,7 +220,7 @@ export async function runUi(options: BenchOptions): Promise<BenchReport> {
     // A first load warms chromium and serve up (a full run only; the smoke run has no time for it).
     if (!options.quick) await loadOnce(browser, url);
     const runs: PageRun[] = [];
-    for (let r = 0; r < repeats; r++) runs.push(await loadOnce(browser, url));
+    for (let r = 0; r < repeats; r++) runs.push(await loadOnce(browser, url, r === repeats - 1));
 
     const first = spread(runs.map((r) => r.load.firstRowsMs));
     const settled = spread(runs.map((r) => r.load.settledMs));
@@ -216,6 +266,7 @@ export async function runUi(options: BenchOptions): Promise<BenchReport> {
             ["count shown on the page", state?.countText ?? "–"],
             ["rows in the DOM (virtualised when far below the total)", num(state?.rows ?? 0)],
             ...scrollStats.map((s) => s.row),
+            ...profileRows(runs[runs.length - 1]?.profile),
           ],
         },
       ],

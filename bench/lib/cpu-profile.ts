@@ -81,7 +81,7 @@ function packageOfSource(source: string): string | undefined {
     return `MCP SDK ${pkg[2]?.replace(/^src\//, "").replace(/\.ts$/, ".js")}`;
   if (pkg?.[1]) return pkg[1];
   if (/^(main\/core|shared)\/|^main\/cli\.ts$/.test(source.slice(repoRoot.length))) return OURS;
-  if (source.startsWith(join(repoRoot, "bench"))) return "bench echo server";
+  if (source.startsWith(join(repoRoot, "bench"))) return "benchmark code (bench/)";
   return undefined;
 }
 

@@ -52,5 +52,6 @@ export function buildLine(): string {
     // Not a git checkout: the commit stays unknown.
   }
   const built = existsSync(sourceCli) ? statSync(sourceCli).mtime.toISOString() : "not built";
-  return `Build: ${sourceCli} of ${built} (copied for the run); tree at ${commit}.`;
+  const tree = sourceCli === join(repoRoot, "dist", "cli.js") ? `; tree at ${commit}` : "";
+  return `Build: ${sourceCli} of ${built} (copied for the run)${tree}.`;
 }

@@ -37,7 +37,7 @@ export interface BenchReport {
 export interface BenchOptions {
   /** A fast smoke run: fewer calls and repeats, same code paths. */
   quick: boolean;
-  /** Another build of dist/cli.js to measure beside the one under test (overhead only). */
+  /** Other builds of dist/cli.js (comma-separated) to measure beside the one under test (overhead, start-up). */
   compareCli?: string | undefined;
 }
 
