@@ -1,5 +1,5 @@
 /**
- * The headless entry point: `mcp-warden serve | connect | check | decide | schema`.
+ * The headless entry point: `mcp-warden serve | connect | check | decide | schema | init | wrap | unwrap`.
  * Errors are one clear line on stderr and a non-zero exit.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { policyJsonSchema } from "../shared/policy-schema.js";
+import { thisCli } from "./commands/common.js";
 import { initCommand } from "./commands/init.js";
 import { unwrapCommand, wrapCommand } from "./commands/wrap.js";
 import { runConnectBridge } from "./core/connect-bridge.js";
@@ -88,6 +89,7 @@ async function serve(argv: string[]): Promise<void> {
     ...(values.servers ? { serversPath: values.servers } : {}),
     ...(values["admin-token"] ? { adminToken: values["admin-token"] } : {}),
     ...(values.demo ? { demo: demoServer() } : {}),
+    bridge: thisCli(),
   });
   const { warden, http, paths } = runtime;
 

@@ -23,6 +23,20 @@ await build({
 });
 chmodSync("dist/cli.js", 0o755);
 
+// The same two entry points with every dependency inside, for the packaged tray app: it runs them with its
+// own binary as Node (ELECTRON_RUN_AS_NODE) from outside the asar archive, where no node_modules are.
+await build({
+  ...node,
+  packages: undefined,
+  format: "esm",
+  entryPoints: { cli: "main/cli.ts", "virtualization-server": "main/demo/virtualization-server.ts" },
+  outdir: "dist/standalone",
+  sourcemap: false,
+  banner: {
+    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+  },
+});
+
 if (existsSync("renderer/index.html") && !process.argv.includes("--no-ui")) {
   const { build: viteBuild } = await import("vite");
   await viteBuild({ configFile: "renderer/vite.config.ts", logLevel: "warn" });

@@ -3,6 +3,7 @@
  * receive, with their types. The Electron preload (IPC) and the headless HTTP bridge (POST /api/<method>,
  * server-sent events on GET /api/events) both implement exactly this map; nothing else crosses.
  */
+import type { ClientId, FoundConfig, UnwrapResult, WrapResult } from "./clients.js";
 import type { PolicyError } from "./policy-schema.js";
 
 /** What a tool call does, from harmless to harmful. */
@@ -227,6 +228,22 @@ export interface WardenMethods {
   createGrant(params: { name: string }): { ok: boolean; grant?: GrantInfo; error?: string };
   /** Revokes a grant: its token stops working at once. */
   revokeGrant(params: { name: string }): { ok: boolean; error?: string };
+  /** The MCP client configs on this machine (Claude Desktop, Cursor, Claude Code, VS Code). */
+  findClients(params: Record<string, never>): FoundConfig[];
+  /** Puts a client's servers behind the warden (its usual file, or `path`). */
+  wrapClient(params: { client: ClientId; path?: string }): {
+    ok: boolean;
+    result?: WrapResult;
+    error?: string;
+  };
+  /** Undoes `wrapClient`. */
+  unwrapClient(params: { client: ClientId; path?: string }): {
+    ok: boolean;
+    result?: UnwrapResult;
+    error?: string;
+  };
+  /** A starter policy for one server, from the risk of its tools (not applied: for the editor). */
+  starterPolicy(params: { server: string }): { text?: string; error?: string };
   /** Tools held back until the user accepts them. */
   listToolChanges(params: Record<string, never>): ToolChange[];
   /** Accepts a held tool as it is now. */
@@ -260,6 +277,10 @@ export const WARDEN_METHODS = [
   "revokeGrant",
   "listToolChanges",
   "acceptToolChange",
+  "findClients",
+  "wrapClient",
+  "unwrapClient",
+  "starterPolicy",
 ] as const satisfies readonly (keyof WardenMethods)[];
 
 export type WardenMethodName = keyof WardenMethods;

@@ -58,9 +58,10 @@ describe("layering", () => {
     expect(violations("main/core", isElectron)).toEqual([]);
   });
 
-  it("the CLI and the demo server never import electron", () => {
+  it("the CLI, its commands and the demo server never import electron", () => {
     expect([
       ...violations("main/demo", isElectron),
+      ...violations("main/commands", isElectron),
       ...importsOf(join(repoRoot, "main", "cli.ts")).filter(isElectron),
     ]).toEqual([]);
   });

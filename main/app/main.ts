@@ -1,3 +1,12 @@
+/** How a wrapped client that only starts stdio servers runs `mcp-warden connect`: this binary as Node. */
+function bridgeCommand(appPath: string): BridgeCommand {
+  return {
+    command: process.execPath,
+    args: [join(unpacked(appPath), "dist", "standalone", "cli.js")],
+    env: { ELECTRON_RUN_AS_NODE: "1" },
+  };
+}
+
 /**
  * The tray app's entry (bundled to out/main/index.js): one instance, no window until one is asked for,
  * the core running in this process through the same start-up path as `mcp-warden serve` (same data
@@ -24,6 +33,7 @@ import {
 } from "electron";
 import ElectronStore from "electron-store";
 import notifier from "node-notifier";
+import type { BridgeCommand } from "../core/client-configs.js";
 import { defaultDataDir } from "../core/data-dir.js";
 import { type Runtime, StartupError, startRuntime } from "../core/runtime.js";
 import type { ServerConfig } from "../core/servers-config.js";
@@ -72,7 +82,7 @@ function unpacked(path: string): string {
 
 /** The stand-in virtualization server, run by this binary as plain Node. */
 function demoServer(appPath: string): ServerConfig {
-  const script = join(unpacked(appPath), "dist", "demo", "virtualization-server.js");
+  const script = join(unpacked(appPath), "dist", "standalone", "virtualization-server.js");
   if (!existsSync(script))
     throw new StartupError(`the demo server is not built (${script}); run npm run build`);
   return {
@@ -144,6 +154,7 @@ async function run(): Promise<void> {
       // As `serve` does: the UI is also at the core's address, for a browser.
       uiDir: join(appPath, "dist", "ui"),
       ...(flags.demo ? { demo: demoServer(appPath) } : {}),
+      bridge: bridgeCommand(appPath),
     });
   } catch (error) {
     dialog.showErrorBox("MCP Warden cannot start", (error as Error).message);

@@ -1,6 +1,7 @@
 /** What the one-shot commands share: the data folder, the running warden's address, user errors. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
+import type { BridgeCommand } from "../core/client-configs.js";
 import { dataPaths, defaultDataDir } from "../core/data-dir.js";
 import { StartupError } from "../core/runtime.js";
 
@@ -50,4 +51,11 @@ export function wardenUrlFrom(option: string | undefined, dataDir: string, defau
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw userError(`--url must be http(s), not "${text}"`);
   return url.origin;
+}
+
+/** The command line that runs this CLI from any environment: absolute node, absolute script. */
+export function thisCli(): BridgeCommand {
+  const script = process.argv[1];
+  if (!script) throw userError("cannot tell where mcp-warden is installed");
+  return { command: process.execPath, args: [realpathSync(script)] };
 }

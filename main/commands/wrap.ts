@@ -8,32 +8,20 @@
  * token goes in the entry's `env` (MCP_WARDEN_TOKEN), not its arguments, so other users cannot read it in
  * the process list.
  */
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  type BridgeCommand,
-  CLIENT_LABELS,
-  CLIENTS,
-  type ClientId,
-  clientConfigPaths,
-} from "../core/client-configs.js";
-import { type EntryResult, findClientConfigs, unwrapClient, wrapClient } from "../core/client-wrap.js";
+import { CLIENT_LABELS, CLIENTS, type ClientId, type EntryResult } from "../../shared/clients.js";
+import { clientConfigPaths } from "../core/client-configs.js";
+import { defaultConfigPath, unwrapClient, wrapClient } from "../core/client-wrap.js";
 import { dataPaths, ensureTokens } from "../core/data-dir.js";
-import { asUserError, dataDirFrom, userError, wardenUrlFrom } from "./common.js";
+import { asUserError, dataDirFrom, thisCli, userError, wardenUrlFrom } from "./common.js";
 
 function clientFrom(value: string | undefined): ClientId {
   const client = CLIENTS.find((c) => c === value);
   if (!client) throw userError(`--client must be one of ${CLIENTS.join(", ")}`);
   return client;
-}
-
-/** The command line that runs this CLI from any environment: absolute node, absolute script. */
-function thisCli(): BridgeCommand {
-  const script = process.argv[1];
-  if (!script) throw userError("cannot tell where mcp-warden is installed");
-  return { command: process.execPath, args: [realpathSync(script)] };
 }
 
 /** The client's config file: `--config`, else the first of its usual files that has servers. */
@@ -42,13 +30,12 @@ function configFor(client: ClientId, option: string | undefined, url: string, da
   const place = { platform: process.platform, home: homedir(), env: process.env, cwd: process.cwd() };
   const tokensPath = dataPaths(dataDir).tokens;
   const tokens = existsSync(tokensPath) ? Object.values(ensureTokens(tokensPath).grants) : [];
-  const found = findClientConfigs(place, { url, tokens }).filter((f) => f.client === client);
-  const chosen = found.find((f) => f.servers > 0) ?? found[0];
+  const chosen = defaultConfigPath(client, place, { url, tokens });
   if (!chosen) {
     const looked = clientConfigPaths(client, place).join(", ");
     throw userError(`no ${CLIENT_LABELS[client]} config found (looked in ${looked}); pass --config PATH`);
   }
-  return chosen.path;
+  return chosen;
 }
 
 /** The git work tree a file is in, if any: a token written there could be committed. */

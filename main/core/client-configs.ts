@@ -13,21 +13,10 @@
  *   `mcp.servers` in the user `settings.json` (JSONC); remote entries are `{type: "http", url, headers}`.
  */
 import { basename, dirname, posix, win32 } from "node:path";
+import type { ClientId } from "../../shared/clients.js";
 import { formatJsonPath } from "../../shared/policy-schema.js";
 import type { JsonNode } from "./jsonc.js";
 import { parseServers, type ServerConfig } from "./servers-config.js";
-
-/** The clients whose configs the warden can wrap. */
-export const CLIENTS = ["claude-desktop", "cursor", "claude-code", "vscode"] as const;
-export type ClientId = (typeof CLIENTS)[number];
-
-/** Names people know the clients by. */
-export const CLIENT_LABELS: Readonly<Record<ClientId, string>> = {
-  "claude-desktop": "Claude Desktop",
-  cursor: "Cursor",
-  "claude-code": "Claude Code",
-  vscode: "VS Code",
-};
 
 /** The machine a config is looked for on: passed in so tests can be any platform. */
 export interface Place {

@@ -13,12 +13,18 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { canonicalJson } from "./canonical.js";
 import {
-  type BridgeCommand,
   CLIENT_LABELS,
   CLIENTS,
   type ClientId,
+  type EntryResult,
+  type FoundConfig,
+  type UnwrapResult,
+  type WrapResult,
+} from "../../shared/clients.js";
+import { canonicalJson } from "./canonical.js";
+import {
+  type BridgeCommand,
   clientConfigPaths,
   entryLabel,
   isDisabled,
@@ -41,45 +47,6 @@ import {
   replaceValue,
 } from "./jsonc.js";
 import { parseServers, type ServerConfig } from "./servers-config.js";
-
-/** What happened to one entry of a client's file. */
-export interface EntryResult {
-  /** Where the entry is: `mcpServers.github`, `projects["/app"].mcpServers.db`. */
-  label: string;
-  /** moved: now reaches the warden; the others were left alone. */
-  outcome: "moved" | "already-wrapped" | "disabled" | "unsupported";
-  /** The warden server it reaches (moved, already-wrapped). */
-  server?: string;
-  /** Why an entry was left alone. */
-  note?: string;
-}
-
-/** The outcome of wrapping one client file. */
-export interface WrapResult {
-  configPath: string;
-  serversPath: string;
-  /** False when nothing needed wrapping: no file was written. */
-  changed: boolean;
-  /** Where the original was copied to (when changed). */
-  backup?: string;
-  /** The grant (tokens.json name) the client uses. */
-  grant: string;
-  entries: EntryResult[];
-}
-
-/** The outcome of unwrapping one client file. */
-export interface UnwrapResult {
-  configPath: string;
-  /** True when the file was restored byte for byte from the backups. */
-  exact: boolean;
-  /** Entries put back one by one (when the file had changed since it was wrapped). */
-  restored: string[];
-  /** Servers taken out of the servers file. */
-  removedServers: string[];
-  /** Servers left in the servers file, and why. */
-  keptServers: { server: string; why: string }[];
-  grantRemoved: boolean;
-}
 
 export interface WrapOptions {
   client: ClientId;
@@ -134,18 +101,6 @@ interface FileRecord {
 interface WrapState {
   version: 1;
   files: Record<string, FileRecord>;
-}
-
-/** A client file the warden found, for a first-run welcome or a Servers view. */
-export interface FoundConfig {
-  client: ClientId;
-  label: string;
-  path: string;
-  /** Entries in the file, and how many of them already reach the warden. */
-  servers: number;
-  wrapped: number;
-  /** Why the file could not be read, if it could not. */
-  error?: string;
 }
 
 function sha256(text: string): string {
@@ -440,4 +395,14 @@ export function findClientConfigs(place: Place, warden: WardenIdentity): FoundCo
     }
   }
   return found;
+}
+
+/** The file `wrap` uses for a client when none is named: the first of its usual files with servers in it. */
+export function defaultConfigPath(
+  client: ClientId,
+  place: Place,
+  warden: WardenIdentity,
+): string | undefined {
+  const found = findClientConfigs(place, warden).filter((f) => f.client === client);
+  return (found.find((f) => f.servers > 0) ?? found[0])?.path;
 }

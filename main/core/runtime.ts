@@ -4,7 +4,11 @@
  * records where it listens in runtime.json (for `mcp-warden connect`).
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { CLIENT_LABELS } from "../../shared/clients.js";
+import type { BridgeCommand } from "./client-configs.js";
+import { defaultConfigPath, findClientConfigs, unwrapClient, wrapClient } from "./client-wrap.js";
 import { type dataPaths, ensureDataDir, ensureTokens, writeFileAtomic } from "./data-dir.js";
 import { Grants } from "./grants.js";
 import { startHttpServer, type WardenHttp } from "./http-server.js";
@@ -36,6 +40,8 @@ export interface RuntimeOptions {
   uiDir?: string;
   /** Defaults to settings.json in the data folder. */
   settings?: SettingsStore;
+  /** How a client that only starts stdio servers runs this CLI (for `connect`), when wrapping clients. */
+  bridge?: BridgeCommand;
 }
 
 /** A running core. */
@@ -130,6 +136,37 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       process.stderr.write(`mcp-warden: ${(error as Error).message}; the running servers stay as they are\n`);
     }
   };
+  if (options.bridge) {
+    const bridge = options.bridge;
+    const place = () => ({
+      platform: process.platform,
+      home: homedir(),
+      env: process.env,
+      cwd: process.cwd(),
+    });
+    const identity = () => ({
+      url: http.url,
+      tokens: grants.list().map((g) => g.token),
+      scripts: bridge.args.slice(-1),
+    });
+    warden.setClients({
+      find: () => findClientConfigs(place(), identity()),
+      wrap: (client, path) => {
+        const configPath = path ?? defaultConfigPath(client, place(), identity());
+        if (!configPath) throw new Error(`no ${CLIENT_LABELS[client]} config found on this machine`);
+        return wrapClient({
+          client,
+          configPath,
+          dataDir: paths.dir,
+          serversPath,
+          wardenUrl: http.url,
+          bridge,
+        });
+      },
+      unwrap: (client, path) =>
+        unwrapClient({ client, dataDir: paths.dir, ...(path ? { configPath: path } : {}) }),
+    });
+  }
   const unwatch = [
     watchFile(paths.tokens, () => grants.reload(), "tokens.json"),
     watchFile(serversPath, () => void reloadServers(), "the servers file"),

@@ -7,6 +7,13 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import {
+  CLIENTS,
+  type ClientId,
+  type FoundConfig,
+  type UnwrapResult,
+  type WrapResult,
+} from "../../shared/clients.js";
+import {
   type ApprovalEnd,
   type CallRecord,
   type CallStatus,
@@ -27,6 +34,7 @@ import { callHash, canonicalJson } from "./canonical.js";
 import { writeFileAtomic } from "./data-dir.js";
 import { Emitter } from "./emitter.js";
 import type { Grants } from "./grants.js";
+import { formatJson } from "./jsonc.js";
 import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./limits.js";
 import { ToolPins } from "./pins.js";
 import {
@@ -40,8 +48,16 @@ import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decid
 import { riskOf } from "./risk.js";
 import type { ServerConfig, ServersFile } from "./servers-config.js";
 import type { SettingsStore } from "./settings.js";
+import { starterPolicy } from "./starter-policy.js";
 import { type ClientAsker, Upstream, UpstreamUnavailableError } from "./upstreams.js";
 import { type Unwatch, watchFile } from "./watch.js";
+
+/** Finding and wrapping MCP client configs, as the runtime provides it. */
+export interface ClientsService {
+  find(): FoundConfig[];
+  wrap(client: ClientId, path?: string): WrapResult;
+  unwrap(client: ClientId, path?: string): UnwrapResult;
+}
 
 /** How the warden is set up. */
 export interface WardenOptions {
@@ -123,6 +139,7 @@ export class Warden {
   #endpointBase: string;
   /** Standing approvals: call hash → until when the same call is approved without asking. */
   readonly #standing = new Map<string, number>();
+  #clients: ClientsService | undefined;
   /** Calls being forwarded, per server, oldest first: whom to ask when a server samples or elicits. */
   readonly #inFlight = new Map<string, IncomingCall[]>();
 
@@ -196,6 +213,24 @@ export class Warden {
     await Promise.all([...warden.upstreams.values()].map((u) => u.start()));
     warden.#watchPolicy();
     return warden;
+  }
+
+  /** Gives the warden what it needs to find and wrap MCP client configs (known once the HTTP server listens). */
+  setClients(clients: ClientsService): void {
+    this.#clients = clients;
+  }
+
+  #clientAction<R>(client: string, action: () => R | undefined): { ok: boolean; result?: R; error?: string } {
+    if (!(CLIENTS as readonly string[]).includes(client))
+      return { ok: false, error: `client must be one of ${CLIENTS.join(", ")}` };
+    try {
+      const result = action();
+      return result === undefined
+        ? { ok: false, error: "client configs are not managed here" }
+        : { ok: true, result };
+    } catch (error) {
+      return { ok: false, error: errorText(error) };
+    }
   }
 
   /** Sets the base URL shown as each server's endpoint (known once the HTTP server listens). */
@@ -620,6 +655,16 @@ export class Warden {
       return { decision, errors: [] };
     },
     policySchema: () => policyJsonSchema(),
+    findClients: () => this.#clients?.find() ?? [],
+    wrapClient: ({ client, path }) => this.#clientAction(client, () => this.#clients?.wrap(client, path)),
+    unwrapClient: ({ client, path }) => this.#clientAction(client, () => this.#clients?.unwrap(client, path)),
+    starterPolicy: ({ server }) => {
+      const upstream = this.upstreams.get(server);
+      if (!upstream) return { error: `no server named "${server}"` };
+      if (upstream.state !== "connected")
+        return { error: `server "${server}" is not connected (${upstream.state})` };
+      return { text: formatJson(starterPolicy(server, upstream.tools).policy) };
+    },
     listToolChanges: () => this.pins?.changes() ?? [],
     acceptToolChange: ({ server, tool }) => {
       if (!this.pins?.accept(server, tool))

@@ -74,6 +74,8 @@ export interface StartOptions {
   servers: Record<string, unknown>;
   dataDir?: string;
   extraArgs?: string[];
+  /** Extra environment for the serve process (e.g. HOME, to find client configs in a test folder). */
+  env?: Record<string, string>;
 }
 
 /** Starts `mcp-warden serve` and waits until it listens. */
@@ -98,7 +100,7 @@ export async function startWarden(options: StartOptions): Promise<RunningWarden>
       ADMIN_TOKEN,
       ...(options.extraArgs ?? []),
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(options.env ?? {}) } },
   );
   let output = "";
   child.stdout?.on("data", (d: Buffer) => {

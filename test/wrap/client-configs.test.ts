@@ -5,7 +5,6 @@
 import { describe, expect, it } from "vitest";
 import {
   BRIDGE_TOKEN_ENV,
-  type ClientId,
   clientConfigPaths,
   isDisabled,
   type Place,
@@ -16,6 +15,7 @@ import {
   wrappedEntry,
 } from "../../main/core/client-configs.js";
 import { parseJsonc } from "../../main/core/jsonc.js";
+import type { ClientId } from "../../shared/clients.js";
 
 const MAC: Place = { platform: "darwin", home: "/Users/me", env: {}, cwd: "/Users/me/app" };
 const LINUX: Place = { platform: "linux", home: "/home/me", env: {}, cwd: "/home/me/app" };

@@ -15,10 +15,11 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type ClientId, type Place, wardenServerOf } from "../../main/core/client-configs.js";
+import { type Place, wardenServerOf } from "../../main/core/client-configs.js";
 import { findClientConfigs, unwrapClient, wrapClient } from "../../main/core/client-wrap.js";
 import { dataPaths, type Tokens } from "../../main/core/data-dir.js";
 import { nodeAt, parseJsonc } from "../../main/core/jsonc.js";
+import type { ClientId } from "../../shared/clients.js";
 import { tempDir } from "../helpers/warden.js";
 
 const WARDEN_URL = "http://127.0.0.1:17430";
