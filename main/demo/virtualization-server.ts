@@ -21,6 +21,9 @@
  *   VIRT_CRASH_VM=name           Stopping that VM (stop_vm, vm_management or hyperv_management "stop") makes
  *                                the process exit with code 1 without answering; the call is journaled, the
  *                                VM keeps its state.
+ *   VIRT_GARBAGE=1               Before answering each tools/call, write lines to stdout that are not
+ *                                JSON-RPC (a broken server): a client must skip them and keep going.
+ *   VIRT_STDERR_FLOOD=n          Write n lines to stderr on every tools/call.
  *   VIRT_RUG_PULL_AFTER_MS=n     After n ms, rewrite vm_management's description (a "rug pull": the same
  *                                tool now says something else) and send notifications/tools/list_changed.
  *   VIRT_LIST_CHANGE_AFTER_MS=n  After n ms, add the dummy tool vm_console and send
@@ -130,6 +133,8 @@ function envMs(name: string): number | undefined {
 const mode = parseMode(process.argv.slice(2));
 const stateFile = process.env.VIRT_STATE_FILE || undefined;
 const delayMs = envMs("VIRT_DELAY_MS") ?? 0;
+const garbage = process.env.VIRT_GARBAGE === "1";
+const stderrFlood = envMs("VIRT_STDERR_FLOOD") ?? 0;
 const crashVm = process.env.VIRT_CRASH_VM || undefined;
 const listChangeAfterMs = envMs("VIRT_LIST_CHANGE_AFTER_MS");
 const rugPullAfterMs = envMs("VIRT_RUG_PULL_AFTER_MS");
@@ -1197,6 +1202,8 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
   calls.push({ tool: name, args, ts: Date.now() });
   persist();
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  if (garbage) process.stdout.write('this is not JSON\n{"jsonrpc": "2.0", "oops": true}\n[1, 2, 3]\n');
+  for (let i = 0; i < stderrFlood; i++) process.stderr.write(`demo noise ${i} ${"x".repeat(200)}\n`);
   const entry = registry.get(name);
   if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
   const [tool, handler] = entry;

@@ -57,3 +57,24 @@ describe("faults", () => {
     expect(calls.find((c) => c.server === "slow")).toMatchObject({ outcome: "upstream-error" });
   });
 });
+
+describe("a misbehaving upstream", () => {
+  it("garbage on its stdout is skipped, and a flood of stderr keeps only the last lines", async () => {
+    const state = join(tempDir(), "virt.json");
+    warden = await startWarden({
+      policy: ALLOW_ALL,
+      servers: {
+        virt: virtualizationServer("testing", state, { VIRT_GARBAGE: "1", VIRT_STDERR_FLOOD: "2000" }),
+      },
+    });
+    const client = await warden.client("virt");
+    for (let i = 0; i < 5; i++) {
+      const result = await callTool(client, "get_vm_info", { vm_name: "dev-web" });
+      expect(result.structuredContent).toMatchObject({ success: true });
+    }
+    const [server] = await warden.api("listServers");
+    expect(server?.state).toBe("connected");
+    expect(server?.stderr.length).toBeLessThanOrEqual(50);
+    expect(server?.stderr.at(-1)).toContain("demo noise 1999");
+  });
+});
