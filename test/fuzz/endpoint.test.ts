@@ -2,7 +2,6 @@
  * Hostile input into the HTTP endpoint and into `mcp-warden connect`: every request gets an HTTP or
  * JSON-RPC error (never a 5xx, never a crash), memory stays bounded, and the warden keeps serving.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -10,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CLIENT_TOKEN,
   callTool,
-  cliPath,
+  initializeRequest,
   type RunningWarden,
+  rawBridge,
   startWarden,
   tempDir,
   virtualizationServer,
-  waitFor,
 } from "../helpers/warden.js";
 import { FUZZ_SEED, runs } from "./fuzz.js";
 
@@ -137,19 +136,7 @@ describe("hostile input into mcp-warden connect", () => {
       servers: { virt: virtualizationServer("testing", state) },
     });
     try {
-      const bridge = spawn(process.execPath, [
-        cliPath,
-        "connect",
-        "virt",
-        "--data-dir",
-        w.dataDir,
-        "--token",
-        CLIENT_TOKEN,
-      ]);
-      let out = "";
-      bridge.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-      });
+      const bridge = rawBridge(w, "virt");
       const lines = fc.sample(
         fc.oneof(
           fc.string().filter((s) => !s.includes("\n")),
@@ -157,17 +144,13 @@ describe("hostile input into mcp-warden connect", () => {
         ),
         { seed: FUZZ_SEED, numRuns: runs(200) },
       );
-      for (const line of lines) bridge.stdin.write(`${line}\n`);
-      bridge.stdin.write(`${Buffer.alloc(9 * 1024 * 1024, 0x61).toString()}\n`);
-      bridge.stdin.write(`${JSON.stringify({ ...INIT, id: "final" })}\n`);
-      await waitFor(() => out.includes('"id":"final"'), 20_000, "the final initialize to be answered");
-      expect(bridge.exitCode).toBeNull();
-      const answers = out
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as { id?: unknown; error?: { code: number; message?: string } });
-      expect(answers.some((a) => a.error?.code === -32700)).toBe(true);
-      expect(answers.some((a) => a.error?.message?.includes("dropped"))).toBe(true);
+      for (const line of lines) bridge.send(line);
+      bridge.send(Buffer.alloc(9 * 1024 * 1024, 0x61).toString());
+      bridge.send(initializeRequest("final"));
+      await bridge.answer("final", "the final initialize to be answered");
+      expect(bridge.exitCode()).toBeNull();
+      expect(bridge.messages.some((m) => m.error?.code === -32700)).toBe(true);
+      expect(bridge.messages.some((m) => m.error?.message?.includes("dropped"))).toBe(true);
       bridge.kill();
     } finally {
       await w.stop();

@@ -189,3 +189,66 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** One JSON-RPC message as a raw bridge test reads it. */
+export interface RawMessage {
+  id?: string | number | null;
+  method?: string;
+  params?: { progress?: number };
+  result?: unknown;
+  error?: { code: number; message?: string };
+}
+
+/** `mcp-warden connect` as a child process, read and written as raw lines (no SDK client in between). */
+export interface RawBridge {
+  messages: RawMessage[];
+  /** Writes one line (an object is sent as JSON). */
+  send(message: object | string): void;
+  /** Waits for the answer to request `id`. */
+  answer(id: string | number, what?: string): Promise<RawMessage>;
+  kill(): void;
+  exitCode(): number | null;
+}
+
+/** Starts `mcp-warden connect <server>` against a running warden and reads its stdout line by line. */
+export function rawBridge(w: RunningWarden, server: string): RawBridge {
+  const bridge = spawn(process.execPath, [
+    cliPath,
+    "connect",
+    server,
+    "--data-dir",
+    w.dataDir,
+    "--token",
+    CLIENT_TOKEN,
+  ]);
+  const messages: RawMessage[] = [];
+  let buffer = "";
+  bridge.stdout?.on("data", (d: Buffer) => {
+    buffer += d.toString();
+    for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
+      messages.push(JSON.parse(buffer.slice(0, nl)) as RawMessage);
+      buffer = buffer.slice(nl + 1);
+    }
+  });
+  return {
+    messages,
+    send: (message) =>
+      bridge.stdin?.write(`${typeof message === "string" ? message : JSON.stringify(message)}\n`),
+    answer: async (id, what = `the answer to ${id}`) => {
+      await waitFor(() => messages.some((m) => m.id === id), 20_000, what);
+      return messages.find((m) => m.id === id) as RawMessage;
+    },
+    kill: () => bridge.kill(),
+    exitCode: () => bridge.exitCode,
+  };
+}
+
+/** An initialize request as a raw client sends it. */
+export function initializeRequest(id: string | number): object {
+  return {
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+  };
+}

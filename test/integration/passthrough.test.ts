@@ -2,7 +2,6 @@
  * A server nobody here wrote (@modelcontextprotocol/server-everything) behind the warden: tools filtered
  * and decided, everything else passed through; and stdio-only clients through `mcp-warden connect`.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -12,7 +11,9 @@ import {
   CLIENT_TOKEN,
   callTool,
   cliPath,
+  initializeRequest,
   type RunningWarden,
+  rawBridge,
   readState,
   repoRoot,
   SEED_POLICY,
@@ -20,7 +21,6 @@ import {
   tempDir,
   textOf,
   virtualizationServer,
-  waitFor,
 } from "../helpers/warden.js";
 
 const everything = {
@@ -130,34 +130,11 @@ describe("mcp-warden connect", () => {
 
     // Read the bridge's raw output: the SDK client itself drops a progress notification that arrives in
     // the same read as its result, so only the bytes show what the bridge really sent.
-    const bridge = spawn(process.execPath, [
-      cliPath,
-      "connect",
-      "everything",
-      "--data-dir",
-      warden.dataDir,
-      "--token",
-      CLIENT_TOKEN,
-    ]);
-    const lines: { id?: number; method?: string; params?: { progress?: number } }[] = [];
-    let buffer = "";
-    bridge.stdout.on("data", (d: Buffer) => {
-      buffer += d.toString();
-      for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
-        lines.push(JSON.parse(buffer.slice(0, nl)));
-        buffer = buffer.slice(nl + 1);
-      }
-    });
-    const send = (m: object) => bridge.stdin.write(`${JSON.stringify(m)}\n`);
-    send({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
-    });
-    await waitFor(() => lines.some((l) => l.id === 1), 10_000, "initialize");
-    send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    send({
+    const bridge = rawBridge(warden, "everything");
+    bridge.send(initializeRequest(1));
+    await bridge.answer(1);
+    bridge.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    bridge.send({
       jsonrpc: "2.0",
       id: 2,
       method: "tools/call",
@@ -167,47 +144,27 @@ describe("mcp-warden connect", () => {
         _meta: { progressToken: "p" },
       },
     });
-    await waitFor(() => lines.some((l) => l.id === 2), 10_000, "the result");
+    await bridge.answer(2);
     bridge.kill();
-    const progress = lines
-      .filter((l) => l.method === "notifications/progress")
-      .map((l) => l.params?.progress);
-    expect(progress).toEqual([1, 2, 3]);
-    expect(lines.findIndex((l) => l.id === 2)).toBeGreaterThan(
-      lines.findLastIndex((l) => l.method === "notifications/progress"),
+    const { messages } = bridge;
+    expect(
+      messages.filter((m) => m.method === "notifications/progress").map((m) => m.params?.progress),
+    ).toEqual([1, 2, 3]);
+    expect(messages.findIndex((m) => m.id === 2)).toBeGreaterThan(
+      messages.findLastIndex((m) => m.method === "notifications/progress"),
     );
   });
 
   it("answers a line that is not JSON, and a message that is not JSON-RPC, with errors and keeps going", async () => {
     warden = await startWarden({ policy: POLICY, servers: { everything } });
-    const bridge = spawn(process.execPath, [
-      cliPath,
-      "connect",
-      "everything",
-      "--data-dir",
-      warden.dataDir,
-      "--token",
-      CLIENT_TOKEN,
-    ]);
-    const lines: { id?: number | null; error?: { code: number }; result?: unknown }[] = [];
-    let buffer = "";
-    bridge.stdout.on("data", (d: Buffer) => {
-      buffer += d.toString();
-      for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
-        lines.push(JSON.parse(buffer.slice(0, nl)));
-        buffer = buffer.slice(nl + 1);
-      }
-    });
-    bridge.stdin.write("{ this is not json\n");
-    bridge.stdin.write(`${JSON.stringify({ id: 7, hello: "world" })}\n`);
-    bridge.stdin.write(
-      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } })}\n`,
-    );
-    await waitFor(() => lines.some((l) => l.id === 1), 10_000, "initialize after the garbage");
+    const bridge = rawBridge(warden, "everything");
+    bridge.send("{ this is not json");
+    bridge.send({ id: 7, hello: "world" });
+    bridge.send(initializeRequest(1));
+    expect((await bridge.answer(1, "initialize after the garbage")).result).toBeDefined();
     bridge.kill();
-    expect(lines.find((l) => l.error?.code === -32700)).toMatchObject({ id: null });
-    expect(lines.find((l) => l.error?.code === -32600)).toMatchObject({ id: 7 });
-    expect(lines.find((l) => l.id === 1)?.result).toBeDefined();
+    expect(bridge.messages.find((m) => m.error?.code === -32700)).toMatchObject({ id: null });
+    expect(bridge.messages.find((m) => m.error?.code === -32600)).toMatchObject({ id: 7 });
   });
 
   it("fails with a clear error when no warden is running", async () => {
