@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, screen, waitFor } from "@testing-library/react
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApprovalPrompt, ARMING_MS } from "../../renderer/src/approvals/ApprovalPrompt.js";
-import { approval, fakeApi } from "./fake-api.js";
+import { approval, fakeApi, risk } from "./fake-api.js";
 import { renderWithApi } from "./render.js";
 
 afterEach(() => {
@@ -32,7 +32,8 @@ describe("ApprovalPrompt", () => {
     expect(screen.getByText("virt")).toBeTruthy();
     expect(screen.getByText('tools["stop_vm"]')).toBeTruthy();
     expect(screen.getByText("Stopping a VM takes services offline")).toBeTruthy();
-    expect(screen.getByText("risk: high")).toBeTruthy();
+    expect(screen.getByText("risk: high (destructive)")).toBeTruthy();
+    expect(screen.getByText("Hard-stops a VM: services go offline")).toBeTruthy();
     expect(screen.getByText("2 more waiting")).toBeTruthy();
     const args = document.querySelector(".approval-args")?.textContent ?? "";
     expect(args).toContain('"vm_name": "dev-web"');
@@ -54,17 +55,35 @@ describe("ApprovalPrompt", () => {
     expect(warning.textContent).toContain('looks like "a"');
   });
 
-  it("shows the core's risk for the call when it sends one, and high otherwise", () => {
-    const withRisk = {
-      ...approval(),
-      risk: { level: "critical", kind: "destructive", why: "Deletes the VM and its disks" },
-    };
-    renderWithApi(fakeApi(), <ApprovalPrompt pending={[withRisk]} />);
-    expect(screen.getByText("risk: critical (destructive)")).toBeTruthy();
+  it("shows the call's risk from the contract: level, kind, why, action; and says when it is inferred", () => {
+    const critical = approval({
+      tool: "vm_management",
+      operation: "delete_vm",
+      risk: risk({ level: "critical", why: "Deletes the VM and its disks", action: "delete" }),
+    });
+    renderWithApi(fakeApi(), <ApprovalPrompt pending={[critical]} />);
+    const badge = screen.getByText("risk: critical (destructive)");
+    expect(badge.className).toContain("risk-critical");
+    expect(badge.getAttribute("title")).toBe("Deletes the VM and its disks");
     expect(screen.getByText("Deletes the VM and its disks")).toBeTruthy();
+    expect(document.querySelector(".risk-why")?.textContent).toBe(
+      "Deletes the VM and its disks (destructive, critical, action delete)",
+    );
+    expect(screen.queryByText("inferred")).toBeNull();
     cleanup();
-    renderWithApi(fakeApi(), <ApprovalPrompt pending={[approval()]} />);
-    expect(screen.getByText("risk: high")).toBeTruthy();
+
+    const inferred = approval({
+      tool: "run_query",
+      risk: risk({ kind: "execute", level: "high", why: "Runs a command.", source: "inferred" }),
+    });
+    renderWithApi(fakeApi(), <ApprovalPrompt pending={[inferred]} />);
+    expect(screen.getByText("risk: high (execute)")).toBeTruthy();
+    expect(screen.getByText("inferred").getAttribute("title")).toMatch(/name, description and annotations/);
+    expect(document.querySelector(".risk-why")?.textContent).toBe("Runs a command. (execute, high, inferred)");
+    cleanup();
+
+    renderWithApi(fakeApi(), <ApprovalPrompt pending={[approval({ risk: undefined })]} />);
+    expect(screen.getByText("risk: not assessed")).toBeTruthy();
   });
 
   it("reveals a disguised tool name in the heading", () => {
@@ -106,8 +125,67 @@ describe("ApprovalPrompt", () => {
     renderWithApi(api, <ApprovalPrompt pending={[first, approval()]} />);
     await armed();
     await user.click(screen.getByRole("button", { name: "Approve" }));
-    expect(api.approve).toHaveBeenCalledWith({ id: first.id });
+    expect(api.approve).toHaveBeenCalledWith({ id: first.id, callHash: first.callHash });
     expect(await screen.findByText("Approved stop_vm on virt.")).toBeTruthy();
+  });
+
+  it("approves the same call for the chosen minutes when asked to, bound to the shown call's hash", async () => {
+    const api = fakeApi();
+    const user = userEvent.setup();
+    const first = approval({ callHash: "hash-of-the-shown-call" });
+    renderWithApi(api, <ApprovalPrompt pending={[first]} />);
+    const standing = screen.getByRole("checkbox", { name: /Also approve this exact call for/ });
+    const minutes = screen.getByRole("combobox", { name: "Minutes to approve this exact call for" });
+    expect((standing as HTMLInputElement).checked).toBe(false);
+    expect((minutes as HTMLSelectElement).value).toBe("15");
+    expect([...(minutes as HTMLSelectElement).options].map((o) => o.value)).toEqual(["5", "15", "60"]);
+    await user.click(standing);
+    await user.selectOptions(minutes, "60");
+    await armed();
+    await user.click(screen.getByRole("button", { name: "Approve" }));
+    expect(api.approve).toHaveBeenCalledWith({
+      id: first.id,
+      callHash: "hash-of-the-shown-call",
+      forMinutes: 60,
+    });
+    expect(await screen.findByText("Approved stop_vm on virt, and the same call for 60 minutes.")).toBeTruthy();
+  });
+
+  it("choosing minutes ticks the box; a new request starts without it; Enter in the control does not approve", async () => {
+    const api = fakeApi();
+    const user = userEvent.setup();
+    const first = approval();
+    const second = approval({ tool: "delete_vm" });
+    const view = renderWithApi(api, <ApprovalPrompt pending={[first, second]} />);
+    const minutes = screen.getByRole("combobox", { name: "Minutes to approve this exact call for" });
+    await user.selectOptions(minutes, "5");
+    const standing = screen.getByRole("checkbox", { name: /Also approve this exact call for/ });
+    expect((standing as HTMLInputElement).checked).toBe(true);
+    await armed();
+    standing.focus();
+    await user.keyboard("{Enter}");
+    minutes.focus();
+    await user.keyboard("{Enter}");
+    expect(api.approve).not.toHaveBeenCalled();
+
+    view.rerender(<ApprovalPrompt pending={[second]} />);
+    expect(
+      (screen.getByRole("checkbox", { name: /Also approve this exact call for/ }) as HTMLInputElement).checked,
+    ).toBe(false);
+    await armed();
+    await user.click(screen.getByRole("button", { name: "Approve" }));
+    expect(api.approve).toHaveBeenCalledWith({ id: second.id, callHash: second.callHash });
+  });
+
+  it("a refused approve (the call changed since it was shown) is said", async () => {
+    const api = fakeApi({
+      approve: vi.fn(async () => ({ ok: false, error: "the call changed since it was shown" })),
+    });
+    const user = userEvent.setup();
+    renderWithApi(api, <ApprovalPrompt pending={[approval()]} />);
+    await armed();
+    await user.click(screen.getByRole("button", { name: "Approve" }));
+    expect(await screen.findByText("Could not approve: the call changed since it was shown.")).toBeTruthy();
   });
 
   it("Escape denies, wherever the focus is", async () => {

@@ -1,8 +1,11 @@
 /** A fake `WardenApi` for component tests: every method a vi.fn with a sensible answer, events emitted by hand. */
 import { vi } from "vitest";
+import type { FoundConfig } from "../../shared/clients.js";
 import type {
   CallRecord,
+  GrantInfo,
   PendingApproval,
+  Risk,
   ServerStatus,
   ToolChange,
   WardenApi,
@@ -37,6 +40,27 @@ export function server(overrides: Partial<ServerStatus> = {}): ServerStatus {
     stderr: [],
     restarts: 0,
     endpoint: "http://127.0.0.1:17430/mcp/virt",
+    ...overrides,
+  };
+}
+
+/** A risk as the core sends it (catalogue unless told). */
+export function risk(overrides: Partial<Risk> = {}): Risk {
+  return { kind: "destructive", level: "high", why: "Takes a VM offline", source: "catalogue", ...overrides };
+}
+
+export const GRANTS: GrantInfo[] = [
+  { name: "default", token: "sm_defaultTokenFromTheFile1234", fromCommandLine: false },
+  { name: "cli", token: "client-token-from-the-command-line", fromCommandLine: true },
+];
+
+export function foundConfig(overrides: Partial<FoundConfig> = {}): FoundConfig {
+  return {
+    client: "cursor",
+    label: "Cursor",
+    path: "/home/me/.cursor/mcp.json",
+    servers: 2,
+    wrapped: 0,
     ...overrides,
   };
 }
@@ -76,6 +100,7 @@ export function approval(overrides: Partial<PendingApproval> = {}): PendingAppro
     createdAt: now,
     deadline: now + 120_000,
     callHash: "abc",
+    risk: risk({ why: "Hard-stops a VM: services go offline", action: "stop_vm" }),
     ...overrides,
   };
 }
@@ -106,6 +131,17 @@ export function fakeApi(overrides: Partial<WardenApi> = {}): FakeApi {
     policySchema: vi.fn(async () => ({})),
     replay: vi.fn(async () => ({ changed: [], total: 0, errors: [] })),
     listToolChanges: vi.fn(async () => [] as ToolChange[]),
+    getCall: vi.fn(async () => ({})),
+    listGrants: vi.fn(async () => GRANTS.map((g) => ({ ...g }))),
+    createGrant: vi.fn(async ({ name }: { name: string }) => ({
+      ok: true,
+      grant: { name, token: `sm_new_token_for_${name}`, fromCommandLine: false },
+    })),
+    revokeGrant: vi.fn(async () => ({ ok: true })),
+    findClients: vi.fn(async () => [] as FoundConfig[]),
+    wrapClient: vi.fn(async () => ({ ok: false, error: "not in this test" })),
+    unwrapClient: vi.fn(async () => ({ ok: false, error: "not in this test" })),
+    starterPolicy: vi.fn(async () => ({ error: "not in this test" })),
     acceptToolChange: vi.fn(async () => ({ ok: true })),
     on<E extends WardenEventName>(event: E, listener: (payload: WardenEvents[E]) => void) {
       let set = listeners.get(event);

@@ -1,5 +1,5 @@
 /** The whole UI: header, navigation and the current view; or, at `#/approval`, the prompt alone. */
-import { lazy, Suspense, useEffect } from "react";
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { ApiProvider } from "../api.js";
 import { ApprovalPrompt } from "../approvals/ApprovalPrompt.js";
 import { UnauthorizedError } from "../bridge/http.js";
@@ -9,6 +9,7 @@ import { ServersView } from "../servers/ServersView.js";
 import { Header } from "./Header.js";
 import { useRoute, type View } from "./route.js";
 import { useCalls, useConnection, useWardenLive } from "./use-warden.js";
+import { useWelcome, Welcome } from "./Welcome.js";
 
 /** The policy editor (CodeMirror and the policy schema) loads when first opened. */
 const PolicyView = lazy(() => import("../policy/PolicyView.js").then((m) => ({ default: m.PolicyView })));
@@ -33,7 +34,25 @@ function Shell({ bridge }: { bridge: Bridge }) {
   const connection = useConnection(bridge.connection);
   const live = useWardenLive(bridge.api, connection.generation);
   const calls = useCalls(bridge.api, connection.generation);
-  const title = route.kind === "approval-window" ? "Approval" : VIEW_LABEL[route.view];
+  const [welcome, dismissWelcome] = useWelcome(bridge.api, live.loaded, live.servers.length);
+  const welcoming = Array.isArray(welcome) && route.kind === "view";
+  const [starter, setStarter] = useState<{ server: string; text: string }>();
+  const openStarter = useCallback((server: string, text: string) => {
+    setStarter({ server, text });
+    window.location.hash = "#/policy";
+  }, []);
+  const starterTaken = useCallback(() => setStarter(undefined), []);
+
+  // Choosing a view (from the navigation or a link) ends the welcome.
+  const shownView = route.kind === "view" ? route.view : undefined;
+  const previousView = useRef(shownView);
+  useEffect(() => {
+    if (previousView.current !== shownView && Array.isArray(welcome)) dismissWelcome();
+    previousView.current = shownView;
+  }, [shownView, welcome, dismissWelcome]);
+
+  const title =
+    route.kind === "approval-window" ? "Approval" : welcoming ? "Welcome" : VIEW_LABEL[route.view];
   const waiting = live.pending.length;
   useEffect(() => {
     document.title = `${waiting > 0 ? `(${waiting}) ` : ""}${title} — MCP Warden`;
@@ -76,7 +95,12 @@ function Shell({ bridge }: { bridge: Bridge }) {
       <Header denyAll={live.denyAll} servers={live.servers} />
       <nav className="app-nav" aria-label="Views">
         {(Object.keys(VIEW_LABEL) as View[]).map((v) => (
-          <a key={v} href={`#/${v}`} aria-current={v === view ? "page" : undefined}>
+          <a
+            key={v}
+            href={`#/${v}`}
+            aria-current={v === view && !welcoming ? "page" : undefined}
+            onClick={welcoming ? dismissWelcome : undefined}
+          >
             {VIEW_LABEL[v]}
             {v === "approvals" && live.pending.length > 0 && (
               <span className="count-badge">
@@ -103,18 +127,26 @@ function Shell({ bridge }: { bridge: Bridge }) {
           approval. <a href="#/approvals">Review</a>
         </p>
       )}
-      <main id="main" className={`view view-${view}`} tabIndex={-1}>
-        <h1 className="visually-hidden">{VIEW_LABEL[view]}</h1>
-        {view === "calls" && (
+      <main id="main" className={`view view-${welcoming ? "welcome" : view}`} tabIndex={-1}>
+        <h1 className="visually-hidden">{welcoming ? "Welcome" : VIEW_LABEL[view]}</h1>
+        {Array.isArray(welcome) && <Welcome found={welcome} onDone={dismissWelcome} />}
+        {!welcoming && view === "calls" && (
           <CallsView buffer={calls.buffer} version={calls.version} servers={live.servers} />
         )}
-        {view === "approvals" && <ApprovalPrompt pending={live.pending} />}
-        {view === "policy" && (
+        {!welcoming && view === "approvals" && <ApprovalPrompt pending={live.pending} />}
+        {!welcoming && view === "policy" && (
           <Suspense fallback={<p className="muted">Loading the policy editor…</p>}>
-            <PolicyView servers={live.servers} generation={connection.generation} />
+            <PolicyView
+              servers={live.servers}
+              generation={connection.generation}
+              starter={starter}
+              onStarterTaken={starterTaken}
+            />
           </Suspense>
         )}
-        {view === "servers" && <ServersView servers={live.servers} toolChanges={live.toolChanges} />}
+        {!welcoming && view === "servers" && (
+          <ServersView servers={live.servers} toolChanges={live.toolChanges} onStarterPolicy={openStarter} />
+        )}
       </main>
     </div>
   );

@@ -2,18 +2,23 @@
  * The approval prompt: the oldest waiting call, in full, with a countdown to its deadline and a count of
  * the others. Nothing approves by accident: focus starts on the arguments (never on Approve), Enter does
  * not press Approve, Approve is disabled for a moment after a new request appears (so a click or key
- * meant for the previous one cannot land on it), and Escape denies.
+ * meant for the previous one cannot land on it), and Escape denies. Approve always sends the call hash of
+ * the request shown, so a call that changed meanwhile is not approved; optionally it also approves the same
+ * call (same tool, same arguments) for a few minutes.
  */
-import { type KeyboardEvent as ReactKeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
+import { type KeyboardEvent as ReactKeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
 import type { PendingApproval } from "../../../shared/contract.js";
 import { useApi } from "../api.js";
 import { clockTime, countdown, prettyJson } from "../format.js";
-import { approvalRisk, RiskBadge } from "../ui/risk.js";
+import { InferredTag, RiskBadge, UnknownRiskBadge } from "../ui/risk.js";
 import { Revealed, RevealedSegments } from "./Revealed.js";
 import { revealedCharacters, revealUnicode } from "./reveal.js";
 
 /** How long Approve stays disabled after a request appears. */
 export const ARMING_MS = 800;
+
+/** The choices for "also approve this exact call for N minutes". */
+export const STANDING_MINUTES = [5, 15, 60] as const;
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -38,6 +43,9 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
   const [busy, setBusy] = useState(false);
   const [armed, setArmed] = useState(false);
   const [message, setMessage] = useState("");
+  const [standing, setStanding] = useState(false);
+  const [minutes, setMinutes] = useState<number>(15);
+  const ids = useId();
   const argsRef = useRef<HTMLPreElement>(null);
   const now = useNow(250);
 
@@ -45,6 +53,8 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
     if (!currentId) return;
     setArmed(false);
     setBusy(false);
+    // A standing approval is chosen for one request: a new request starts without it.
+    setStanding(false);
     argsRef.current?.focus();
     const timer = setTimeout(() => setArmed(true), ARMING_MS);
     return () => clearTimeout(timer);
@@ -54,10 +64,21 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
     if (!current || busy) return;
     setBusy(true);
     try {
-      const result = approve ? await api.approve({ id: current.id }) : await api.deny({ id: current.id });
+      const forMinutes = approve && standing ? minutes : undefined;
+      const result = approve
+        ? await api.approve({
+            id: current.id,
+            callHash: current.callHash,
+            ...(forMinutes !== undefined ? { forMinutes } : {}),
+          })
+        : await api.deny({ id: current.id });
       setMessage(
         result.ok
-          ? `${approve ? "Approved" : "Denied"} ${current.tool} on ${current.server}.`
+          ? `${approve ? "Approved" : "Denied"} ${current.tool} on ${current.server}${
+              forMinutes !== undefined
+                ? `, and the same call for ${forMinutes} ${forMinutes === 1 ? "minute" : "minutes"}`
+                : ""
+            }.`
           : `Could not ${approve ? "approve" : "deny"}: ${result.error ?? "the request has ended"}.`,
       );
     } catch (error) {
@@ -105,7 +126,7 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
   const total = Math.max(1, current.deadline - current.createdAt);
   // The clock ticks every 250 ms, so a request that just arrived may look a moment longer than its timeout.
   const left = Math.min(total, current.deadline - now);
-  const risk = approvalRisk(current);
+  const risk = current.risk;
   const others = pending.length - 1;
   const blockEnter = (event: ReactKeyboardEvent) => {
     if (event.key === "Enter") event.preventDefault();
@@ -117,7 +138,8 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
         <h2 id="approval-title">
           Approve <Revealed text={current.tool} />?
         </h2>
-        <RiskBadge risk={risk} />
+        {risk ? <RiskBadge risk={risk} /> : <UnknownRiskBadge />}
+        {risk && <InferredTag risk={risk} />}
         {others > 0 && (
           <span className="queue" aria-live="polite">
             {others} more waiting
@@ -152,10 +174,17 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
         </dd>
         <dt>Reason</dt>
         <dd>{current.reason || "—"}</dd>
-        {risk.why && (
+        {risk && (
           <>
             <dt>Risk</dt>
-            <dd>{risk.why}</dd>
+            <dd className="risk-why">
+              {risk.why}{" "}
+              <span className="muted">
+                ({risk.kind}, {risk.level}
+                {risk.action ? `, action ${risk.action}` : ""}
+                {risk.source === "inferred" ? ", inferred" : ""})
+              </span>
+            </dd>
           </>
         )}
       </dl>
@@ -187,6 +216,36 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
         <span>
           Denied automatically in <strong>{countdown(left)}</strong> (at {clockTime(current.deadline)})
         </span>
+      </div>
+
+      <div className="standing">
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={standing}
+            onChange={(e) => setStanding(e.target.checked)}
+            aria-describedby={`${ids}-standing-note`}
+          />
+          Also approve this exact call for
+        </label>
+        <select
+          aria-label="Minutes to approve this exact call for"
+          value={minutes}
+          onChange={(e) => {
+            setMinutes(Number(e.target.value));
+            setStanding(true);
+          }}
+        >
+          {STANDING_MINUTES.map((m) => (
+            <option key={m} value={m}>
+              {m}
+            </option>
+          ))}
+        </select>
+        <span>minutes</span>
+        <p className="muted standing-note" id={`${ids}-standing-note`}>
+          The same tool with the same arguments, from any client, goes through without asking until then.
+        </p>
       </div>
 
       <div className="approval-actions">

@@ -2,7 +2,7 @@
  * The policy editor: the JSON (with inline errors and completion), and beside it the rules, a dry run,
  * replay over the recorded calls and the diff against the running policy. Save applies atomically
  * through the core, which refuses an invalid policy (then nothing changes); Revert goes back to the
- * running policy.
+ * running policy. A starter policy (from the Servers view) opens as an unsaved edit, for review.
  */
 import type { EditorView } from "codemirror";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -31,12 +31,18 @@ interface Props {
   servers: readonly ServerStatus[];
   /** Changes when the connection reopens: the running policy is read again. */
   generation: number;
+  /** A starter policy to open as an unsaved edit (taken once, on mount). */
+  starter?: { server: string; text: string } | undefined;
+  /** Called once the starter has been taken, so it is not loaded again. */
+  onStarterTaken?: () => void;
 }
 
-export function PolicyView({ servers, generation }: Props) {
+export function PolicyView({ servers, generation, starter, onStarterTaken }: Props) {
   const api = useApi();
   const [running, setRunning] = useState<PolicyState>();
-  const [draft, setDraft] = useState<string>();
+  const [draft, setDraft] = useState<string | undefined>(starter?.text);
+  /** The server whose starter policy is in the editor, until it is saved or reverted. */
+  const [starterOf, setStarterOf] = useState(starter?.server);
   const [checked, setChecked] = useState<CheckedText>({ text: "", errors: [] });
   const [save, setSave] = useState<SaveState>({ kind: "idle" });
   const [panel, setPanel] = useState<Panel>("rules");
@@ -61,6 +67,10 @@ export function PolicyView({ servers, generation }: Props) {
   useEffect(() => {
     if (generation > 0) void reload();
   }, [reload, generation]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the starter is taken once, when the view opens
+  useEffect(() => {
+    if (starter) onStarterTaken?.();
+  }, []);
   useEffect(() => api.on("policy", () => void reload()), [api, reload]);
 
   /** Ctrl+S (Cmd+S) saves while this view is open. */
@@ -126,6 +136,7 @@ export function PolicyView({ servers, generation }: Props) {
       const result = await api.savePolicy({ text: draft });
       if (result.ok) {
         setSave({ kind: "saved", at: Date.now() });
+        setStarterOf(undefined);
         await reload();
       } else {
         setSave({ kind: "refused", errors: result.errors });
@@ -142,6 +153,7 @@ export function PolicyView({ servers, generation }: Props) {
 
   const revert = () => {
     setDraft(running.text);
+    setStarterOf(undefined);
     setSave({ kind: "idle" });
   };
 
@@ -176,6 +188,13 @@ export function PolicyView({ servers, generation }: Props) {
         </div>
       </div>
 
+      {starterOf !== undefined && (
+        <div className="starter-note" role="note">
+          <strong>Starter policy for "{starterOf}"</strong>, from the risk of its tools, is in the editor and{" "}
+          <strong>not saved</strong>. Review it (the Changes tab shows what it changes): it replaces the whole
+          running policy, for every server. Save applies it; Revert goes back to the running policy.
+        </div>
+      )}
       <div className="policy-status" role="status" aria-live="polite">
         {save.kind === "saved" && <p className="ok-text">Saved and applied at {clockTime(save.at)}.</p>}
         {save.kind === "refused" && (

@@ -8,7 +8,7 @@ import { ACTIONS, NAMED_WINDOWS, SCOPES, type Scope } from "../../../shared/poli
 import { useApi } from "../api.js";
 import { inPool } from "../pool.js";
 import { VerdictBadge } from "../ui/badges.js";
-import { RiskBadge, toolRisk } from "../ui/risk.js";
+import { InferredTag, RiskBadge } from "../ui/risk.js";
 import { type RuleDraft, readRule, ruleKeyOf, writeRule } from "./rules.js";
 
 interface Props {
@@ -26,7 +26,7 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
   const [decisions, setDecisions] = useState<Map<string, Decision>>(new Map());
   const [editing, setEditing] = useState<{ server: string; tool: string } | undefined>();
   const rows = servers.flatMap((s) =>
-    s.tools.map((t) => ({ server: s.name, tool: t.name, description: t.description, risk: toolRisk(t) })),
+    s.tools.map((t) => ({ server: s.name, tool: t.name, description: t.description, risk: t.risk })),
   );
   const withRisk = rows.some((r) => r.risk);
 
@@ -78,7 +78,12 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
                   <th scope="row" title={row.description}>
                     {row.tool} <span className="muted">{row.server}</span>
                   </th>
-                  {withRisk && <td>{row.risk && <RiskBadge risk={row.risk} />}</td>}
+                  {withRisk && (
+                    <td className="risk-cell">
+                      {row.risk && <RiskBadge risk={row.risk} />}
+                      {row.risk && <InferredTag risk={row.risk} />}
+                    </td>
+                  )}
                   <td>
                     {decision ? (
                       <VerdictBadge verdict={decision.verdict} />

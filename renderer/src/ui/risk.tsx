@@ -1,35 +1,51 @@
 /**
- * Risk as the views show it. The core has a risk catalogue (main/core/risk.ts) but the contract does not
- * carry it yet; when `PendingApproval.risk` and `ServerStatus.tools[].risk` arrive (asked of the core) they
- * are shown as they are. Until then an approval is shown as high risk: a human is asked precisely because
- * the call can do harm, and tools show no risk rather than a guessed one.
+ * Risk as the views show it, from the contract's `Risk`: what a call does (kind), how bad a mistake would
+ * be (level), a one-line why, and whether it comes from the catalogue or was inferred.
  */
-import type { PendingApproval, ServerStatus } from "../../../shared/contract.js";
+import type { Risk, RiskLevel } from "../../../shared/contract.js";
 
-/** The parts of the core's `Risk` the views read. */
-export interface RiskView {
-  level: "low" | "medium" | "high" | "critical";
-  kind?: string;
-  why?: string;
+const TONE: Record<RiskLevel, string> = { low: "ok", medium: "warn", high: "bad", critical: "bad" };
+
+const INFERRED_HINT = "Inferred from the tool's name, description and annotations (not from the catalogue)";
+
+/** The hover text of a risk: its why, and where it comes from. */
+export function riskTitle(risk: Risk): string {
+  return `${risk.why}${risk.source === "inferred" ? ` (${INFERRED_HINT.toLowerCase()})` : ""}`;
 }
 
-const TONE: Record<RiskView["level"], string> = { low: "ok", medium: "warn", high: "bad", critical: "bad" };
-
-/** The risk of a waiting call: the core's when it sends one, else high. */
-export function approvalRisk(approval: PendingApproval): RiskView {
-  return (approval as PendingApproval & { risk?: RiskView }).risk ?? { level: "high" };
-}
-
-/** A tool's risk, when the core sends one. */
-export function toolRisk(tool: ServerStatus["tools"][number]): RiskView | undefined {
-  return (tool as typeof tool & { risk?: RiskView }).risk;
-}
-
-export function RiskBadge({ risk }: { risk: RiskView }) {
+/** `risk: high (destructive)`, coloured by level; the why on hover. */
+export function RiskBadge({ risk }: { risk: Risk }) {
   return (
-    <span className={`badge tone-${TONE[risk.level]} risk`} title={risk.why}>
-      risk: {risk.level}
-      {risk.kind ? ` (${risk.kind})` : ""}
+    <span className={`badge tone-${TONE[risk.level]} risk risk-${risk.level}`} title={riskTitle(risk)}>
+      risk: {risk.level} ({risk.kind})
+    </span>
+  );
+}
+
+/** Just the level (`high`), for compact lists such as a portmanteau tool's actions. */
+export function RiskLevelBadge({ risk }: { risk: Risk }) {
+  return (
+    <span className={`badge tone-${TONE[risk.level]} risk risk-${risk.level}`} title={riskTitle(risk)}>
+      {risk.level}
+    </span>
+  );
+}
+
+/** A small "inferred" tag for risks that are not from the catalogue. */
+export function InferredTag({ risk }: { risk: Risk }) {
+  if (risk.source !== "inferred") return null;
+  return (
+    <span className="inferred" title={INFERRED_HINT}>
+      inferred
+    </span>
+  );
+}
+
+/** A badge for a call whose risk the core did not send (an older core): said plainly, never guessed. */
+export function UnknownRiskBadge() {
+  return (
+    <span className="badge tone-warn risk" title="The warden did not send a risk for this call">
+      risk: not assessed
     </span>
   );
 }
