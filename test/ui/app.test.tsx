@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../../renderer/src/app/App.js";
 import { UnauthorizedError } from "../../renderer/src/bridge/http.js";
 import { type Bridge, ConnectionStore } from "../../renderer/src/bridge/index.js";
-import { approval, call, fakeApi, server } from "./fake-api.js";
+import { approval, call, fakeApi, foundConfig, POLICY_TEXT, server } from "./fake-api.js";
 
 afterEach(cleanup);
 beforeEach(() => window.history.replaceState(null, "", "/"));
@@ -136,5 +136,103 @@ describe("App", () => {
     await waitFor(() => expect(api.getState).toHaveBeenCalledTimes(2));
     expect(api.listCalls).toHaveBeenCalledTimes(2);
     expect(screen.queryByText(/Lost the connection/)).toBeNull();
+  });
+});
+
+describe("App: welcome and starter policy", () => {
+  const noServers = () => vi.fn(async () => ({ denyAll: false, servers: [], pending: [], callsToday: 0 }));
+
+  it("welcomes a warden with no servers when client configs are found, until dismissed", async () => {
+    const user = userEvent.setup();
+    const api = fakeApi({ getState: noServers(), findClients: vi.fn(async () => [foundConfig()]) });
+    render(<App bridge={bridge(api)} />);
+    const welcome = await screen.findByRole("region", { name: "Welcome to MCP Warden" });
+    expect(document.title).toBe("Welcome — MCP Warden");
+    expect(within(welcome).getByRole("group", { name: "Cursor: /home/me/.cursor/mcp.json" })).toBeTruthy();
+    expect(welcome.textContent).toContain("2 servers, 0 already through the warden");
+    expect(screen.queryByRole("list", { name: "Calls, newest first" })).toBeNull();
+    expect(api.findClients).toHaveBeenCalledTimes(1);
+    await user.click(within(welcome).getByRole("button", { name: "Continue" }));
+    expect(screen.queryByRole("region", { name: "Welcome to MCP Warden" })).toBeNull();
+    expect(await screen.findByText(/No calls yet/)).toBeTruthy();
+  });
+
+  it("keeps the welcome while servers appear after Protect, and a view link ends it", async () => {
+    const user = userEvent.setup();
+    const found = foundConfig();
+    const api = fakeApi({
+      getState: noServers(),
+      findClients: vi.fn(async () => [found]),
+      wrapClient: vi.fn(async () => ({
+        ok: true,
+        result: {
+          configPath: found.path,
+          serversPath: "/data/servers.json",
+          changed: true,
+          grant: "cursor",
+          entries: [{ label: "mcpServers.vms", outcome: "moved" as const, server: "vms" }],
+        },
+      })),
+    });
+    render(<App bridge={bridge(api)} />);
+    const welcome = await screen.findByRole("region", { name: "Welcome to MCP Warden" });
+    await user.click(within(welcome).getByRole("button", { name: "Protect" }));
+    act(() => api.emit("servers", [server({ name: "vms" })]));
+    await waitFor(() => expect(welcome.textContent).toContain("Restart Cursor to use it."));
+    expect(screen.getByRole("region", { name: "Welcome to MCP Warden" })).toBe(welcome);
+    const nav = screen.getByRole("navigation", { name: "Views" });
+    await user.click(within(nav).getByRole("link", { name: /^Servers/ }));
+    await waitFor(() => expect(screen.queryByRole("region", { name: "Welcome to MCP Warden" })).toBeNull());
+    expect(await screen.findByRole("region", { name: "vms" })).toBeTruthy();
+  });
+
+  it("does not welcome when servers exist or no client config is found", async () => {
+    const withServers = fakeApi({ findClients: vi.fn(async () => [foundConfig()]) });
+    render(<App bridge={bridge(withServers)} />);
+    await screen.findByText("1/1 connected");
+    expect(withServers.findClients).not.toHaveBeenCalled();
+    expect(screen.queryByRole("region", { name: "Welcome to MCP Warden" })).toBeNull();
+    cleanup();
+
+    const nothingFound = fakeApi({ getState: noServers() });
+    render(<App bridge={bridge(nothingFound)} />);
+    await waitFor(() => expect(nothingFound.findClients).toHaveBeenCalled());
+    await screen.findByText(/No calls yet/);
+    expect(screen.queryByRole("region", { name: "Welcome to MCP Warden" })).toBeNull();
+  });
+
+  it("a starter policy opens in the policy editor as an unsaved edit, saved only by Save", async () => {
+    const user = userEvent.setup();
+    const starter = `${JSON.stringify({ version: "1", default: "approve", tools: { list_vms: { action: "allow" } } }, null, 2)}\n`;
+    const api = fakeApi({ starterPolicy: vi.fn(async () => ({ text: starter })) });
+    window.history.replaceState(null, "", "/#/servers");
+    render(<App bridge={bridge(api)} />);
+    await user.click(await screen.findByRole("button", { name: "Starter policy for virt" }));
+    await waitFor(() => expect(window.location.hash).toBe("#/policy"));
+    const note = await screen.findByRole("note");
+    expect(note.textContent).toContain('Starter policy for "virt"');
+    expect(note.textContent).toContain("not saved");
+    expect(await screen.findByText("Edited, not saved")).toBeTruthy();
+    const editor = await waitFor(() => {
+      const dom = document.querySelector(".cm-content");
+      if (!dom) throw new Error("no editor");
+      return dom;
+    });
+    expect(editor.textContent).toContain('"default": "approve"');
+    expect(api.savePolicy).not.toHaveBeenCalled();
+
+    // Leaving and coming back shows the running policy again: the starter was taken once.
+    await user.click(screen.getByRole("link", { name: /^Servers/ }));
+    await user.click(screen.getByRole("link", { name: /^Policy/ }));
+    await screen.findByText("Saved");
+    expect(screen.queryByText(/Starter policy for/)).toBeNull();
+    expect(POLICY_TEXT).not.toContain('"default": "approve"');
+
+    await user.click(screen.getByRole("link", { name: /^Servers/ }));
+    await user.click(await screen.findByRole("button", { name: "Starter policy for virt" }));
+    await screen.findByText("Edited, not saved");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    expect(api.savePolicy).toHaveBeenCalledWith({ text: starter });
+    await waitFor(() => expect(screen.queryByText(/Starter policy for/)).toBeNull());
   });
 });

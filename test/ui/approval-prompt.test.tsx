@@ -79,7 +79,9 @@ describe("ApprovalPrompt", () => {
     renderWithApi(fakeApi(), <ApprovalPrompt pending={[inferred]} />);
     expect(screen.getByText("risk: high (execute)")).toBeTruthy();
     expect(screen.getByText("inferred").getAttribute("title")).toMatch(/name, description and annotations/);
-    expect(document.querySelector(".risk-why")?.textContent).toBe("Runs a command. (execute, high, inferred)");
+    expect(document.querySelector(".risk-why")?.textContent).toBe(
+      "Runs a command. (execute, high, inferred)",
+    );
     cleanup();
 
     renderWithApi(fakeApi(), <ApprovalPrompt pending={[approval({ risk: undefined })]} />);
@@ -148,7 +150,9 @@ describe("ApprovalPrompt", () => {
       callHash: "hash-of-the-shown-call",
       forMinutes: 60,
     });
-    expect(await screen.findByText("Approved stop_vm on virt, and the same call for 60 minutes.")).toBeTruthy();
+    expect(
+      await screen.findByText("Approved stop_vm on virt, and the same call for 60 minutes."),
+    ).toBeTruthy();
   });
 
   it("choosing minutes ticks the box; a new request starts without it; Enter in the control does not approve", async () => {
@@ -170,7 +174,8 @@ describe("ApprovalPrompt", () => {
 
     view.rerender(<ApprovalPrompt pending={[second]} />);
     expect(
-      (screen.getByRole("checkbox", { name: /Also approve this exact call for/ }) as HTMLInputElement).checked,
+      (screen.getByRole("checkbox", { name: /Also approve this exact call for/ }) as HTMLInputElement)
+        .checked,
     ).toBe(false);
     await armed();
     await user.click(screen.getByRole("button", { name: "Approve" }));
