@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
-import { dirname, join, resolve as resolvePath } from "node:path";
+import { join } from "node:path";
 import { repoRoot } from "./paths.js";
 
 interface CallFrame {
@@ -73,16 +73,27 @@ function nodePart(url: string): string {
   return "node: other";
 }
 
-/** A source path's package: an npm package, our source, or the benchmark's echo server. */
+/**
+ * A source's package: an npm package, our source, or the benchmarks' own code. Bundles run from a copy in
+ * a temporary folder, so their source maps' relative paths ("../main/core/warden.ts") are read as they are.
+ */
 function packageOfSource(source: string): string | undefined {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?:dist\/(?:esm|cjs)\/)?(.*)$/.exec(source);
   // The SDK by its published file, whether read directly or through a bundle's chained source map.
   if (pkg?.[1] === "@modelcontextprotocol/sdk")
     return `MCP SDK ${pkg[2]?.replace(/^src\//, "").replace(/\.ts$/, ".js")}`;
   if (pkg?.[1]) return pkg[1];
-  if (/^(main\/core|shared)\/|^main\/cli\.ts$/.test(source.slice(repoRoot.length))) return OURS;
-  if (source.startsWith(join(repoRoot, "bench"))) return "benchmark code (bench/)";
+  const inRepo = shownSource(source);
+  if (/^(main\/core|shared)\/|^main\/cli\.ts$/.test(inRepo)) return OURS;
+  if (/(^|\/)bench\//.test(inRepo)) return "benchmark code (bench/)";
   return undefined;
+}
+
+/** How a source is shown: from its package, or from the repository's root. */
+function shownSource(source: string): string {
+  const pkg = /node_modules\/(.*)$/.exec(source);
+  if (pkg?.[1]) return pkg[1].replace(/dist\/(esm|cjs)\//, "");
+  return source.startsWith(repoRoot) ? source.slice(repoRoot.length) : source.replace(/^(\.\.\/)+/, "");
 }
 
 interface Resolved {
@@ -127,16 +138,10 @@ function frameResolver(): (frame: CallFrame) => Resolved {
     const entry = mapOf(path)?.findEntry(frame.lineNumber, frame.columnNumber) as
       | { originalSource?: string; originalLine?: number }
       | undefined;
-    const source = entry?.originalSource ? resolvePath(dirname(path), entry.originalSource) : path;
+    const source = entry?.originalSource ?? path;
     const line = entry?.originalSource ? (entry.originalLine ?? 0) + 1 : frame.lineNumber + 1;
     const owner = packageOfSource(source) ?? source;
-    const shown = source.startsWith(repoRoot)
-      ? source
-          .slice(repoRoot.length)
-          .replace(/^node_modules\//, "")
-          .replace(/dist\/(esm|cjs)\//, "")
-      : source;
-    return { key: `${name} ${shown}:${line}`, owner, part: owner };
+    return { key: `${name} ${shownSource(source)}:${line}`, owner, part: owner };
   };
 }
 
