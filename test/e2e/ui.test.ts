@@ -2,12 +2,15 @@
  * The UI end to end: Debian's chromium (playwright-core) against a real `mcp-warden serve` in front of the
  * stand-in virtualization server, with a real MCP SDK client making the calls.
  */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DENIAL_PREFIX } from "../../shared/contract.js";
 import {
   ADMIN_TOKEN,
+  CLIENT_TOKEN,
   callTool,
   type RunningWarden,
   readState,
@@ -51,7 +54,12 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
   beforeAll(async () => {
     stateFile = join(tempDir(), "virt.json");
     [warden, browser] = await Promise.all([
-      startWarden({ policy: policy(), servers: { virt: virtualizationServer("testing", stateFile) } }),
+      startWarden({
+        policy: policy(),
+        servers: { virt: virtualizationServer("testing", stateFile) },
+        // A home with no MCP client configs, so the Clients panel does not read this machine's.
+        env: { HOME: tempDir("warden-home-") },
+      }),
       launchBrowser(),
     ]);
     const index = await fetch(`${warden.url}/`);
@@ -288,5 +296,157 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     await dark.page.locator(".rules-table .badge").first().waitFor();
     await screenshot(dark.page, "policy-dark");
     expect(dark.errors).toEqual([]);
+  });
+
+  it("approve for 15 minutes: the same stop_vm again goes through with no prompt", async () => {
+    const args = { vm_name: "prod-api", timeout: 15 };
+    const stops = () =>
+      readState(stateFile).calls.filter(
+        (c) => c.tool === "stop_vm" && c.args.vm_name === "prod-api" && c.args.timeout === 15,
+      ).length;
+    const { page, errors } = await open({ route: "#/approvals" });
+    const first = callTool(client, "stop_vm", args);
+    await page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    expect(await page.locator(".approval-head .risk").textContent()).toBe("risk: high (destructive)");
+    await page.getByRole("checkbox", { name: /Also approve this exact call for/ }).check();
+    const minutes = page.getByRole("combobox", { name: "Minutes to approve this exact call for" });
+    expect(await minutes.inputValue()).toBe("15");
+    await screenshot(page, "approval-prompt-for-minutes");
+    await (await armedApprove(page)).click();
+    expect((await first).isError).toBeFalsy();
+    await page.getByText("Approved stop_vm on virt, and the same call for 15 minutes.").waitFor();
+    await expect.poll(stops).toBe(1);
+
+    // No one answers now: were it asked, the call would wait for the 60 s approval timeout.
+    const second = await Promise.race([
+      callTool(client, "stop_vm", args),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the call was held")), 5_000)),
+    ]);
+    expect(textOf(second)).not.toContain(DENIAL_PREFIX);
+    await expect.poll(stops).toBe(2);
+    const logged = (await warden.api("listCalls", { limit: 50 })).filter(
+      (c) => c.tool === "stop_vm" && c.args.vm_name === "prod-api",
+    );
+    expect(logged.map((c) => c.status)).toEqual(["approved", "approved"]);
+    expect(await page.getByText("No call is waiting for your approval.").count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it("Servers lists the grants; a new grant's token works for a real SDK client; the details show the result", async () => {
+    const { page, errors } = await open({ route: "#/servers" });
+    const tokens = page.getByRole("table", { name: "Client tokens" });
+    const cliRow = tokens.getByRole("row").filter({ has: page.getByRole("rowheader", { name: /^cli\b/ }) });
+    await cliRow.waitFor();
+    expect(await cliRow.textContent()).toContain("command line");
+    expect(await cliRow.locator("code.token").textContent()).not.toContain(CLIENT_TOKEN);
+
+    await page.getByLabel("New client token for").fill("cursor");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const row = tokens.getByRole("row").filter({ has: page.getByRole("rowheader", { name: /^cursor\b/ }) });
+    await row.waitFor();
+    expect(await row.locator("code.token").textContent()).toMatch(/^•+/);
+    await row.getByRole("button", { name: "Show the token of cursor" }).click();
+    const token = (await row.locator("code.token").textContent()) ?? "";
+    expect(token).not.toContain("•");
+    expect((await warden.api("listGrants")).find((g) => g.name === "cursor")?.token).toBe(token);
+    await screenshot(page, "servers-tokens", { fullPage: true });
+
+    const marker = `cursor-${Date.now()}`;
+    const cursor = await warden.client("virt", token);
+    const listed = await callTool(cursor, "list_vms", { filter: marker });
+    expect(listed.isError).toBeFalsy();
+
+    await page.getByRole("link", { name: /^Live calls/ }).click();
+    const callRow = page.getByRole("listitem").filter({ hasText: marker }).first();
+    await expect.poll(() => callRow.locator(".c-client").textContent()).toBe("cursor");
+    await callRow.getByRole("button").click();
+    const details = page.getByRole("region", { name: /list_vms/ });
+    const result = details.locator("pre.call-result");
+    await result.waitFor();
+    const shown = JSON.parse((await result.textContent()) ?? "") as unknown;
+    expect(shown).toEqual((await warden.api("getCall", { id: await callId(marker) })).result);
+    expect(JSON.stringify(shown)).toContain("dev-web");
+    await screenshot(page, "call-details-result");
+
+    // Revoked, the token stops working at once.
+    await page.getByRole("link", { name: /^Servers/ }).click();
+    await row.getByRole("button", { name: "Revoke cursor" }).click();
+    await row.getByRole("button", { name: "Yes, revoke cursor" }).click();
+    await page.getByText('Revoked "cursor": its token no longer works.').waitFor();
+    await expect(warden.client("virt", token)).rejects.toThrow();
+    expect(errors).toEqual([]);
+  });
+
+  /** The id of the call whose arguments contain `marker`. */
+  async function callId(marker: string): Promise<string> {
+    const found = (await warden.api("listCalls", { limit: 100 })).find((c) =>
+      JSON.stringify(c.args).includes(marker),
+    );
+    if (!found) throw new Error(`no call with ${marker}`);
+    return found.id;
+  }
+
+  it("welcome: Protect puts a Cursor config's server behind the warden, which starts it at once; Undo puts the file back", async () => {
+    const home = tempDir("warden-home-");
+    mkdirSync(join(home, ".cursor"));
+    const configPath = join(home, ".cursor", "mcp.json");
+    const original = `${JSON.stringify(
+      { mcpServers: { vms: virtualizationServer("testing", join(tempDir(), "vms.json")) } },
+      null,
+      2,
+    )}\n`;
+    writeFileSync(configPath, original);
+    const other = await startWarden({ policy: policy(), servers: {}, env: { HOME: home } });
+    try {
+      const { page, errors } = await openUi(browser, other.url);
+      pages.push(page);
+      const welcome = page.getByRole("region", { name: "Welcome to MCP Warden" });
+      await welcome.waitFor();
+      const file = welcome.getByRole("group", { name: `Cursor: ${configPath}` });
+      expect(await file.textContent()).toContain("1 server, 0 already through the warden");
+      await screenshot(page, "welcome");
+
+      await file.getByRole("button", { name: "Protect" }).click();
+      await file.getByText("Restart Cursor to use it.").waitFor();
+      expect(await file.locator(".entry-list li").allTextContents()).toEqual([
+        "mcpServers.vms moved → warden server vms",
+      ]);
+      const entry = JSON.parse(readFileSync(configPath, "utf8")).mcpServers.vms as { url?: string };
+      expect(entry.url).toBe(`${other.url}/mcp/vms`);
+      await expect.poll(() => file.textContent()).toContain("1 server, 1 already through the warden");
+      await screenshot(page, "welcome-protected");
+
+      await page
+        .getByRole("navigation", { name: "Views" })
+        .getByRole("link", { name: /^Servers/ })
+        .click();
+      expect(await welcome.count()).toBe(0);
+      const vms = page.getByRole("region", { name: "vms" });
+      await expect
+        .poll(() => vms.locator(".card-head .badge").first().textContent(), { timeout: 15_000 })
+        .toBe("connected");
+      const clients = page.getByRole("region", { name: "Clients" });
+      expect(await clients.textContent()).toContain("1 server, 1 already through the warden");
+      await screenshot(page, "servers-clients", { fullPage: true });
+
+      // A starter policy opens in the editor for review; nothing is saved.
+      await vms.getByRole("button", { name: "Starter policy for vms" }).click();
+      await page.getByText(/Starter policy for "vms"/).waitFor();
+      expect(await page.getByText("Edited, not saved").count()).toBe(1);
+      await expect.poll(() => page.locator(".cm-content").textContent()).toContain("vms/");
+      expect((await other.api("getPolicy")).text).toBe(policy());
+      await screenshot(page, "policy-starter");
+
+      await page.getByRole("link", { name: /^Servers/ }).click();
+      const again = page
+        .getByRole("region", { name: "Clients" })
+        .getByRole("group", { name: `Cursor: ${configPath}` });
+      await again.getByRole("button", { name: "Undo" }).click();
+      await again.getByText("Undone: the file is back exactly as it was.").waitFor();
+      expect(readFileSync(configPath, "utf8")).toBe(original);
+      expect(errors).toEqual([]);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { EditorView } from "codemirror";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PolicyView } from "../../renderer/src/policy/PolicyView.js";
 import type { DryRunCall } from "../../shared/contract.js";
-import { fakeApi, POLICY_TEXT, server } from "./fake-api.js";
+import { fakeApi, POLICY_TEXT, risk, server } from "./fake-api.js";
 import { renderWithApi } from "./render.js";
 
 afterEach(cleanup);
@@ -209,6 +209,28 @@ describe("PolicyView", () => {
       limits: [{ counter: "stop_vm_rate", window: "minute", max: 10, scope: "grant" }],
     });
     expect(screen.getByText("Edited, not saved")).toBeTruthy();
+  });
+
+  it("shows each tool's risk beside it in the rules view, and says when it is inferred", async () => {
+    const tools = [
+      { name: "list_vms", risk: risk({ kind: "read", level: "low", why: "Lists VMs." }) },
+      { name: "stop_vm", risk: risk({ level: "high", why: "Stops a VM." }) },
+      { name: "run_x", risk: risk({ kind: "execute", level: "high", why: "Runs.", source: "inferred" }) },
+      { name: "plain" },
+    ];
+    renderWithApi(fakeApi(), <PolicyView servers={[server({ tools })]} generation={1} />);
+    const table = await screen.findByRole("table");
+    expect(within(table).getByRole("columnheader", { name: "Risk" })).toBeTruthy();
+    const riskOf = (tool: string) =>
+      within(table)
+        .getByRole("rowheader", { name: new RegExp(`^${tool} `) })
+        .closest("tr")
+        ?.querySelector(".risk-cell")?.textContent;
+    expect(riskOf("list_vms")).toBe("risk: low (read)");
+    expect(riskOf("stop_vm")).toBe("risk: high (destructive)");
+    expect(riskOf("run_x")).toBe("risk: high (execute)inferred");
+    expect(riskOf("plain")).toBe("");
+    expect(within(table).getByText("risk: low (read)").getAttribute("title")).toBe("Lists VMs.");
   });
 
   it("replays the recorded calls and lists those whose decision would change", async () => {
