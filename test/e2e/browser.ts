@@ -77,10 +77,10 @@ function routeName(route: string): RegExp {
   return name;
 }
 
-/** Saves a screenshot as test-output/screenshots/<name>.png (the whole page with `fullPage`). */
-export async function screenshot(page: Page, name: string, { fullPage = false } = {}): Promise<void> {
+/** Saves a screenshot as test-output/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
 /** Replaces the policy editor's text as a paste would (CodeMirror sees one input of the whole text). */

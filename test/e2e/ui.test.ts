@@ -105,6 +105,20 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     await expect.poll(() => page.getByText("connected", { exact: true }).count()).toBeGreaterThan(0);
     await expect.poll(() => page.getByText(`${warden.url}/mcp/virt`, { exact: true }).count()).toBe(1);
     await screenshot(page, "servers");
+
+    // Each tool's risk; a portmanteau tool's actions, each with its level.
+    const virt = page.getByRole("region", { name: "virt" });
+    await virt.getByText(/^Tools \(/).click();
+    const stopVm = virt
+      .locator(".tool-item")
+      .filter({ has: page.locator(".tool-line > code", { hasText: /^stop_vm$/ }) });
+    expect(await stopVm.locator(".risk").first().textContent()).toBe("risk: high (destructive)");
+    await virt.getByText("actions of vm_management").click();
+    const actions = virt.getByRole("list", { name: "Actions of vm_management" });
+    const stop = actions.getByRole("listitem").filter({ has: page.getByText("stop", { exact: true }) });
+    expect(await stop.locator(".risk").textContent()).toBe("high");
+    await virt.locator(".tool-item").filter({ hasText: "vm_management" }).first().scrollIntoViewIfNeeded();
+    await screenshot(page, "servers-tools");
     expect(errors).toEqual([]);
   });
 
@@ -333,7 +347,7 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
   });
 
   it("Servers lists the grants; a new grant's token works for a real SDK client; the details show the result", async () => {
-    const { page, errors } = await open({ route: "#/servers" });
+    const { page, errors } = await open({ route: "#/servers", height: 1100 });
     const tokens = page.getByRole("table", { name: "Client tokens" });
     const cliRow = tokens.getByRole("row").filter({ has: page.getByRole("rowheader", { name: /^cli\b/ }) });
     await cliRow.waitFor();
@@ -349,7 +363,7 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     const token = (await row.locator("code.token").textContent()) ?? "";
     expect(token).not.toContain("•");
     expect((await warden.api("listGrants")).find((g) => g.name === "cursor")?.token).toBe(token);
-    await screenshot(page, "servers-tokens", { fullPage: true });
+    await screenshot(page, "servers-tokens");
 
     const marker = `cursor-${Date.now()}`;
     const cursor = await warden.client("virt", token);
@@ -427,7 +441,9 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
         .toBe("connected");
       const clients = page.getByRole("region", { name: "Clients" });
       expect(await clients.textContent()).toContain("1 server, 1 already through the warden");
-      await screenshot(page, "servers-clients", { fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 1100 });
+      await screenshot(page, "servers-clients");
+      await page.setViewportSize({ width: 1280, height: 820 });
 
       // A starter policy opens in the editor for review; nothing is saved.
       await vms.getByRole("button", { name: "Starter policy for vms" }).click();

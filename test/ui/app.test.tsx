@@ -179,6 +179,7 @@ describe("App: welcome and starter policy", () => {
     await user.click(within(welcome).getByRole("button", { name: "Protect" }));
     act(() => api.emit("servers", [server({ name: "vms" })]));
     await waitFor(() => expect(welcome.textContent).toContain("Restart Cursor to use it."));
+    expect(welcome.textContent).toContain("The warden now guards 1 server");
     expect(screen.getByRole("region", { name: "Welcome to MCP Warden" })).toBe(welcome);
     const nav = screen.getByRole("navigation", { name: "Views" });
     await user.click(within(nav).getByRole("link", { name: /^Servers/ }));

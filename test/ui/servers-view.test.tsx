@@ -299,6 +299,13 @@ describe("ServersView: clients", () => {
           wrapped: 0,
           error: "Unexpected token } in JSON at position 12",
         }),
+        foundConfig({
+          client: "vscode",
+          label: "VS Code",
+          path: "/p/.vscode/mcp.json",
+          servers: 2,
+          wrapped: 2,
+        }),
       ]),
     });
     renderWithApi(api, <ServersView servers={[server()]} toolChanges={[]} />);
@@ -307,9 +314,13 @@ describe("ServersView: clients", () => {
     expect(within(cursor).getByRole("button", { name: "Undo" })).toBeTruthy();
     const claude = screen.getByRole("group", { name: /^Claude Desktop:/ });
     expect(claude.textContent).toContain("Cannot read this file: Unexpected token } in JSON at position 12");
-    expect((within(claude).getByRole("button", { name: "Protect" }) as HTMLButtonElement).disabled).toBe(
-      true,
-    );
+    const protect = (group: HTMLElement) =>
+      (within(group).getByRole("button", { name: "Protect" }) as HTMLButtonElement).disabled;
+    expect(protect(claude)).toBe(true);
+    const vscode = screen.getByRole("group", { name: "VS Code: /p/.vscode/mcp.json" });
+    expect(vscode.textContent).toContain("2 servers, 2 already through the warden");
+    expect(protect(vscode)).toBe(true);
+    expect(protect(cursor)).toBe(false);
   });
 
   it("Protect wraps the file and shows each entry's outcome and note; Undo unwraps it", async () => {

@@ -129,7 +129,9 @@ function Shell({ bridge }: { bridge: Bridge }) {
       )}
       <main id="main" className={`view view-${welcoming ? "welcome" : view}`} tabIndex={-1}>
         <h1 className="visually-hidden">{welcoming ? "Welcome" : VIEW_LABEL[view]}</h1>
-        {Array.isArray(welcome) && <Welcome found={welcome} onDone={dismissWelcome} />}
+        {Array.isArray(welcome) && (
+          <Welcome found={welcome} serverCount={live.servers.length} onDone={dismissWelcome} />
+        )}
         {!welcoming && view === "calls" && (
           <CallsView buffer={calls.buffer} version={calls.version} servers={live.servers} />
         )}

@@ -8,16 +8,32 @@ import type { FoundConfig } from "../../../shared/clients.js";
 import type { WardenApi } from "../../../shared/contract.js";
 import { ClientsPanel } from "../servers/ClientsPanel.js";
 
-export function Welcome({ found, onDone }: { found: FoundConfig[]; onDone: () => void }) {
+export function Welcome({
+  found,
+  serverCount,
+  onDone,
+}: {
+  found: FoundConfig[];
+  /** Servers the warden has now (they appear as a protected client's servers start). */
+  serverCount: number;
+  onDone: () => void;
+}) {
   return (
     <section className="welcome" aria-labelledby="welcome-title">
       <h2 id="welcome-title">Welcome to MCP Warden</h2>
-      <p>
-        The warden guards your AI agents' tool calls, but it has no servers yet. It found{" "}
-        {found.length === 1 ? "an MCP client config" : `${found.length} MCP client configs`} on this computer:{" "}
-        <strong>Protect</strong> one to put its servers behind the warden, so every tool call passes your
-        policy first (and the ones that can do harm ask you).
-      </p>
+      {serverCount === 0 ? (
+        <p>
+          The warden guards your AI agents' tool calls, but it has no servers yet. It found{" "}
+          {found.length === 1 ? "an MCP client config" : `${found.length} MCP client configs`} on this
+          computer: <strong>Protect</strong> one to put its servers behind the warden, so every tool call
+          passes your policy first (and the ones that can do harm ask you).
+        </p>
+      ) : (
+        <p>
+          The warden now guards {serverCount === 1 ? "1 server" : `${serverCount} servers`}: see them in{" "}
+          <a href="#/servers">Servers</a>, where a starter policy for each is one click away.
+        </p>
+      )}
       <ClientsPanel initial={found} headingLevel={3} />
       <div className="welcome-actions">
         <button type="button" className="button" onClick={onDone}>

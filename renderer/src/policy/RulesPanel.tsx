@@ -79,9 +79,11 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
                     {row.tool} <span className="muted">{row.server}</span>
                   </th>
                   {withRisk && (
-                    <td className="risk-cell">
-                      {row.risk && <RiskBadge risk={row.risk} />}
-                      {row.risk && <InferredTag risk={row.risk} />}
+                    <td>
+                      <span className="risk-cell">
+                        {row.risk && <RiskBadge risk={row.risk} />}
+                        {row.risk && <InferredTag risk={row.risk} />}
+                      </span>
                     </td>
                   )}
                   <td>

@@ -137,7 +137,12 @@ export function ClientsPanel({ initial, onChanged, headingLevel = 2 }: Props) {
                     <button
                       type="button"
                       className="button primary"
-                      disabled={busy || Boolean(config.error) || config.servers === 0}
+                      disabled={busy || Boolean(config.error) || config.servers === config.wrapped}
+                      title={
+                        config.servers > 0 && config.servers === config.wrapped
+                          ? "Every server in this file already goes through the warden"
+                          : undefined
+                      }
                       onClick={() => void act(config, "protect")}
                     >
                       {outcome?.kind === "busy" && outcome.what === "protect" ? "Protecting…" : "Protect"}

@@ -142,20 +142,22 @@ export function GrantsPanel({ grants }: { grants: Grants }) {
                       </span>
                     )}
                   </th>
-                  <td className="token-cell">
-                    <code className="token" data-grant={grant.name}>
-                      {visible ? grant.token : maskToken(grant.token)}
-                    </code>
-                    <button
-                      type="button"
-                      className="button small"
-                      aria-pressed={visible}
-                      aria-label={`Show the token of ${grant.name}`}
-                      onClick={() => toggleShown(grant.name)}
-                    >
-                      {visible ? "Hide" : "Show"}
-                    </button>
-                    <CopyButton text={grant.token} label={`Copy the token of ${grant.name}`} />
+                  <td>
+                    <div className="token-cell">
+                      <code className="token" data-grant={grant.name}>
+                        {visible ? grant.token : maskToken(grant.token)}
+                      </code>
+                      <button
+                        type="button"
+                        className="button small"
+                        aria-pressed={visible}
+                        aria-label={`Show the token of ${grant.name}`}
+                        onClick={() => toggleShown(grant.name)}
+                      >
+                        {visible ? "Hide" : "Show"}
+                      </button>
+                      <CopyButton text={grant.token} label={`Copy the token of ${grant.name}`} />
+                    </div>
                   </td>
                   <td className="revoke-cell">
                     {grant.fromCommandLine ? (
