@@ -35,7 +35,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    `usage: tsx bench/run.ts [--quick] [--only NAME[,NAME…]] [--compare path/to/other/cli.js]\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(11)} ${b.describe}`).join("\n")}\n`,
+    `usage: tsx bench/run.ts [--quick] [--only NAME[,NAME…]] [--compare PATH[,PATH…]]\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(11)} ${b.describe}`).join("\n")}\n`,
   );
   process.exit(0);
 }

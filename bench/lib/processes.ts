@@ -41,10 +41,17 @@ function track(child: ChildProcess): void {
   });
 }
 
+const tempDirs: string[] = [];
+
 /** A fresh temporary folder, removed when the process exits. */
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `mcp-warden-bench-${prefix}-`));
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  if (tempDirs.length === 0) {
+    process.once("exit", () => {
+      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  tempDirs.push(dir);
   return dir;
 }
 
