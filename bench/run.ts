@@ -82,6 +82,6 @@ process.stdout.write(`## Summary\n\n${formatTable(goalsTable(goals))}\n\n`);
 const met = goals.filter((g) => g.met === true).length;
 const missed = goals.filter((g) => g.met === false).length;
 process.stdout.write(
-  `${met} goals met, ${missed} missed, ${goals.length - met - missed} not measured${failures.length ? `; ${failures.length} benchmarks failed (${failures.join("; ")})` : ""}. Total ${num((performance.now() - started) / 1000, 1)} s. ${machineLine(machine()).replace(" at start.", " at the end.")}\n`,
+  `${met} goal${met === 1 ? "" : "s"} met, ${missed} missed, ${goals.length - met - missed} not measured${failures.length ? `; ${failures.length} benchmarks failed (${failures.join("; ")})` : ""}. Total ${num((performance.now() - started) / 1000, 1)} s. ${machineLine(machine()).replace(" at start.", " at the end.")}\n`,
 );
 process.exitCode = failures.length ? 1 : 0;
