@@ -51,7 +51,8 @@ const selected = BENCHMARKS.filter((b) => !only || only.includes(b.name));
 const quick = values.quick === true;
 
 const started = performance.now();
-const command = `npm run bench${quick || only ? ` -- ${[quick ? "--quick" : "", only ? `--only ${only.join(",")}` : ""].filter(Boolean).join(" ")}` : ""}`;
+const args = process.argv.slice(2);
+const command = `${process.env.BENCH_WARDEN_CLI ? `BENCH_WARDEN_CLI=${process.env.BENCH_WARDEN_CLI} ` : ""}npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}`;
 process.stdout.write(
   `# MCP Warden benchmarks${quick ? " (quick smoke run: figures are indicative only)" : ""}\n\n`,
 );
