@@ -211,7 +211,8 @@ export interface WardenMethods {
   listApprovals(params: Record<string, never>): PendingApproval[];
   /**
    * Approves a pending call; with `callHash`, only if it is still exactly the call that was shown. With
-   * `forMinutes` (1–480), the same tool with the same arguments is approved again without asking until then.
+   * `forMinutes` (1–480), the same client's call of the same tool with the same arguments is approved again
+   * without asking until then.
    */
   approve(params: { id: string; callHash?: string; forMinutes?: number }): { ok: boolean; error?: string };
   deny(params: { id: string; reason?: string }): { ok: boolean; error?: string };
@@ -299,6 +300,8 @@ export interface WardenEvents {
   servers: ServerStatus[];
   policy: { loadedAt: number; fileErrors: PolicyError[] };
   toolChanges: ToolChange[];
+  /** The client grants changed (made, revoked, or tokens.json edited). */
+  grants: GrantInfo[];
 }
 
 export type WardenEventName = keyof WardenEvents;
@@ -312,6 +315,7 @@ export const WARDEN_EVENTS = [
   "servers",
   "policy",
   "toolChanges",
+  "grants",
 ] as const satisfies readonly WardenEventName[];
 
 /** What the UI talks to, whichever bridge is underneath. */

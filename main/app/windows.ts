@@ -30,7 +30,7 @@ export function routeUrl(route: Route): string {
 
 const SIZES: Record<WindowKind, { width: number; height: number; minWidth: number; minHeight: number }> = {
   main: { width: 1100, height: 720, minWidth: 720, minHeight: 480 },
-  approval: { width: 520, height: 600, minWidth: 420, minHeight: 420 },
+  approval: { width: 520, height: 700, minWidth: 420, minHeight: 420 },
 };
 
 /** The options a window of a kind is created with. */

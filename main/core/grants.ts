@@ -53,7 +53,20 @@ export class Grants {
   }
 
   #rehash(): void {
-    this.#hashes = [...this.#all()].map(([name, token]) => ({ name, hash: digest(token) }));
+    const all = [...this.#all()];
+    const signature = JSON.stringify(all);
+    this.#hashes = all.map(([name, token]) => ({ name, hash: digest(token) }));
+    if (signature !== this.#signature) this.#onChange?.(this.list());
+    this.#signature = signature;
+  }
+
+  #signature = "";
+
+  #onChange: ((grants: GrantInfo[]) => void) | undefined;
+
+  /** Calls `listener` with the grants whenever they change. */
+  onChange(listener: (grants: GrantInfo[]) => void): void {
+    this.#onChange = listener;
   }
 
   /** The grant an `Authorization` header's token belongs to. */

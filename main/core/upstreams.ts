@@ -62,6 +62,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #capabilities: ServerCapabilities = {};
   #instructions: string | undefined;
   #stderr: string[] = [];
+  #stderrPartial = "";
   #restarts = 0;
   #failures = 0;
   #lastError: string | undefined;
@@ -173,8 +174,11 @@ export class Upstream extends Emitter<UpstreamEvents> {
     return transport;
   }
 
+  /** Keeps the server's last stderr lines; a line split across reads is joined first. */
   #captureStderr(text: string): void {
-    for (const line of text.split(/\r?\n/)) {
+    const lines = (this.#stderrPartial + text).split(/\r?\n/);
+    this.#stderrPartial = (lines.pop() ?? "").slice(0, 2_000);
+    for (const line of lines) {
       if (!line) continue;
       this.#stderr.push(line.length > 2_000 ? `${line.slice(0, 2_000)}…` : line);
     }

@@ -137,7 +137,7 @@ export class Warden {
   #fileErrors: PolicyError[] = [];
   #unwatch: Unwatch | undefined;
   #endpointBase: string;
-  /** Standing approvals: call hash → until when the same call is approved without asking. */
+  /** Standing approvals: client + call hash → until when the same call from that client goes through. */
   readonly #standing = new Map<string, number>();
   #clients: ClientsService | undefined;
   /** Calls being forwarded, per server, oldest first: whom to ask when a server samples or elicits. */
@@ -154,6 +154,7 @@ export class Warden {
     this.broker = new ApprovalBroker(this.#now);
     this.log = new CallLog(options.auditPath, options.ringSize);
     this.pins = options.pinsPath ? new ToolPins(options.pinsPath, this.#now) : undefined;
+    options.grants?.onChange((grants) => this.events.emit("grants", grants));
     this.limiter.setRetention(policy.longestWindowMs);
     this.broker.on("added", (approval) => this.events.emit("approvalAdded", approval));
     this.broker.on("ended", ({ approval, end }) =>
@@ -346,7 +347,9 @@ export class Warden {
     }
 
     if (decision.verdict === "approve") {
-      const standing = this.#standing.get(callHash(call.server, call.tool, call.args));
+      const standing = this.#standing.get(
+        standingKey(call.grant, callHash(call.server, call.tool, call.args)),
+      );
       const end: ApprovalEnd =
         standing !== undefined && standing > this.#now()
           ? "approved"
@@ -604,7 +607,7 @@ export class Warden {
       if (result.ok && pending && forMinutes !== undefined) {
         const now = this.#now();
         for (const [hash, until] of this.#standing) if (until <= now) this.#standing.delete(hash);
-        this.#standing.set(pending.callHash, now + forMinutes * 60_000);
+        this.#standing.set(standingKey(pending.client, pending.callHash), now + forMinutes * 60_000);
       }
       return result;
     },
@@ -719,6 +722,11 @@ export function compileOptions(settings: SettingsStore): CompileOptions {
   if (typeof timeout !== "string" || !DURATION_PATTERN.test(timeout)) return {};
   const ms = durationMs(timeout);
   return ms <= 7 * 86_400_000 ? { defaultApprovalTimeoutMs: ms } : {};
+}
+
+/** A standing approval is for one client's exact call. */
+function standingKey(client: string, hash: string): string {
+  return `${client}\u0000${hash}`;
 }
 
 function firstText(result: CallToolResult): string | undefined {

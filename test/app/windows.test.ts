@@ -58,7 +58,7 @@ describe("window options", () => {
   it("the approval prompt is small and always on top; the main window is not", () => {
     const prompt = windowOptions("approval", "/p", undefined);
     const main = windowOptions("main", "/p", undefined);
-    expect(prompt).toMatchObject({ alwaysOnTop: true, width: 520, height: 600, minimizable: false });
+    expect(prompt).toMatchObject({ alwaysOnTop: true, width: 520, height: 700, minimizable: false });
     expect(main.alwaysOnTop).toBeUndefined();
     expect(main.width).toBeGreaterThan(prompt.width ?? 0);
   });
@@ -162,7 +162,7 @@ describe("window manager", () => {
     windows.open({ window: "main", page: "servers" });
     windows.open({ window: "approval" });
     expect(created[0]?.options).toMatchObject({ x: 3, y: 4, width: 640, height: 480 });
-    expect(created[1]?.options).toMatchObject({ width: 520, height: 600, center: true });
+    expect(created[1]?.options).toMatchObject({ width: 520, height: 700, center: true });
     expect(DEFAULT_APP_SETTINGS.windowBounds).toEqual({});
   });
 });

@@ -11,6 +11,18 @@ import {
   virtualizationServer,
 } from "../helpers/warden.js";
 
+/** Replaces fetch's connection pool with one of at most `connections` per origin; returns the undo. */
+function capConnections(connections: number): () => void {
+  const key = Symbol.for("undici.globalDispatcher.1");
+  const holder = globalThis as unknown as Record<symbol, { constructor: new (options: object) => unknown }>;
+  const previous = holder[key];
+  if (!previous) throw new Error("fetch has no global dispatcher yet");
+  holder[key] = new previous.constructor({ connections, connect: { timeout: 60_000 } }) as never;
+  return () => {
+    holder[key] = previous;
+  };
+}
+
 let warden: RunningWarden | undefined;
 afterEach(async () => {
   await warden?.stop();
@@ -33,6 +45,11 @@ describe("10,000 simultaneous calls", () => {
       extraArgs: ["--grant", "cursor=cursor-token"],
     });
     const w = warden;
+    // 10,000 calls in flight at once. The test process opens at most 256 connections for them (the rest
+    // queue in the client, as a browser's or an agent's HTTP stack would); without a cap, 10,000 sockets
+    // connecting at once on a loaded 2-core machine time out in the kernel before the warden sees them.
+    await w.api("getState");
+    const restore = capConnections(256);
     const clients = await Promise.all([
       w.client("virt"),
       w.client("virt"),
@@ -44,7 +61,7 @@ describe("10,000 simultaneous calls", () => {
       if (!client) throw new Error("no client");
       return callTool(client, i % 2 ? "resume_vm" : "pause_vm", { vm_name: `vm-${i}` });
     });
-    const results = await Promise.all(calls);
+    const results = await Promise.all(calls).finally(restore);
     expect(results.filter((r) => !r.isError)).toHaveLength(30);
     const forwarded = readState(state).calls;
     expect(forwarded.filter((c) => c.tool === "pause_vm")).toHaveLength(10);

@@ -10,6 +10,7 @@ import {
   tempDir,
   textOf,
   virtualizationServer,
+  waitFor,
 } from "../helpers/warden.js";
 
 const ALLOW_ALL = JSON.stringify({ version: "1", default: "allow", tools: {} });
@@ -72,9 +73,15 @@ describe("a misbehaving upstream", () => {
       const result = await callTool(client, "get_vm_info", { vm_name: "dev-web" });
       expect(result.structuredContent).toMatchObject({ success: true });
     }
-    const [server] = await warden.api("listServers");
+    const w = warden;
+    await waitFor(
+      async () => (await w.api("listServers"))[0]?.stderr.at(-1)?.startsWith("demo noise 1999 ") === true,
+      10_000,
+      "the last stderr line",
+    );
+    const [server] = await w.api("listServers");
     expect(server?.state).toBe("connected");
-    expect(server?.stderr.length).toBeLessThanOrEqual(50);
-    expect(server?.stderr.at(-1)).toContain("demo noise 1999");
+    expect(server?.stderr).toHaveLength(50);
+    expect(server?.stderr.every((line) => /^demo noise \d+ x{200}$/.test(line))).toBe(true);
   });
 });

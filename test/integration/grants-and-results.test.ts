@@ -59,7 +59,7 @@ describe("call results", () => {
 });
 
 describe("approving for a while", () => {
-  it("the same tool with the same arguments goes through without asking until the time is up; other arguments still ask", async () => {
+  it("the same client's same call goes through without asking until the time is up; other arguments or clients still ask", async () => {
     const state = join(tempDir(), "v.json");
     warden = await startWarden({
       policy: JSON.stringify({
@@ -68,6 +68,7 @@ describe("approving for a while", () => {
         tools: { stop_vm: { action: "approve", approval: { timeout: "2s" } } },
       }),
       servers: { virt: virtualizationServer("testing", state) },
+      extraArgs: ["--grant", "cursor=cursor-token"],
     });
     const w = warden;
     const client = await w.client("virt");
@@ -84,5 +85,9 @@ describe("approving for a while", () => {
 
     const other = await callTool(client, "stop_vm", { vm_name: "dev-db" });
     expect(textOf(other)).toContain("no one approved this call in time");
+
+    const otherClient = await w.client("virt", "cursor-token");
+    const sameCallOtherClient = await callTool(otherClient, "stop_vm", { vm_name: "dev-web" });
+    expect(textOf(sameCallOtherClient)).toContain("no one approved this call in time");
   });
 });

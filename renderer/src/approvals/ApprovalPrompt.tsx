@@ -244,7 +244,8 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
         </select>
         <span>minutes</span>
         <p className="muted standing-note" id={`${ids}-standing-note`}>
-          The same tool with the same arguments, from any client, goes through without asking until then.
+          The same client calling the same tool with the same arguments goes through without asking until
+          then.
         </p>
       </div>
 

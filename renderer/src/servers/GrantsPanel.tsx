@@ -35,7 +35,8 @@ export function useGrants(): Grants {
   }, [api]);
   useEffect(() => {
     void reload();
-  }, [reload]);
+    return api.on("grants", (grants) => setList(grants));
+  }, [api, reload]);
   return { list, error, reload };
 }
 
