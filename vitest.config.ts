@@ -1,12 +1,28 @@
 import { defineConfig } from "vitest/config";
 
+/** Tests that load the machine (a browser, a 10,000-call storm) run after the rest, one file at a time. */
+const HEAVY = ["test/e2e/**/*.test.ts", "test/integration/concurrency.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.{ts,tsx}"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
-    fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "main",
+          include: ["test/**/*.test.{ts,tsx}"],
+          exclude: HEAVY,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: "heavy", include: HEAVY, fileParallelism: false, sequence: { groupOrder: 2 } },
+      },
+    ],
   },
 });

@@ -2,7 +2,7 @@
 function bridgeCommand(appPath: string): BridgeCommand {
   return {
     command: process.execPath,
-    args: [join(unpacked(appPath), "dist", "standalone", "cli.js")],
+    args: [join(unpacked(appPath), "dist", "cli.js")],
     env: { ELECTRON_RUN_AS_NODE: "1" },
   };
 }
@@ -82,7 +82,7 @@ function unpacked(path: string): string {
 
 /** The stand-in virtualization server, run by this binary as plain Node. */
 function demoServer(appPath: string): ServerConfig {
-  const script = join(unpacked(appPath), "dist", "standalone", "virtualization-server.js");
+  const script = join(unpacked(appPath), "dist", "demo", "virtualization-server.js");
   if (!existsSync(script))
     throw new StartupError(`the demo server is not built (${script}); run npm run build`);
   return {

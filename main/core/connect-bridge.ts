@@ -13,6 +13,7 @@ import {
   type JSONRPCMessage,
   JSONRPCMessageSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import { connectionFetch } from "./fetch.js";
 
 /** Longest line (one message) taken from stdin. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -71,6 +72,7 @@ export async function runConnectBridge(options: BridgeOptions): Promise<void> {
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const http = new StreamableHTTPClientTransport(new URL(options.url), {
+    fetch: connectionFetch,
     requestInit: { headers: { authorization: `Bearer ${options.token}` } },
   });
   const initializeIds = new Set<string | number>();

@@ -25,6 +25,7 @@ import {
 import type { z } from "zod";
 import type { ServerStatus } from "../../shared/contract.js";
 import { Emitter } from "./emitter.js";
+import { connectionFetch } from "./fetch.js";
 import { toolRisks } from "./risk.js";
 import type { ServerConfig } from "./servers-config.js";
 
@@ -133,7 +134,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
           ...(actions ? { actions: { ...actions } } : {}),
         };
       }),
-      stderr: [...this.#stderr],
+      stderr: [...this.#stderr, ...(this.#stderrPartial ? [this.#stderrPartial] : [])].slice(-STDERR_LINES),
       restarts: this.#restarts,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
       endpoint,
@@ -159,9 +160,9 @@ export class Upstream extends Emitter<UpstreamEvents> {
     if (config.url) {
       const requestInit = config.headers ? { headers: config.headers } : undefined;
       const url = new URL(config.url);
-      if (this.#transportKind === "sse")
-        return new SSEClientTransport(url, requestInit ? { requestInit } : {});
-      return new StreamableHTTPClientTransport(url, requestInit ? { requestInit } : {});
+      const options = { fetch: connectionFetch, ...(requestInit ? { requestInit } : {}) };
+      if (this.#transportKind === "sse") return new SSEClientTransport(url, options);
+      return new StreamableHTTPClientTransport(url, options);
     }
     const transport = new StdioClientTransport({
       command: config.command ?? "",

@@ -140,6 +140,8 @@ export class Warden {
   /** Standing approvals: client + call hash → until when the same call from that client goes through. */
   readonly #standing = new Map<string, number>();
   #clients: ClientsService | undefined;
+  /** Deny-all, read from the settings once and written through: every call reads it. */
+  #denyAll: boolean;
   /** Calls being forwarded, per server, oldest first: whom to ask when a server samples or elicits. */
   readonly #inFlight = new Map<string, IncomingCall[]>();
 
@@ -151,6 +153,7 @@ export class Warden {
     this.#policyText = text;
     this.#policyLoadedAt = this.#now();
     this.#endpointBase = options.endpointBase ?? "";
+    this.#denyAll = options.settings.get("denyAll") === true;
     this.broker = new ApprovalBroker(this.#now);
     this.log = new CallLog(options.auditPath, options.ringSize);
     this.pins = options.pinsPath ? new ToolPins(options.pinsPath, this.#now) : undefined;
@@ -244,13 +247,15 @@ export class Warden {
   }
 
   get denyAll(): boolean {
-    return this.#options.settings.get("denyAll") === true;
+    return this.#denyAll;
   }
 
   /** Turns the kill switch on or off; on, it also denies every pending approval. The state is persisted. */
   setDenyAll(on: boolean): void {
-    if (on !== this.denyAll) {
+    if (on !== this.#denyAll) {
+      // Persist first: if the settings cannot be written, the switch does not move (and says why).
       this.#options.settings.set("denyAll", on);
+      this.#denyAll = on;
       this.events.emit("denyAll", { on });
     }
     if (on) this.broker.denyAll();
@@ -532,8 +537,9 @@ export class Warden {
     this.events.emit("policy", { loadedAt: this.#policyLoadedAt, fileErrors: [] });
   }
 
-  /** Applies changed settings (the default approval timeout) to the running policy. */
+  /** Applies changed settings (Deny-all, the default approval timeout) made behind the warden's back. */
   refreshSettings(): void {
+    this.setDenyAll(this.#options.settings.get("denyAll") === true);
     this.applyPolicy(this.#policyText);
   }
 
