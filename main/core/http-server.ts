@@ -15,11 +15,11 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, resolve, sep } from "node:path";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { createGatewaySession, type GatewaySession } from "./gateway.js";
 import { bearerToken, Grants, matchToken } from "./grants.js";
+import { NodeStreamableHttpTransport } from "./streamable-http.js";
 import type { Upstream } from "./upstreams.js";
 import type { Warden } from "./warden.js";
 
@@ -73,7 +73,7 @@ export interface WardenHttp {
 }
 
 interface McpSession extends GatewaySession {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHttpTransport;
   grant: string;
   upstream: string;
   /** The upstream the session was opened on: when the servers file replaces it, the session ends. */
@@ -182,7 +182,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     }
     await upstream.whenReady(10_000);
     const gateway = createGatewaySession(warden, upstream, { grant });
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: NodeStreamableHttpTransport = new NodeStreamableHttpTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         const session: McpSession = {

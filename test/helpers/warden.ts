@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { connectionFetch } from "../../main/core/fetch.js";
 import type { MethodParams, MethodResult, WardenMethodName } from "../../shared/contract.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -144,6 +145,7 @@ export async function startWarden(options: StartOptions): Promise<RunningWarden>
       const client = new Client({ name: "test-client", version: "1.0.0" });
       await client.connect(
         new StreamableHTTPClientTransport(new URL(`${url}/mcp/${server}`), {
+          fetch: connectionFetch,
           requestInit: { headers: { authorization: `Bearer ${token}` } },
         }),
       );
