@@ -23,6 +23,8 @@ export interface OutcomeLine extends Partial<Pick<CallRecord, "status" | "outcom
 
 /** Longest result kept in memory, in characters of JSON. */
 const MAX_RESULT_CHARS = 64 * 1024;
+/** Most result text kept in memory for all calls together. */
+const MAX_RESULTS_CHARS = 16 * 1024 * 1024;
 
 /** Counted calls found in the log, for the rate limiter. */
 export interface CountedCall {
@@ -43,7 +45,8 @@ export class CallLog {
   readonly #ringSize: number;
   readonly #ring: CallRecord[] = [];
   readonly #byId = new Map<string, CallRecord>();
-  readonly #results = new Map<string, unknown>();
+  readonly #results = new Map<string, { value: unknown; size: number }>();
+  #resultChars = 0;
   #fd: number | undefined;
   /** Calls per local day (the last few days), for "calls today". */
   readonly #perDay = new Map<number, number>();
@@ -141,21 +144,37 @@ export class CallLog {
     return this.#ring.slice(-Math.min(limit, this.#ringSize)).reverse();
   }
 
-  /** Keeps a call's result beside it in the ring (cut at 64 KB of JSON). */
+  /**
+   * Keeps a call's result beside it in the ring: each cut at 64 KB of JSON, and all of them together at
+   * 16 MB (the oldest results go first), so results cannot grow the warden's memory without bound.
+   */
   setResult(id: string, result: unknown): void {
     if (!this.#byId.has(id)) return;
     const text = JSON.stringify(result) ?? "null";
-    this.#results.set(
-      id,
+    const size = Math.min(text.length, MAX_RESULT_CHARS);
+    const value =
       text.length <= MAX_RESULT_CHARS
         ? result
-        : { truncated: true, preview: text.slice(0, MAX_RESULT_CHARS) },
-    );
+        : { truncated: true, preview: text.slice(0, MAX_RESULT_CHARS) };
+    this.#dropResult(id);
+    this.#results.set(id, { value, size });
+    this.#resultChars += size;
+    for (const oldest of this.#results.keys()) {
+      if (this.#resultChars <= MAX_RESULTS_CHARS) break;
+      this.#dropResult(oldest);
+    }
+  }
+
+  #dropResult(id: string): void {
+    const held = this.#results.get(id);
+    if (!held) return;
+    this.#results.delete(id);
+    this.#resultChars -= held.size;
   }
 
   /** A call's result, while the call is in the ring. */
   resultOf(id: string): unknown {
-    return this.#results.get(id);
+    return this.#results.get(id)?.value;
   }
 
   /** A call still in the ring. */
@@ -176,7 +195,7 @@ export class CallLog {
       const dropped = this.#ring.splice(0, this.#ring.length - this.#ringSize);
       for (const r of dropped) {
         this.#byId.delete(r.id);
-        this.#results.delete(r.id);
+        this.#dropResult(r.id);
       }
     }
     if (record.ts < this.#dayStart || record.ts >= this.#dayStart + 86_400_000) {

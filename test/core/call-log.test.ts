@@ -265,3 +265,38 @@ describe("the ring", () => {
     expect(replay.counted).toHaveLength(5);
   });
 });
+
+describe("results kept for the UI", () => {
+  it("cuts one result at 64 KB and keeps at most 16 MB of them, dropping the oldest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-"));
+    const log = new CallLog(join(dir, "audit.jsonl"), 1_000);
+    await log.open(0);
+    const big = { content: [{ type: "text", text: "x".repeat(200_000) }] };
+    for (let i = 0; i < 300; i++) {
+      log.decision(
+        {
+          id: `c${i}`,
+          ts: i,
+          client: "c",
+          session: "s",
+          server: "v",
+          tool: "t",
+          args: {},
+          status: "allowed",
+          rule: "r",
+          reason: "",
+        },
+        [],
+      );
+      log.setResult(`c${i}`, i === 299 ? { small: true } : big);
+    }
+    expect(log.resultOf("c299")).toEqual({ small: true });
+    expect(log.resultOf("c298")).toMatchObject({ truncated: true });
+    expect(String((log.resultOf("c298") as { preview: string }).preview)).toHaveLength(64 * 1024);
+    const kept = Array.from({ length: 300 }, (_, i) => log.resultOf(`c${i}`)).filter((r) => r !== undefined);
+    expect(kept.length).toBeLessThanOrEqual(257);
+    expect(kept.length).toBeGreaterThan(200);
+    expect(log.resultOf("c0")).toBeUndefined();
+    log.close();
+  });
+});
