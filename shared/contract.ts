@@ -205,7 +205,11 @@ export function verdictOfStatus(status: CallStatus): Verdict {
 /** Every method the UI can call: name → (params) → result. */
 export interface WardenMethods {
   getState(params: Record<string, never>): WardenState;
-  listCalls(params: { limit?: number }): CallRecord[];
+  /**
+   * Recent calls, newest first. With `before` (a call the UI already holds), the calls older than it, read
+   * from the audit log when they are no longer in memory: the UI pages back through the whole log.
+   */
+  listCalls(params: { limit?: number; before?: { id: string; ts: number } }): CallRecord[];
   /** One recent call with its result (as the upstream answered; cut at 64 KB). */
   getCall(params: { id: string }): { call?: CallRecord; result?: unknown };
   listApprovals(params: Record<string, never>): PendingApproval[];
@@ -288,8 +292,10 @@ export type WardenMethodName = keyof WardenMethods;
 export type MethodParams<K extends WardenMethodName> = Parameters<WardenMethods[K]>[0];
 export type MethodResult<K extends WardenMethodName> = ReturnType<WardenMethods[K]>;
 
-/** The core's side of the contract: each method answered synchronously. */
-export type WardenHandlers = { [K in WardenMethodName]: (params: MethodParams<K>) => MethodResult<K> };
+/** The core's side of the contract: each method answered at once or, reading the disk, a little later. */
+export type WardenHandlers = {
+  [K in WardenMethodName]: (params: MethodParams<K>) => MethodResult<K> | Promise<MethodResult<K>>;
+};
 
 /** Every event the core sends to the UI: name → payload. */
 export interface WardenEvents {

@@ -58,7 +58,7 @@ export function startTrayApp<M, W extends AppWindow>(options: TrayAppOptions<M, 
   const { warden } = runtime;
 
   const state = (): TrayState => {
-    const s = warden.methods.getState({});
+    const s = warden.state();
     return {
       denyAll: s.denyAll,
       pending: s.pending.length,

@@ -4,6 +4,7 @@
  * forwarded; its outcome after. On start the file is read back to rebuild rate-limit counters and the ring.
  */
 import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { CallRecord } from "../../shared/contract.js";
 
@@ -37,6 +38,40 @@ export interface LogReplay {
   counted: CountedCall[];
   lines: number;
   unreadable: number;
+}
+
+/** Applies what became of a call to its record. */
+function applyOutcome(record: CallRecord, entry: OutcomeLine): void {
+  if (entry.status) record.status = entry.status;
+  if (entry.outcome) record.outcome = entry.outcome;
+  if (entry.latencyMs !== undefined) record.latencyMs = entry.latencyMs;
+  if (entry.error !== undefined) record.error = entry.error;
+}
+
+/** The lines of a file from the last to the first, read in chunks (the file may be large). */
+async function* readLinesBackwards(path: string, chunkSize = 1 << 20): AsyncGenerator<string> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch {
+    return;
+  }
+  try {
+    let position = (await handle.stat()).size;
+    let carry = "";
+    while (position > 0) {
+      const size = Math.min(chunkSize, position);
+      position -= size;
+      const buffer = Buffer.alloc(size);
+      await handle.read(buffer, 0, size, position);
+      const lines = (buffer.toString("utf8") + carry).split("\n");
+      carry = lines.shift() ?? "";
+      for (let i = lines.length - 1; i >= 0; i--) if (lines[i]) yield lines[i] as string;
+    }
+    if (carry) yield carry;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The audit file and the ring of recent calls. */
@@ -177,6 +212,47 @@ export class CallLog {
     return this.#results.get(id)?.value;
   }
 
+  /**
+   * The calls logged before `before`, newest first, at most `limit`: from the ring when it holds them,
+   * else read backwards from the audit file (outcomes applied), so the whole log can be paged through.
+   */
+  async olderThan(before: { id: string; ts: number }, limit: number): Promise<CallRecord[]> {
+    const at = this.#ring.findIndex((r) => r.id === before.id);
+    if (at >= limit) return this.#ring.slice(at - limit, at).reverse();
+    const out: CallRecord[] = [];
+    const outcomes = new Map<string, OutcomeLine[]>();
+    let passed = false;
+    for await (const line of readLinesBackwards(this.#path)) {
+      let entry: DecisionLine | OutcomeLine;
+      try {
+        entry = JSON.parse(line) as DecisionLine | OutcomeLine;
+      } catch {
+        continue;
+      }
+      if (entry?.t === "outcome" && typeof entry.id === "string") {
+        const list = outcomes.get(entry.id) ?? [];
+        list.unshift(entry);
+        outcomes.set(entry.id, list);
+        continue;
+      }
+      if (entry?.t !== "decision" || typeof entry.id !== "string") continue;
+      if (entry.id === before.id) {
+        passed = true;
+        continue;
+      }
+      if (entry.ts > before.ts || (entry.ts === before.ts && !passed)) {
+        outcomes.delete(entry.id);
+        continue;
+      }
+      const { t: _t, counterKeys: _keys, ...record } = entry;
+      for (const outcome of outcomes.get(entry.id) ?? []) applyOutcome(record, outcome);
+      outcomes.delete(entry.id);
+      out.push(record);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   /** A call still in the ring. */
   get(id: string): CallRecord | undefined {
     return this.#byId.get(id);
@@ -207,11 +283,7 @@ export class CallLog {
 
   #apply(entry: OutcomeLine): CallRecord | undefined {
     const record = this.#byId.get(entry.id);
-    if (!record) return undefined;
-    if (entry.status) record.status = entry.status;
-    if (entry.outcome) record.outcome = entry.outcome;
-    if (entry.latencyMs !== undefined) record.latencyMs = entry.latencyMs;
-    if (entry.error !== undefined) record.error = entry.error;
+    if (record) applyOutcome(record, entry);
     return record;
   }
 

@@ -243,7 +243,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       return sendJson(res, 400, { error: "the body must be a JSON object of parameters" });
     }
     const method = warden.methods[name as WardenMethodName] as (p: unknown) => unknown;
-    sendJson(res, 200, method(params));
+    sendJson(res, 200, await method(params));
   };
 
   const serveUi = async (req: IncomingMessage, res: ServerResponse, path: string) => {

@@ -25,6 +25,7 @@ import {
   verdictOfStatus,
   type WardenEvents,
   type WardenHandlers,
+  type WardenState,
 } from "../../shared/contract.js";
 import { DURATION_PATTERN, durationMs } from "../../shared/durations.js";
 import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.js";
@@ -259,6 +260,16 @@ export class Warden {
       this.events.emit("denyAll", { on });
     }
     if (on) this.broker.denyAll();
+  }
+
+  /** The core's state at a glance (the tray's status line). */
+  state(): WardenState {
+    return {
+      denyAll: this.denyAll,
+      servers: this.servers(),
+      pending: this.broker.list(),
+      callsToday: this.log.callsOnDayOf(this.#now()),
+    };
   }
 
   /** Every upstream's status. */
@@ -593,13 +604,11 @@ export class Warden {
 
   /** The contract's methods, implemented on the core; both bridges call these. */
   readonly methods: WardenHandlers = {
-    getState: () => ({
-      denyAll: this.denyAll,
-      servers: this.servers(),
-      pending: this.broker.list(),
-      callsToday: this.log.callsOnDayOf(this.#now()),
-    }),
-    listCalls: ({ limit }) => this.log.recent(Math.min(Math.max(1, limit ?? 500), 5_000)),
+    getState: () => this.state(),
+    listCalls: ({ limit, before }) => {
+      const n = Math.min(Math.max(1, limit ?? 500), 5_000);
+      return before ? this.log.olderThan(before, n) : this.log.recent(n);
+    },
     listApprovals: () => this.broker.list(),
     approve: ({ id, callHash: shown, forMinutes }) => {
       if (

@@ -130,7 +130,7 @@ describe("tray view over a real core", () => {
     tray.click("Deny all");
     // No await: the click handler itself turned it on.
     expect(warden.denyAll).toBe(true);
-    expect(warden.methods.getState({}).denyAll).toBe(true);
+    expect(warden.state().denyAll).toBe(true);
     expect(tray.images.at(-1)).toBe("/icons/deny-all.png");
     expect(tray.item("Deny all").checked).toBe(true);
 

@@ -300,3 +300,44 @@ describe("results kept for the UI", () => {
     log.close();
   });
 });
+
+describe("paging back through the whole log", () => {
+  it("olderThan pages from the ring into the file, newest first, with outcomes, without gaps or repeats", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-"));
+    const log = new CallLog(join(dir, "audit.jsonl"), 100);
+    await log.open(0);
+    for (let i = 0; i < 3_000; i++) {
+      // Two calls share each timestamp, so the cursor must also tell calls of the same millisecond apart.
+      log.decision(
+        {
+          id: `c${i}`,
+          ts: Math.floor(i / 2),
+          client: "c",
+          session: "s",
+          server: "v",
+          tool: "t",
+          args: { i },
+          status: "allowed",
+          rule: "r",
+          reason: "",
+        },
+        [],
+      );
+      log.outcome({ id: `c${i}`, ts: Math.floor(i / 2), outcome: i % 7 ? "ok" : "tool-error", latencyMs: i });
+    }
+    const seen: string[] = [];
+    let page = log.recent(50);
+    seen.push(...page.map((r) => r.id));
+    while (page.length > 0) {
+      const last = page[page.length - 1];
+      if (!last) break;
+      page = await log.olderThan({ id: last.id, ts: last.ts }, 400);
+      seen.push(...page.map((r) => r.id));
+    }
+    expect(seen).toEqual(Array.from({ length: 3_000 }, (_, i) => `c${2_999 - i}`));
+    const [old] = await log.olderThan({ id: "c15", ts: 7 }, 1);
+    expect(old).toMatchObject({ id: "c14", outcome: "tool-error", latencyMs: 14, args: { i: 14 } });
+    expect(old).not.toHaveProperty("counterKeys");
+    log.close();
+  });
+});
