@@ -400,6 +400,78 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     return found.id;
   }
 
+  it("Live calls pages back through a 12,000-call audit log to its first call as the list is scrolled", async () => {
+    // The log exists before serve starts, so most of it is only on disk (the core keeps the newest 5,000).
+    const dataDir = tempDir();
+    const total = 12_000;
+    const now = Date.now();
+    const lines: string[] = [];
+    for (let i = 1; i <= total; i++) {
+      lines.push(
+        JSON.stringify({
+          t: "decision",
+          id: `c${i}`,
+          ts: now - (total - i) * 1_000,
+          client: "cli",
+          session: "s",
+          server: "virt",
+          tool: "list_vms",
+          args: { i },
+          status: "allowed",
+          rule: "default",
+          reason: "x",
+          counterKeys: [],
+        }),
+      );
+    }
+    writeFileSync(join(dataDir, "audit.jsonl"), `${lines.join("\n")}\n`, { mode: 0o600 });
+    const paged = await startWarden({
+      policy: policy(),
+      dataDir,
+      servers: { virt: virtualizationServer("testing", join(tempDir(), "virt.json")) },
+      env: { HOME: tempDir("warden-home-") },
+    });
+    try {
+      const { page, errors } = await openUi(browser, paged.url, { route: "#/calls" });
+      pages.push(page);
+      const count = page.locator(".toolbar .count");
+      await expect.poll(() => count.textContent()).toBe("5,000 calls loaded");
+      const pagesBack: unknown[] = [];
+      page.on("request", (request) => {
+        if (request.url().endsWith("/api/listCalls")) {
+          const before = (request.postDataJSON() as { before?: { id: string } }).before;
+          if (before) pagesBack.push(before.id);
+        }
+      });
+
+      const end = page.locator(".calls-end [role=status]");
+      const scroller = page.locator(".call-scroll");
+      for (let i = 0; i < 20 && (await end.textContent()) !== "start of the log"; i++) {
+        await scroller.evaluate((box) => {
+          box.scrollTop = box.scrollHeight;
+        });
+        await page.waitForTimeout(150);
+      }
+      await expect.poll(() => end.textContent(), { timeout: 5_000 }).toBe("start of the log");
+      expect(await count.textContent()).toBe("12,000 calls loaded");
+      // One page at a time, each from the oldest call then held, then one empty page.
+      expect(pagesBack).toEqual(["c7001", "c2001", "c1"]);
+
+      const last = page.locator('.call-item[aria-posinset="12000"]');
+      expect(await last.getAttribute("aria-setsize")).toBe("12000");
+      expect(await last.locator(".c-args").textContent()).toBe("i: 1");
+      await expect.poll(() => last.isVisible()).toBe(true);
+      await screenshot(page, "live-calls-start-of-log");
+
+      // Filters and search apply to the loaded calls.
+      await page.getByLabel("Search arguments").fill('"i":1}');
+      await expect.poll(() => count.textContent()).toBe("1 of 12,000 loaded calls");
+      expect(errors).toEqual([]);
+    } finally {
+      await paged.stop();
+    }
+  });
+
   it("welcome: Protect puts a Cursor config's server behind the warden, which starts it at once; Undo puts the file back", async () => {
     const home = tempDir("warden-home-");
     mkdirSync(join(home, ".cursor"));

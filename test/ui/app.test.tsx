@@ -63,14 +63,15 @@ describe("App", () => {
   });
 
   it("streams calls into the live view as events arrive", async () => {
-    const api = fakeApi({ listCalls: vi.fn(async () => [call({ id: "old", tool: "list_vms" })]) });
+    const old = call({ id: "old", tool: "list_vms" });
+    const api = fakeApi({ listCalls: vi.fn(async ({ before }) => (before ? [] : [old])) });
     render(<App bridge={bridge(api)} />);
-    await screen.findByText("1 call shown");
+    await screen.findByText("1 call loaded");
     act(() => api.emit("call", call({ id: "new", tool: "stop_vm", status: "awaiting-approval" })));
-    expect(await screen.findByText("2 calls shown")).toBeTruthy();
+    expect(await screen.findByText("2 calls loaded")).toBeTruthy();
     act(() => api.emit("call", call({ id: "new", tool: "stop_vm", status: "approved" })));
     await waitFor(() => expect(screen.getAllByText("approved").length).toBeGreaterThan(0));
-    expect(screen.getByText("2 calls shown")).toBeTruthy();
+    expect(screen.getByText("2 calls loaded")).toBeTruthy();
   });
 
   it("keeps pending approvals from events and points to them from other views", async () => {

@@ -45,6 +45,53 @@ describe("CallBuffer", () => {
     expect(buffer.filter((r) => r.id === "c2400")).toHaveLength(1);
   });
 
+  it("adds a page of older calls at the oldest end, skipping calls it holds", () => {
+    const buffer = new CallBuffer();
+    buffer.load([call({ id: "5", ts: 5 }), call({ id: "4", ts: 4 })]);
+    const version = buffer.version;
+    expect(
+      buffer.addOlder("4", [call({ id: "3", ts: 3 }), call({ id: "4", ts: 4 }), call({ id: "2", ts: 2 })]),
+    ).toBe(2);
+    expect(buffer.version).toBeGreaterThan(version);
+    expect([...buffer.newestFirst()].map((r) => r.id)).toEqual(["5", "4", "3", "2"]);
+    expect(buffer.oldest?.id).toBe("2");
+    // Live calls still go on top; older ones are updated in place by id.
+    buffer.upsert(call({ id: "6", ts: 6 }));
+    buffer.upsert(call({ id: "2", ts: 2, status: "denied" }));
+    expect(buffer.filter(() => true).map((r) => r.id)).toEqual(["6", "5", "4", "3", "2"]);
+    expect(buffer.get("2")?.status).toBe("denied");
+    expect(buffer.dropped).toBe(false);
+  });
+
+  it("takes a page only while its cursor is the oldest call held", () => {
+    const buffer = new CallBuffer();
+    buffer.load([call({ id: "5", ts: 5 }), call({ id: "4", ts: 4 })]);
+    expect(buffer.addOlder("5", [call({ id: "3", ts: 3 })])).toBe(0);
+    expect(buffer.size).toBe(2);
+  });
+
+  it("fills up to its capacity from older pages, then says it let the rest go", () => {
+    const buffer = new CallBuffer(10);
+    buffer.load(Array.from({ length: 6 }, (_, i) => call({ id: `n${i}`, ts: 100 - i })));
+    const page = Array.from({ length: 6 }, (_, i) => call({ id: `o${i}`, ts: 50 - i }));
+    expect(buffer.addOlder("n5", page)).toBe(4);
+    expect(buffer.size).toBe(10);
+    expect(buffer.full).toBe(true);
+    expect(buffer.dropped).toBe(true);
+    expect(buffer.oldest?.id).toBe("o3");
+  });
+
+  it("counts a trim at capacity as letting older calls go", () => {
+    const buffer = new CallBuffer(20);
+    for (let i = 0; i < 20; i++) buffer.upsert(call({ id: `c${i}`, ts: i }));
+    expect(buffer.full).toBe(true);
+    expect(buffer.dropped).toBe(false);
+    buffer.upsert(call({ id: "c20", ts: 20 }));
+    expect(buffer.size).toBe(19);
+    expect(buffer.dropped).toBe(true);
+    expect(buffer.full).toBe(false);
+  });
+
   it("bumps its version on every change", () => {
     const buffer = new CallBuffer();
     const before = buffer.version;

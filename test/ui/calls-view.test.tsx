@@ -1,34 +1,16 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CallsView, ROW_HEIGHT } from "../../renderer/src/calls/CallsView.js";
 import { CallBuffer } from "../../renderer/src/calls/call-buffer.js";
 import { call, fakeApi, server } from "./fake-api.js";
 import { renderWithApi } from "./render.js";
+import { sizeTheCallsScrollBox } from "./scroll-box.js";
 
 afterEach(cleanup);
 
-// happy-dom does no layout: give the list's scroll box the size a window would, so the virtualiser
-// has a viewport to fill (it reads clientWidth and clientHeight).
-const layout = { clientHeight: 600, clientWidth: 1000 } as const;
-const saved = Object.keys(layout).map(
-  (key) => [key, Object.getOwnPropertyDescriptor(HTMLElement.prototype, key)] as const,
-);
-beforeAll(() => {
-  for (const [key, value] of Object.entries(layout)) {
-    Object.defineProperty(HTMLElement.prototype, key, {
-      configurable: true,
-      get(this: HTMLElement) {
-        return this.classList.contains("call-scroll") ? value : 0;
-      },
-    });
-  }
-});
-afterAll(() => {
-  for (const [key, descriptor] of saved)
-    if (descriptor) Object.defineProperty(HTMLElement.prototype, key, descriptor);
-});
+sizeTheCallsScrollBox();
 
 function setup(calls: Parameters<typeof call>[0][]) {
   const buffer = new CallBuffer();
@@ -63,7 +45,7 @@ describe("CallsView", () => {
     expect(second?.textContent).toContain("list_vms");
     expect(second?.textContent).toContain("3 ms");
     expect(second?.textContent).toContain("ok");
-    expect(screen.getByText("2 calls shown")).toBeTruthy();
+    expect(screen.getByText("2 calls loaded")).toBeTruthy();
   });
 
   it("filters by decision and searches the arguments", async () => {
@@ -78,7 +60,7 @@ describe("CallsView", () => {
     await user.type(screen.getByLabelText("Search arguments"), "DEV-");
     expect(rows()).toHaveLength(1);
     expect(rows()[0]?.textContent).toContain("dev-web");
-    expect(screen.getByText("1 call shown of 3")).toBeTruthy();
+    expect(screen.getByText("1 of 3 loaded calls")).toBeTruthy();
   });
 
   it("filters by server and tool, offering the connected servers' tools", async () => {
@@ -123,7 +105,7 @@ describe("CallsView", () => {
     const buffer = new CallBuffer();
     for (let i = 0; i < 100_000; i++) buffer.upsert(call({ id: `c${i}`, ts: i, args: { i } }));
     renderWithApi(fakeApi(), <CallsView buffer={buffer} version={buffer.version} servers={[server()]} />);
-    expect(screen.getByText("100,000 calls shown")).toBeTruthy();
+    expect(screen.getByText("100,000 calls loaded")).toBeTruthy();
     const shown = rows();
     expect(shown.length).toBeGreaterThan(5);
     expect(shown.length).toBeLessThan(60);

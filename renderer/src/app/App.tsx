@@ -133,7 +133,12 @@ function Shell({ bridge }: { bridge: Bridge }) {
           <Welcome found={welcome} serverCount={live.servers.length} onDone={dismissWelcome} />
         )}
         {!welcoming && view === "calls" && (
-          <CallsView buffer={calls.buffer} version={calls.version} servers={live.servers} />
+          <CallsView
+            buffer={calls.buffer}
+            version={calls.version}
+            older={calls.older}
+            servers={live.servers}
+          />
         )}
         {!welcoming && view === "approvals" && <ApprovalPrompt pending={live.pending} />}
         {!welcoming && view === "policy" && (

@@ -3,13 +3,15 @@
  * the pending approvals, the held tools and the buffered calls. Each is re-read whenever the event stream (re)opens,
  * so nothing missed while disconnected stays missing.
  */
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { PendingApproval, ServerStatus, ToolChange, WardenApi } from "../../../shared/contract.js";
 import type { Connection, ConnectionStore } from "../bridge/index.js";
 import { CallBuffer } from "../calls/call-buffer.js";
 
 /** How many calls to ask the core for at start (its most). */
 export const INITIAL_CALLS = 5_000;
+/** How many older calls to ask for per page back through the log (the core's most). */
+export const PAGE_CALLS = 5_000;
 
 /** The bridge's connection, re-rendering on change. */
 export function useConnection(store: ConnectionStore): Connection {
@@ -83,19 +85,78 @@ export function useWardenLive(api: WardenApi, generation: number): WardenLive {
   return live;
 }
 
+/** Where the list of loaded calls ends, and whether older calls can be read back from the log. */
+export type OlderState =
+  /** Older calls may be loaded. */
+  | "more"
+  /** A request is on its way (the newest calls at start, or a page back). */
+  | "loading"
+  /** The log's first call is held: there is nothing older. */
+  | "start"
+  /** The buffer holds as many calls as it may (the newest): older ones are not loaded. */
+  | "full"
+  /** The last request failed; `load` tries again. */
+  | "error";
+
+export interface OlderCalls {
+  state: OlderState;
+  /** Why the last request failed (state "error"). */
+  error?: string;
+  /**
+   * Asks for the next page back through the log, the calls older than the oldest held. Does nothing while a
+   * request is on its way, once the start of the log is held or when the buffer is full: it can be called
+   * on every scroll.
+   */
+  load(): void;
+}
+
+export interface LiveCalls {
+  buffer: CallBuffer;
+  version: number;
+  older: OlderCalls;
+}
+
+export interface CallsOptions {
+  /** The view re-renders at most this often while calls stream in. */
+  batchMs?: number;
+  /** The most calls held (the buffer's capacity). */
+  capacity?: number;
+}
+
+/** What is known about the oldest end of the buffer. */
+interface EndState {
+  /** The newest calls have been read once. */
+  ready: boolean;
+  /** Reading the newest calls failed before they were ever read. */
+  newestError?: string;
+  paging: "idle" | "loading" | "start" | "error";
+  pageError?: string;
+}
+
 /**
  * The buffered calls. Events are applied as they come; the view re-renders at most every `batchMs`,
- * so a burst of calls costs one render, not one per call.
+ * so a burst of calls costs one render, not one per call. At start (and on every reconnect) the newest
+ * calls are read; `older.load()` then pages back through the log, one page at a time, until its start
+ * or until the buffer is full.
  */
 export function useCalls(
   api: WardenApi,
   generation: number,
-  batchMs = 150,
-): { buffer: CallBuffer; version: number } {
+  { batchMs = 150, capacity }: CallsOptions = {},
+): LiveCalls {
   const buffer = useRef<CallBuffer>(null);
-  if (!buffer.current) buffer.current = new CallBuffer();
+  if (!buffer.current) buffer.current = new CallBuffer(capacity);
   const [version, setVersion] = useState(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // The end's state is read synchronously by `load` (two scroll events in one frame must not both ask),
+  // so it lives in a ref; the state copy re-renders.
+  const endRef = useRef<EndState>({ ready: false, paging: "idle" });
+  const [end, setEndState] = useState<EndState>(endRef.current);
+  const setEnd = useCallback((patch: Partial<EndState>) => {
+    endRef.current = { ...endRef.current, ...patch };
+    setEndState(endRef.current);
+  }, []);
+  const [attempt, setAttempt] = useState(0);
 
   const changed = useCallback(() => {
     if (timer.current !== undefined) return;
@@ -117,21 +178,87 @@ export function useCalls(
     };
   }, [api, changed]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: attempt says when to try again after a failure
   useEffect(() => {
     if (generation === 0) return;
     let current = true;
     api.listCalls({ limit: INITIAL_CALLS }).then(
       (calls) => {
         if (!current) return;
-        buffer.current?.load(calls);
-        changed();
+        const held = buffer.current;
+        if (!held) return;
+        held.load(calls);
+        // Rendered together, so the list is never seen ready but empty (which would ask for older calls).
+        setVersion(held.version);
+        const paging = endRef.current.paging === "error" ? "idle" : endRef.current.paging;
+        setEnd({ ready: true, newestError: undefined, paging, pageError: undefined });
       },
-      () => {},
+      (error: Error) => {
+        if (current && !endRef.current.ready) setEnd({ newestError: error.message });
+      },
     );
     return () => {
       current = false;
     };
-  }, [api, generation, changed]);
+  }, [api, generation, setEnd, attempt]);
 
-  return { buffer: buffer.current, version };
+  const load = useCallback(() => {
+    const held = buffer.current;
+    const now = endRef.current;
+    if (!held) return;
+    if (!now.ready) {
+      if (now.newestError !== undefined) {
+        setEnd({ newestError: undefined });
+        setAttempt((a) => a + 1);
+      }
+      return;
+    }
+    if (now.paging === "loading" || now.paging === "start" || held.dropped || held.full) return;
+    const oldest = held.oldest;
+    if (!oldest) {
+      // The log was empty when its newest calls were read: everything since has come as events.
+      setEnd({ paging: "start" });
+      return;
+    }
+    setEnd({ paging: "loading", pageError: undefined });
+    api.listCalls({ limit: PAGE_CALLS, before: { id: oldest.id, ts: oldest.ts } }).then(
+      (page) => {
+        if (page.length === 0) {
+          setEnd({ paging: "start" });
+          return;
+        }
+        const added = held.addOlder(oldest.id, page);
+        if (added === 0 && !held.dropped) {
+          // Asking again from the same call would get the same page.
+          setEnd({ paging: "error", pageError: "the warden sent no calls older than those shown" });
+          return;
+        }
+        setEnd({ paging: "idle" });
+        setVersion(held.version);
+      },
+      (error: Error) => setEnd({ paging: "error", pageError: error.message }),
+    );
+  }, [api, setEnd]);
+
+  const held = buffer.current;
+  const state: OlderState = held.dropped
+    ? "full"
+    : end.paging === "start"
+      ? "start"
+      : held.full
+        ? "full"
+        : !end.ready
+          ? end.newestError !== undefined
+            ? "error"
+            : "loading"
+          : end.paging === "idle"
+            ? "more"
+            : end.paging;
+  const error = !end.ready ? end.newestError : end.pageError;
+  const older = useMemo(
+    () => ({ state, load, ...(state === "error" && error !== undefined ? { error } : {}) }),
+    [state, error, load],
+  );
+
+  return { buffer: held, version, older };
 }

@@ -1,6 +1,8 @@
 /**
  * Live calls: newest first, streaming, filtered by server, tool and decision, searched by arguments.
- * The list is virtualised (only the rows in view exist in the DOM), so 100,000 calls stay fluid.
+ * The list is virtualised (only the rows in view exist in the DOM), so 100,000 calls stay fluid. Scrolled
+ * toward its end, it pages back through the log (older calls are added below), until the start of the log
+ * or until the buffer is full; filters and search apply to the calls loaded.
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
 import {
@@ -14,6 +16,7 @@ import {
   useState,
 } from "react";
 import type { CallRecord, CallStatus, ServerStatus } from "../../../shared/contract.js";
+import type { OlderCalls } from "../app/use-warden.js";
 import { escapeDisguises } from "../approvals/reveal.js";
 import { clockTime, duration, STATUS_LABEL, STATUSES } from "../format.js";
 import { StatusBadge } from "../ui/badges.js";
@@ -25,6 +28,8 @@ import { toCsv, toJsonl } from "./export.js";
 import { argsSummary, type CallFilter, callMatcher, NO_FILTER } from "./filter.js";
 
 export const ROW_HEIGHT = 40;
+/** Older calls are asked for once the rows in view come this close to the end of the list. */
+export const LOAD_AHEAD_ROWS = 60;
 
 const OUTCOME_LABEL = { ok: "ok", "tool-error": "tool error", "upstream-error": "upstream error" } as const;
 
@@ -32,9 +37,11 @@ interface Props {
   buffer: CallBuffer;
   version: number;
   servers: readonly ServerStatus[];
+  /** Paging back through the log; without it, the buffer is all there is. */
+  older?: OlderCalls;
 }
 
-export function CallsView({ buffer, version, servers }: Props) {
+export function CallsView({ buffer, version, servers, older }: Props) {
   const [filter, setFilter] = useState<CallFilter>(NO_FILTER);
   const deferredFilter = useDeferredValue(filter);
   const [selected, setSelected] = useState<string | undefined>();
@@ -68,6 +75,22 @@ export function CallsView({ buffer, version, servers }: Props) {
     initialRect: { width: 800, height: 480 },
     getItemKey: (index) => rows[index]?.id ?? index,
   });
+
+  // Near the end of the list (or with every loaded call in view), ask for the next page back. `load` does
+  // nothing while a page is on its way or once there is nothing more to load; each page that arrives
+  // changes the state, so a filter that keeps few of a page's calls goes on to the next one.
+  const lastInView = virtualizer.getVirtualItems().at(-1)?.index ?? -1;
+  const nearEnd = lastInView >= rows.length - 1 - LOAD_AHEAD_ROWS;
+  const olderState = older?.state;
+  const loadOlder = older?.load;
+  useEffect(() => {
+    if (nearEnd && olderState === "more") loadOlder?.();
+  }, [nearEnd, olderState, loadOlder]);
+
+  const filtered = Boolean(
+    deferredFilter.server || deferredFilter.tool || deferredFilter.status || deferredFilter.search.trim(),
+  );
+  const loaded = buffer.size.toLocaleString("en");
 
   const selectedCall = selected ? buffer.get(selected) : undefined;
   const update = (patch: Partial<CallFilter>) => setFilter((f) => ({ ...f, ...patch }));
@@ -174,8 +197,9 @@ export function CallsView({ buffer, version, servers }: Props) {
 
       <div className="toolbar">
         <p className="count" aria-live="polite" id={`${ids}-count`}>
-          {rows.length.toLocaleString("en")} {rows.length === 1 ? "call" : "calls"} shown
-          {rows.length !== buffer.size ? ` of ${buffer.size.toLocaleString("en")}` : ""}
+          {filtered
+            ? `${rows.length.toLocaleString("en")} of ${loaded} loaded ${buffer.size === 1 ? "call" : "calls"}`
+            : `${loaded} ${buffer.size === 1 ? "call" : "calls"} loaded`}
         </p>
         <button
           type="button"
@@ -252,10 +276,34 @@ export function CallsView({ buffer, version, servers }: Props) {
                 })}
               </ul>
             )}
+            {older && (buffer.size > 0 || older.state === "error") && (
+              <ListEnd older={older} held={buffer.size} />
+            )}
           </div>
         </div>
         {selectedCall && <CallDetails call={selectedCall} onClose={() => setSelected(undefined)} />}
       </div>
+    </div>
+  );
+}
+
+/** Below the last row: where the loaded calls end, and why. */
+function ListEnd({ older, held }: { older: OlderCalls; held: number }) {
+  const text = {
+    more: "",
+    loading: "loading older calls…",
+    start: "start of the log",
+    full: `showing the newest ${held.toLocaleString("en")} calls; older ones stay in the audit log`,
+    error: `Could not load older calls: ${older.error ?? "unknown error"}`,
+  }[older.state];
+  return (
+    <div className={`calls-end calls-end-${older.state}`}>
+      <p role="status">{text}</p>
+      {(older.state === "more" || older.state === "error") && (
+        <button type="button" className="button small" onClick={older.load}>
+          {older.state === "error" ? "Try again" : "Load older calls"}
+        </button>
+      )}
     </div>
   );
 }

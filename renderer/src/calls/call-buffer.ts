@@ -1,6 +1,7 @@
 /**
  * The calls the UI keeps in memory: at most `capacity` records (the oldest are dropped), newest first,
  * each updated in place when a later `call` event carries the same id (a decision, then its outcome).
+ * Live calls are added at the newest end; pages read back from the log at the oldest end (`addOlder`).
  */
 import type { CallRecord } from "../../../shared/contract.js";
 
@@ -19,6 +20,7 @@ export class CallBuffer {
   #items: CallRecord[] = [];
   #base = 0;
   readonly #seq = new Map<string, number>();
+  #dropped = false;
   /** Bumped on every change, so views can memoise on it. */
   version = 0;
 
@@ -28,6 +30,24 @@ export class CallBuffer {
 
   get size(): number {
     return this.#items.length;
+  }
+
+  /** Holds as many calls as it may: no older one can be added. */
+  get full(): boolean {
+    return this.#items.length >= this.capacity;
+  }
+
+  /**
+   * Has let older calls go (trimmed at capacity, or a page that did not fit): the oldest call held is not
+   * the oldest there was, and older ones are not loaded again.
+   */
+  get dropped(): boolean {
+    return this.#dropped;
+  }
+
+  /** The oldest call held: where the next page back through the log starts. */
+  get oldest(): CallRecord | undefined {
+    return this.#items[0];
   }
 
   /**
@@ -54,6 +74,37 @@ export class CallBuffer {
       const record = newestFirst[i];
       if (record) this.upsert(record);
     }
+  }
+
+  /**
+   * Adds a page of calls older than `after` (given newest first, as `listCalls({ before })` returns them)
+   * at the oldest end, as many as there is room for. A page is only taken while `after` is still the
+   * oldest call held, so it joins on without a gap; calls already held are skipped. Returns how many were
+   * added.
+   */
+  addOlder(after: string, newestFirst: readonly CallRecord[]): number {
+    if (this.#items[0]?.id !== after) return 0;
+    const room = this.capacity - this.#items.length;
+    const taken: CallRecord[] = [];
+    const seen = new Set<string>();
+    for (const record of newestFirst) {
+      if (this.#seq.has(record.id) || seen.has(record.id)) continue;
+      if (taken.length >= room) {
+        this.#dropped = true;
+        break;
+      }
+      taken.push(record);
+      seen.add(record.id);
+    }
+    if (taken.length === 0) return 0;
+    taken.reverse();
+    this.#base -= taken.length;
+    taken.forEach((record, i) => {
+      this.#seq.set(record.id, this.#base + i);
+    });
+    this.#items = taken.concat(this.#items);
+    this.version += 1;
+    return taken.length;
   }
 
   /** The call with this id, if still held. */
@@ -84,5 +135,6 @@ export class CallBuffer {
     for (const record of this.#items.slice(0, drop)) this.#seq.delete(record.id);
     this.#items = this.#items.slice(drop);
     this.#base += drop;
+    this.#dropped = true;
   }
 }
