@@ -5,8 +5,11 @@ import { createHash } from "node:crypto";
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    // Own properties only, defined (not assigned): an own "__proto__" key stays a key and is hashed.
+    const sorted: Record<string, unknown> = Object.create(null);
+    for (const k of Object.keys(v).sort()) {
+      Object.defineProperty(sorted, k, { value: (v as Record<string, unknown>)[k], enumerable: true });
+    }
     return sorted;
   });
 }

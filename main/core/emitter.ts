@@ -13,6 +13,11 @@ export class Emitter<Events extends object> {
     return () => set.delete(listener as (payload: never) => void);
   }
 
+  /** How many listeners `event` has. */
+  listenerCount(event: keyof Events): number {
+    return this.#listeners.get(event)?.size ?? 0;
+  }
+
   /** Calls every listener of `event` with `payload`. */
   emit<E extends keyof Events>(event: E, payload: Events[E]): void {
     for (const listener of this.#listeners.get(event) ?? []) {

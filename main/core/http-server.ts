@@ -84,6 +84,9 @@ interface McpSession extends GatewaySession {
   open: number;
 }
 
+/** Sessions one client (grant) may hold open at once. */
+export const MAX_SESSIONS_PER_GRANT = 256;
+
 /** A session with nothing open and no request for this long is closed (its client went away). */
 export const SESSION_IDLE_MS = 60 * 60_000;
 
@@ -180,6 +183,16 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     if (req.method !== "POST" || !isInitializeRequest(body)) {
       return jsonRpcError(res, 400, -32000, "bad request: no valid session id (initialize first)");
     }
+    let open = 0;
+    for (const session of sessions.values()) if (session.grant === grant) open++;
+    if (open >= MAX_SESSIONS_PER_GRANT) {
+      return jsonRpcError(
+        res,
+        429,
+        -32000,
+        `too many open sessions for this client (${MAX_SESSIONS_PER_GRANT}); close some`,
+      );
+    }
     await upstream.whenReady(10_000);
     const gateway = createGatewaySession(warden, upstream, { grant });
     const transport: NodeStreamableHttpTransport = new NodeStreamableHttpTransport({
@@ -204,6 +217,8 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     };
     await gateway.server.connect(transport);
     await transport.handleRequest(req, res, body);
+    // The transport refused the initialize (a header, a version): nothing may stay behind for it.
+    if (transport.sessionId === undefined) await gateway.server.close().catch(() => gateway.dispose());
   };
 
   const handleEvents = (req: IncomingMessage, res: ServerResponse) => {

@@ -118,6 +118,10 @@ export class NodeStreamableHttpTransport implements Transport {
     }
     const requestInfo = { headers: req.headers };
     const requests = messages.filter(isRequest);
+    const ids = new Set(requests.map((r) => r.id));
+    if (ids.size < requests.length || requests.some((r) => this.#byRequest.has(r.id))) {
+      return this.#error(res, 400, -32600, "Invalid Request: a request id that is already in use");
+    }
     if (requests.length === 0) {
       res.writeHead(202).end();
       for (const m of messages) this.onmessage?.(m, { requestInfo });

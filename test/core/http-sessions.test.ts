@@ -59,3 +59,45 @@ describe("idle sessions", () => {
     expect((await list()).status).toBe(404);
   });
 });
+
+describe("initialize requests the transport refuses", () => {
+  it("leave nothing behind (no session, no listeners), and duplicate request ids are refused", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "policy.json"), JSON.stringify({ version: "1", default: "allow", tools: {} }));
+    const store = new Map<string, unknown>();
+    warden = await Warden.start({
+      policyPath: join(dir, "policy.json"),
+      auditPath: join(dir, "audit.jsonl"),
+      settings: { get: (k) => store.get(k), set: (k, v) => store.set(k, v) },
+      servers: { mcpServers: { virt: virtualizationServer("testing", join(dir, "virt.json")) as never } },
+    });
+    http = await startHttpServer(warden, { port: 0, grants: { g: "t" }, adminToken: "a" });
+    const url = `${http.url}/mcp/virt`;
+    const before = warden.events.listenerCount("policy");
+    for (let i = 0; i < 20; i++) {
+      const refused = await fetch(url, {
+        method: "POST",
+        headers: { ...HEADERS, accept: "application/json" },
+        body: INIT,
+      });
+      expect(refused.status).toBe(406);
+      expect(refused.headers.get("mcp-session-id")).toBeNull();
+      await refused.text();
+    }
+    expect(warden.events.listenerCount("policy")).toBe(before);
+
+    const init = await fetch(url, { method: "POST", headers: HEADERS, body: INIT });
+    const session = init.headers.get("mcp-session-id") ?? "";
+    await init.text();
+    expect(warden.events.listenerCount("policy")).toBe(before + 1);
+    const twice = await fetch(url, {
+      method: "POST",
+      headers: { ...HEADERS, "mcp-session-id": session, "mcp-protocol-version": "2025-06-18" },
+      body: JSON.stringify([
+        { jsonrpc: "2.0", id: 5, method: "tools/list" },
+        { jsonrpc: "2.0", id: 5, method: "tools/list" },
+      ]),
+    });
+    expect(twice.status).toBe(400);
+  });
+});
