@@ -74,6 +74,8 @@ export interface CallRecord {
   server: string;
   tool: string;
   args: Record<string, unknown>;
+  /** The arguments were over 8 KB: `args` holds the first 8 KB of their JSON (the audit log has them whole). */
+  argsTruncated?: boolean;
   status: CallStatus;
   rule: string;
   reason: string;

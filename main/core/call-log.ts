@@ -22,6 +22,8 @@ export interface OutcomeLine extends Partial<Pick<CallRecord, "status" | "outcom
   released?: boolean;
 }
 
+/** Longest arguments kept in memory per call, in characters of JSON. */
+const MAX_ARGS_CHARS = 8 * 1024;
 /** Longest result kept in memory, in characters of JSON. */
 const MAX_RESULT_CHARS = 64 * 1024;
 /** Most result text kept in memory for all calls together. */
@@ -162,9 +164,9 @@ export class CallLog {
   }
 
   /** Writes a call's decision. Throws when the audit file cannot be written: the caller must not forward. */
-  decision(record: CallRecord, counterKeys: readonly string[]): void {
+  decision(record: CallRecord, counterKeys: readonly string[]): CallRecord {
     this.#write({ t: "decision", ...record, counterKeys });
-    this.#remember({ ...record });
+    return this.#remember({ ...record });
   }
 
   /** Writes what became of a call. Throws when the audit file cannot be written. */
@@ -263,7 +265,13 @@ export class CallLog {
     return this.#perDay.get(new Date(now).setHours(0, 0, 0, 0)) ?? 0;
   }
 
-  #remember(record: CallRecord): void {
+  /** Keeps a call in the ring, its arguments cut to 8 KB of JSON (the audit file has them whole). */
+  #remember(full: CallRecord): CallRecord {
+    const argsText = JSON.stringify(full.args) ?? "{}";
+    const record: CallRecord =
+      argsText.length <= MAX_ARGS_CHARS
+        ? full
+        : { ...full, args: { "…": argsText.slice(0, MAX_ARGS_CHARS) }, argsTruncated: true };
     this.#ring.push(record);
     this.#byId.set(record.id, record);
     // Trim in batches: one splice per quarter-ring of calls, not one per call.
@@ -279,6 +287,7 @@ export class CallLog {
     }
     this.#perDay.set(this.#dayStart, (this.#perDay.get(this.#dayStart) ?? 0) + 1);
     if (this.#perDay.size > 3) this.#perDay.delete(Math.min(...this.#perDay.keys()));
+    return record;
   }
 
   #apply(entry: OutcomeLine): CallRecord | undefined {

@@ -108,6 +108,9 @@ const APPROVAL_REASON: Record<Exclude<ApprovalEnd, "approved">, string> = {
   "deny-all": "Deny-all was turned on while this call waited for approval",
 };
 
+/** Calls that may wait for a human at once; more are refused (each holds its arguments in memory). */
+export const MAX_PENDING_APPROVALS = 100;
+
 /** The result a refused call gets: an error the agent can read, naming the rule and the reason. */
 export function denialResult(tool: string, decision: Pick<Decision, "rule" | "reason">): CallToolResult {
   return {
@@ -362,6 +365,18 @@ export class Warden {
       });
     }
 
+    if (decision.verdict === "approve" && this.broker.list().length >= MAX_PENDING_APPROVALS) {
+      this.limiter.release(reservation);
+      const reason = `${MAX_PENDING_APPROVALS} calls are already waiting for a human; answer those first`;
+      this.#writeOutcome({
+        id,
+        status: "rejected",
+        released: true,
+        latencyMs: this.#now() - started,
+        error: reason,
+      });
+      return denialResult(call.tool, { rule: decision.rule, reason });
+    }
     if (decision.verdict === "approve") {
       const standing = this.#standing.get(
         standingKey(call.grant, callHash(call.server, call.tool, call.args)),
@@ -502,8 +517,7 @@ export class Warden {
 
   #writeDecision(record: CallRecord, counterKeys: readonly string[]): boolean {
     try {
-      this.log.decision(record, counterKeys);
-      this.events.emit("call", { ...record });
+      this.events.emit("call", { ...this.log.decision(record, counterKeys) });
       return true;
     } catch (error) {
       process.emitWarning(`audit log write failed: ${errorText(error)}`);

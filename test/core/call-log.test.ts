@@ -341,3 +341,38 @@ describe("paging back through the whole log", () => {
     log.close();
   });
 });
+
+describe("arguments kept in memory", () => {
+  it("are cut to 8 KB per call in the ring (the audit file keeps them whole), also when read back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-"));
+    const path = join(dir, "audit.jsonl");
+    const log = new CallLog(path, 10);
+    await log.open(0);
+    const note = "x".repeat(1_000_000);
+    const kept = log.decision(
+      {
+        id: "big",
+        ts: 1,
+        client: "c",
+        session: "s",
+        server: "v",
+        tool: "t",
+        args: { note },
+        status: "denied",
+        rule: "r",
+        reason: "",
+      },
+      [],
+    );
+    expect(kept.argsTruncated).toBe(true);
+    expect(JSON.stringify(kept.args).length).toBeLessThan(9 * 1024);
+    log.close();
+    expect(readFileSync(path, "utf8")).toContain(note);
+
+    const again = new CallLog(path, 10);
+    await again.open(0);
+    expect(again.get("big")?.argsTruncated).toBe(true);
+    expect(JSON.stringify(again.get("big")?.args).length).toBeLessThan(9 * 1024);
+    again.close();
+  });
+});
