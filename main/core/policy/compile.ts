@@ -3,6 +3,7 @@
  * no schema compilation and no regex building per call.
  */
 import { Ajv, type ValidateFunction } from "ajv";
+import addFormatsPlugin from "ajv-formats";
 import { durationMs, windowMs } from "../../../shared/durations.js";
 import {
   type Action,
@@ -19,6 +20,9 @@ import {
 } from "../../../shared/policy-schema.js";
 import { type CompiledCondition, compileCondition, compileMatch } from "./conditions.js";
 import { VIRTUALIZATION_OPERATIONS } from "./operations.js";
+
+// ajv-formats is CommonJS: its default export arrives as the module object under nodenext.
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 
 /** Approval wait when neither the rule nor the policy sets one. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
@@ -139,7 +143,17 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   const errors: PolicyError[] = [];
   const fallbackTimeoutMs = options.defaultApprovalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
   // One validator per policy: its schema cache (and any `$id`s) lives and dies with this policy.
-  const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: true });
+  // Strict about the schema itself: an unknown keyword (a typo such as "patern") or an unknown format is
+  // an error in the policy, never a check that silently passes everything.
+  const ajv = new Ajv({
+    allErrors: false,
+    validateSchema: true,
+    strictSchema: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+  });
+  addFormats(ajv);
   const rules = new Map<string, CompiledRule[]>();
   let longestWindowMs = 0;
   for (const [key, entry] of Object.entries(policy.tools)) {
