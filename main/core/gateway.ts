@@ -9,6 +9,7 @@ import {
   CompleteRequestSchema,
   CompleteResultSchema,
   EmptyResultSchema,
+  ErrorCode,
   GetPromptRequestSchema,
   GetPromptResultSchema,
   ListPromptsRequestSchema,
@@ -18,6 +19,7 @@ import {
   ListResourceTemplatesRequestSchema,
   ListResourceTemplatesResultSchema,
   ListToolsRequestSchema,
+  McpError,
   ReadResourceRequestSchema,
   ReadResourceResultSchema,
   type Result,
@@ -90,12 +92,18 @@ export function createGatewaySession(warden: Warden, upstream: Upstream, info: S
   });
 
   const pass = <S extends z.ZodType<Result>>(schema: S) =>
-    (async (request: { method: string; params?: Record<string, unknown> }, extra: { signal: AbortSignal }) =>
-      upstream.request(
+    (async (
+      request: { method: string; params?: Record<string, unknown> },
+      extra: { signal: AbortSignal },
+    ) => {
+      if (warden.denyAll)
+        throw new McpError(ErrorCode.InvalidRequest, "MCP Warden: Deny-all is on; nothing passes");
+      return upstream.request(
         { method: request.method, ...(request.params ? { params: request.params } : {}) },
         schema,
         { signal: extra.signal },
-      )) as never;
+      );
+    }) as never;
 
   if (capabilities.resources) {
     server.setRequestHandler(ListResourcesRequestSchema, pass(ListResourcesResultSchema));

@@ -45,7 +45,7 @@ import {
   routesFor,
   rulesFor,
 } from "./policy/compile.js";
-import { type DecisionWithCounts, decide, type PolicyCall } from "./policy/decide.js";
+import { type DecisionWithCounts, decide, type LimitView, type PolicyCall } from "./policy/decide.js";
 import { riskOf } from "./risk.js";
 import type { ServerConfig, ServersFile } from "./servers-config.js";
 import type { SettingsStore } from "./settings.js";
@@ -107,6 +107,9 @@ const APPROVAL_REASON: Record<Exclude<ApprovalEnd, "approved">, string> = {
   cancelled: "the client cancelled the call while it waited for approval",
   "deny-all": "Deny-all was turned on while this call waited for approval",
 };
+
+/** A limit view with room for every call: for deciding again a call that already holds its slots. */
+const NO_LIMITS: LimitView = { waitFor: () => 0 };
 
 /** Calls that may wait for a human at once; more are refused (each holds its arguments in memory). */
 export const MAX_PENDING_APPROVALS = 100;
@@ -414,6 +417,23 @@ export class Warden {
         });
         return denialResult(call.tool, { rule: decision.rule, reason });
       }
+      // The policy, Deny-all or a tool's pin may have changed while the call waited: decide again (the
+      // call already holds its slots, so limits are not counted twice).
+      const now =
+        this.#heldBack(call.server, call.tool) ??
+        decide(this.#policy, policyCall, { denyAll: this.denyAll, limits: NO_LIMITS, now: this.#now() });
+      if (now.verdict === "deny") {
+        this.limiter.release(reservation);
+        const reason = `approved, but refused by now: ${now.reason}`;
+        this.#writeOutcome({
+          id,
+          status: "denied",
+          released: true,
+          latencyMs: this.#now() - started,
+          error: reason,
+        });
+        return denialResult(call.tool, { rule: now.rule, reason });
+      }
       if (!this.#writeOutcome({ id, status: "approved" })) {
         this.limiter.release(reservation);
         return denialResult(call.tool, {
@@ -456,11 +476,21 @@ export class Warden {
     signal: AbortSignal,
   ): ReturnType<ClientAsker> {
     const capability = request.method === "sampling/createMessage" ? "sampling" : "elicitation";
-    const call = [...(this.#inFlight.get(server) ?? [])]
-      .reverse()
-      .find((c) => c.askClient && c.clientCapabilities?.[capability]);
+    const able = (this.#inFlight.get(server) ?? []).filter(
+      (c) => c.askClient && c.clientCapabilities?.[capability],
+    );
+    const call = able.at(-1);
     if (!call?.askClient) {
       return Promise.reject(new Error(`no client with a call in flight offers ${capability}`));
+    }
+    // The SDK does not say which call a server request belongs to: with calls of several clients in
+    // flight, asking one of them could show another client's data to it. Refuse instead.
+    if (able.some((c) => c.grant !== call.grant || c.session !== call.session)) {
+      return Promise.reject(
+        new Error(
+          `calls of several clients are in flight on "${server}": this ${capability} request cannot be tied to one`,
+        ),
+      );
     }
     return call.askClient(request, schema, signal);
   }

@@ -98,6 +98,25 @@ describe("approvals", () => {
     expect((await w.api("listCalls", {}))[0]?.status).toBe("rejected");
   });
 
+  it("a call approved after the policy changed to deny it is refused, not forwarded", async () => {
+    const { w, client, state } = await setup();
+    const call = callTool(client, "stop_vm", { vm_name: "dev-web" });
+    const pending = await pendingOne(w);
+    const saved = await w.api("savePolicy", {
+      text: JSON.stringify({
+        version: "1",
+        default: "deny",
+        tools: { stop_vm: { action: "deny", reason: "frozen" } },
+      }),
+    });
+    expect(saved.ok).toBe(true);
+    expect(await w.api("approve", { id: pending?.id ?? "" })).toEqual({ ok: true });
+    const result = await call;
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("approved, but refused by now: frozen");
+    expect(readState(state).calls).toHaveLength(0);
+  });
+
   it("no answer before the rule's timeout denies the call", async () => {
     const { w, client, state } = await setup();
     const started = Date.now();

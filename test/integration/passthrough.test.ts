@@ -86,6 +86,17 @@ describe("server-everything behind the warden", () => {
     expect(await client.ping()).toEqual({});
   });
 
+  it("refuses resources and prompts while Deny-all is on", async () => {
+    warden = await startWarden({ policy: POLICY, servers: { everything } });
+    const client = await warden.client("everything");
+    const uri = (await client.listResources()).resources[0]?.uri ?? "";
+    await warden.api("setDenyAll", { on: true });
+    await expect(client.readResource({ uri })).rejects.toThrow(/Deny-all is on/);
+    await expect(client.getPrompt({ name: "simple-prompt" })).rejects.toThrow(/Deny-all is on/);
+    await warden.api("setDenyAll", { on: false });
+    expect((await client.readResource({ uri })).contents.length).toBeGreaterThan(0);
+  });
+
   it("relays progress notifications of a long-running tool with the client's own token", async () => {
     warden = await startWarden({ policy: POLICY, servers: { everything } });
     const client = await warden.client("everything");
