@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../../renderer/src/app/App.js";
 import { UnauthorizedError } from "../../renderer/src/bridge/http.js";
 import { type Bridge, ConnectionStore } from "../../renderer/src/bridge/index.js";
+import type { WardenState } from "../../shared/contract.js";
 import { approval, call, fakeApi, foundConfig, POLICY_TEXT, server } from "./fake-api.js";
 
 afterEach(cleanup);
@@ -92,8 +93,8 @@ describe("App", () => {
       getState: vi.fn(async () => ({ denyAll: false, servers: [], pending: [approval()], callsToday: 0 })),
     });
     render(<App bridge={bridge(api)} />);
-    expect(await screen.findByRole("heading", { level: 2 })).toBeTruthy();
-    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Approve stop_vm?");
+    // Before the state arrives the window shows its empty state: wait for the request itself.
+    expect(await screen.findByRole("heading", { level: 2, name: /Approve\s*stop_vm\s*\?/ })).toBeTruthy();
     expect(screen.queryByRole("navigation")).toBeNull();
   });
 
@@ -236,5 +237,26 @@ describe("App: welcome and starter policy", () => {
     await user.click(screen.getByRole("button", { name: "Save" }));
     expect(api.savePolicy).toHaveBeenCalledWith({ text: starter });
     await waitFor(() => expect(screen.queryByText(/Starter policy for/)).toBeNull());
+  });
+});
+
+describe("the first state read and the events around it", () => {
+  it("an approval announced while getState is on its way is not lost when the (older) state arrives", async () => {
+    window.history.replaceState(null, "", "/#/approvals");
+    let answer: (state: WardenState) => void = () => {};
+    const api = fakeApi({
+      getState: vi.fn(
+        () =>
+          new Promise<WardenState>((resolve) => {
+            answer = resolve;
+          }),
+      ),
+    });
+    render(<App bridge={bridge(api)} />);
+    await waitFor(() => expect(api.getState).toHaveBeenCalled());
+    const waiting = approval();
+    act(() => api.emit("approvalAdded", waiting));
+    await act(async () => answer({ denyAll: false, servers: [], pending: [], callsToday: 0 }));
+    expect(await screen.findByRole("heading", { level: 2, name: /Approve\s*stop_vm\s*\?/ })).toBeTruthy();
   });
 });

@@ -29,6 +29,19 @@ export interface WardenLive {
   toolChanges: ToolChange[];
 }
 
+/** Events that arrived after a snapshot was asked for. */
+interface EventsSince {
+  denyAll?: boolean;
+  servers?: ServerStatus[];
+  toolChanges?: ToolChange[];
+  added: Map<string, PendingApproval>;
+  ended: Set<string>;
+}
+
+function emptySince(): EventsSince {
+  return { added: new Map(), ended: new Set() };
+}
+
 /** The kill switch, the servers, the pending approvals and the held tools. */
 export function useWardenLive(api: WardenApi, generation: number): WardenLive {
   const [live, setLive] = useState<WardenLive>({
@@ -40,19 +53,34 @@ export function useWardenLive(api: WardenApi, generation: number): WardenLive {
     toolChanges: [],
   });
 
+  // What events said while a snapshot (getState) was on its way: the snapshot may be older than they are,
+  // so they are laid over it when it arrives instead of being lost under it.
+  const since = useRef<EventsSince>(emptySince());
+
   useEffect(() => {
     const offs = [
-      api.on("denyAll", ({ on }) => setLive((s) => ({ ...s, denyAll: on }))),
-      api.on("servers", (servers) => setLive((s) => ({ ...s, servers }))),
-      api.on("approvalAdded", (approval) =>
+      api.on("denyAll", ({ on }) => {
+        since.current.denyAll = on;
+        setLive((s) => ({ ...s, denyAll: on }));
+      }),
+      api.on("servers", (servers) => {
+        since.current.servers = servers;
+        setLive((s) => ({ ...s, servers }));
+      }),
+      api.on("approvalAdded", (approval) => {
+        since.current.added.set(approval.id, approval);
         setLive((s) =>
           s.pending.some((p) => p.id === approval.id) ? s : { ...s, pending: [...s.pending, approval] },
-        ),
-      ),
-      api.on("approvalEnded", ({ id }) =>
-        setLive((s) => ({ ...s, pending: s.pending.filter((p) => p.id !== id) })),
-      ),
-      api.on("toolChanges", (toolChanges) => setLive((s) => ({ ...s, toolChanges }))),
+        );
+      }),
+      api.on("approvalEnded", ({ id }) => {
+        since.current.ended.add(id);
+        setLive((s) => ({ ...s, pending: s.pending.filter((p) => p.id !== id) }));
+      }),
+      api.on("toolChanges", (toolChanges) => {
+        since.current.toolChanges = toolChanges;
+        setLive((s) => ({ ...s, toolChanges }));
+      }),
     ];
     return () => {
       for (const off of offs) off();
@@ -62,17 +90,24 @@ export function useWardenLive(api: WardenApi, generation: number): WardenLive {
   useEffect(() => {
     if (generation === 0) return;
     let current = true;
+    since.current = emptySince();
     Promise.all([api.getState({}), api.listToolChanges({})]).then(
       ([state, toolChanges]) => {
         if (!current) return;
-        const pending = [...state.pending].sort((a, b) => a.createdAt - b.createdAt);
+        const events = since.current;
+        const pending = [
+          ...state.pending,
+          ...[...events.added.values()].filter((a) => !state.pending.some((p) => p.id === a.id)),
+        ]
+          .filter((p) => !events.ended.has(p.id))
+          .sort((a, b) => a.createdAt - b.createdAt);
         setLive({
           loaded: true,
           error: undefined,
-          denyAll: state.denyAll,
-          servers: state.servers,
+          denyAll: events.denyAll ?? state.denyAll,
+          servers: events.servers ?? state.servers,
           pending,
-          toolChanges,
+          toolChanges: events.toolChanges ?? toolChanges,
         });
       },
       (error: Error) => current && setLive((s) => ({ ...s, error })),
