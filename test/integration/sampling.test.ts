@@ -8,6 +8,7 @@ import {
   CLIENT_TOKEN,
   callTool,
   type RunningWarden,
+  repoRoot,
   startWarden,
   tempDir,
   virtualizationServer,
@@ -66,5 +67,52 @@ describe("sampling through the warden", () => {
     const result = await callTool(client, "vm_agentic_workflow", { action: "suggest_config", goal: "x" });
     expect(result.structuredContent).toMatchObject({ success: false });
     expect(String((result.structuredContent as { error?: string }).error)).toContain("offers sampling");
+  });
+});
+
+describe("sampling with several clients", () => {
+  const fixture = {
+    command: process.execPath,
+    args: [join(repoRoot, "test", "fixtures", "sampling-server.mjs")],
+  };
+
+  async function sampler(url: string, token: string, name: string, asked: string[]): Promise<Client> {
+    const client = new Client({ name, version: "1" }, { capabilities: { sampling: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+      const content = request.params.messages[0]?.content;
+      asked.push(content && "text" in content ? String(content.text) : "");
+      return { role: "assistant", model: name, content: { type: "text", text: `answer from ${name}` } };
+    });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/mcp/fix`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    clients.push(client);
+    return client;
+  }
+
+  it("is refused when calls of two clients are in flight on the server, so neither sees the other's data", async () => {
+    warden = await startWarden({
+      policy: POLICY,
+      servers: { fix: fixture },
+      extraArgs: ["--grant", "bob=bob-token"],
+    });
+    const aliceAsked: string[] = [];
+    const bobAsked: string[] = [];
+    const alice = await sampler(warden.url, CLIENT_TOKEN, "alice", aliceAsked);
+    const bob = await sampler(warden.url, "bob-token", "bob", bobAsked);
+    const slow = callTool(bob, "slow");
+    await new Promise((r) => setTimeout(r, 100));
+    const asked = await callTool(alice, "ask", { secret: "alice-password" });
+    await slow;
+    expect(bobAsked).toEqual([]);
+    expect(aliceAsked).toEqual([]);
+    expect(asked.isError).toBe(true);
+    expect(JSON.stringify(asked.content)).toContain("cannot be tied to one");
+
+    const alone = await callTool(alice, "ask", { secret: "alice-password" });
+    expect(JSON.stringify(alone.content)).toContain("model said: answer from alice");
+    expect(aliceAsked).toEqual(["summarise alice-password"]);
   });
 });
