@@ -16,12 +16,12 @@ function digest(text: string): Buffer {
 }
 
 /** The token in an `Authorization: Bearer …` header. */
-export function bearerToken(header: string | undefined): string | undefined {
+function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer (.+)$/i.exec(header ?? "")?.[1]?.trim() || undefined;
 }
 
 /** Compares a token against every candidate in constant time; returns the matching name. */
-export function matchToken(token: string | undefined, candidates: readonly { name: string; hash: Buffer }[]) {
+function matchToken(token: string | undefined, candidates: readonly { name: string; hash: Buffer }[]) {
   if (!token) return undefined;
   const hash = digest(token);
   let found: string | undefined;

@@ -5,7 +5,7 @@
  * the user's browser cannot reach either through DNS rebinding or a cross-site form.
  */
 
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   createServer,
@@ -18,7 +18,7 @@ import { extname, resolve, sep } from "node:path";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { createGatewaySession, type GatewaySession } from "./gateway.js";
-import { bearerToken, Grants, matchToken } from "./grants.js";
+import { Grants } from "./grants.js";
 import { NodeStreamableHttpTransport } from "./streamable-http.js";
 import type { Upstream } from "./upstreams.js";
 import type { Warden } from "./warden.js";
@@ -149,7 +149,7 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 export async function startHttpServer(warden: Warden, options: HttpOptions): Promise<WardenHttp> {
   const host = options.host ?? "127.0.0.1";
   const grants = options.grants instanceof Grants ? options.grants : new Grants(undefined, options.grants);
-  const admin = [{ name: "admin", hash: createHash("sha256").update(options.adminToken).digest() }];
+  const admin = new Grants(undefined, { admin: options.adminToken });
   const sessions = new Map<string, McpSession>();
   let port = options.port;
 
@@ -241,7 +241,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   };
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, name: string) => {
-    if (!matchToken(bearerToken(req.headers.authorization), admin)) {
+    if (!admin.match(req.headers.authorization)) {
       res.setHeader("www-authenticate", 'Bearer realm="mcp-warden-admin"');
       return sendJson(res, 401, { error: "missing or wrong admin token" });
     }

@@ -108,6 +108,9 @@ const APPROVAL_REASON: Record<Exclude<ApprovalEnd, "approved">, string> = {
   "deny-all": "Deny-all was turned on while this call waited for approval",
 };
 
+/** Why a call is refused when the audit log cannot be written. */
+const AUDIT_DOWN = "the audit log cannot be written, so nothing is forwarded";
+
 /** A limit view with room for every call: for deciding again a call that already holds its slots. */
 const NO_LIMITS: LimitView = { waitFor: () => 0 };
 
@@ -360,25 +363,25 @@ export class Warden {
 
     // Reserve before anything can wait, so concurrent calls never over-admit.
     const reservation = this.limiter.reserve(decision.counterKeys, started);
-    if (!this.#writeDecision(record, decision.counterKeys)) {
+    /** Refuses the call after its decision was logged: its slots go back and the log says why. */
+    const refuse = (status: CallStatus, rule: string, reason: string): CallToolResult => {
       this.limiter.release(reservation);
-      return denialResult(call.tool, {
-        rule: decision.rule,
-        reason: "the audit log cannot be written, so nothing is forwarded",
-      });
-    }
+      this.#writeOutcome({ id, status, released: true, latencyMs: this.#now() - started, error: reason });
+      return denialResult(call.tool, { rule, reason });
+    };
+    /** Refuses the call because the audit log cannot be written: nothing is forwarded unaudited. */
+    const unaudited = (): CallToolResult => {
+      this.limiter.release(reservation);
+      return denialResult(call.tool, { rule: decision.rule, reason: AUDIT_DOWN });
+    };
+    if (!this.#writeDecision(record, decision.counterKeys)) return unaudited();
 
     if (decision.verdict === "approve" && this.broker.list().length >= MAX_PENDING_APPROVALS) {
-      this.limiter.release(reservation);
-      const reason = `${MAX_PENDING_APPROVALS} calls are already waiting for a human; answer those first`;
-      this.#writeOutcome({
-        id,
-        status: "rejected",
-        released: true,
-        latencyMs: this.#now() - started,
-        error: reason,
-      });
-      return denialResult(call.tool, { rule: decision.rule, reason });
+      return refuse(
+        "rejected",
+        decision.rule,
+        `${MAX_PENDING_APPROVALS} calls are already waiting for a human; answer those first`,
+      );
     }
     if (decision.verdict === "approve") {
       const standing = this.#standing.get(
@@ -405,42 +408,15 @@ export class Warden {
               timeoutMs: decision.approvalTimeoutMs ?? 120_000,
               ...(call.signal ? { signal: call.signal } : {}),
             });
-      if (end !== "approved") {
-        this.limiter.release(reservation);
-        const reason = APPROVAL_REASON[end];
-        this.#writeOutcome({
-          id,
-          status: APPROVAL_STATUS[end],
-          released: true,
-          latencyMs: this.#now() - started,
-          error: reason,
-        });
-        return denialResult(call.tool, { rule: decision.rule, reason });
-      }
+      if (end !== "approved") return refuse(APPROVAL_STATUS[end], decision.rule, APPROVAL_REASON[end]);
       // The policy, Deny-all or a tool's pin may have changed while the call waited: decide again (the
       // call already holds its slots, so limits are not counted twice).
       const now =
         this.#heldBack(call.server, call.tool) ??
         decide(this.#policy, policyCall, { denyAll: this.denyAll, limits: NO_LIMITS, now: this.#now() });
-      if (now.verdict === "deny") {
-        this.limiter.release(reservation);
-        const reason = `approved, but refused by now: ${now.reason}`;
-        this.#writeOutcome({
-          id,
-          status: "denied",
-          released: true,
-          latencyMs: this.#now() - started,
-          error: reason,
-        });
-        return denialResult(call.tool, { rule: now.rule, reason });
-      }
-      if (!this.#writeOutcome({ id, status: "approved" })) {
-        this.limiter.release(reservation);
-        return denialResult(call.tool, {
-          rule: decision.rule,
-          reason: "the audit log cannot be written, so nothing is forwarded",
-        });
-      }
+      if (now.verdict === "deny")
+        return refuse("denied", now.rule, `approved, but refused by now: ${now.reason}`);
+      if (!this.#writeOutcome({ id, status: "approved" })) return unaudited();
     }
     return this.#forward(call, id, started, reservation);
   }
