@@ -57,36 +57,9 @@ describe("approval notifications", () => {
     off();
   });
 
-  it("with the core's risk catalogue, name the risk level and why, and the policy's reason", () => {
-    const { warden } = core.runtime;
-    const notifier = new FakeNotifier();
-    const notifications = new DesktopNotifications({
-      notifier,
-      platform: "darwin",
-      choices: () => DEFAULT_APP_SETTINGS.notifications,
-      openPrompt: () => {},
-      approve: (id, hash) => warden.broker.approve(id, hash),
-      deny: (id) => warden.broker.deny(id),
-    });
-    const off = warden.broker.on("added", (a) => notifications.approvalAdded(a));
-    const call = pendingStopVm(core.runtime, "prod-db-9");
-    expect(notifier.last.options.message).toContain("Risk: HIGH — Stops a VM");
-    expect(notifier.last.options.message).toContain("Policy: Stopping a VM takes its services offline");
-    warden.broker.deny(call.id);
-    off();
-  });
-
   it("an approval that carries no risk names the policy's reason as the risk", () => {
     const { warden } = core.runtime;
-    const notifier = new FakeNotifier();
-    const notifications = new DesktopNotifications({
-      notifier,
-      platform: "darwin",
-      choices: () => DEFAULT_APP_SETTINGS.notifications,
-      openPrompt: () => {},
-      approve: (id, hash) => warden.broker.approve(id, hash),
-      deny: (id) => warden.broker.deny(id),
-    });
+    const { notifier, notifications, off } = wired("darwin");
     const call = pendingStopVm(core.runtime, "prod-db-10");
     const approval = warden.broker.list().find((a) => a.id === call.id);
     if (!approval) throw new Error("no approval");
@@ -94,6 +67,7 @@ describe("approval notifications", () => {
     notifications.approvalAdded(withoutRisk);
     expect(notifier.last.options.message).toContain("Risk: Stopping a VM takes its services offline");
     warden.broker.deny(call.id);
+    off();
   });
 
   it("macOS: Approve and Deny buttons; the Approve button approves exactly that request", async () => {
