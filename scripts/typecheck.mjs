@@ -3,6 +3,16 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
+// The tray app's code is checked against Electron's own types. Electron is an optional dependency: where
+// its binary could not be downloaded, npm left the whole package out.
+if (!existsSync("node_modules/electron/electron.d.ts")) {
+  console.error(
+    "typecheck: Electron's package is not installed (npm install could not download its binary and left it " +
+      "out); the tests need its types, not its binary: run ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm install",
+  );
+  process.exit(1);
+}
+
 let failed = false;
 for (const project of ["tsconfig.json", "renderer/tsconfig.json"]) {
   if (!existsSync(project)) continue;
