@@ -1,34 +1,86 @@
 /**
  * The headless entry point: `mcp-warden serve | connect | check | decide | schema | init | wrap | unwrap`.
- * Errors are one clear line on stderr and a non-zero exit.
+ * Each command is described once (main/commands/args.ts): that parses its arguments and prints its
+ * `--help`. Errors are one clear line on stderr and a non-zero exit.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import packageJson from "../package.json" with { type: "json" };
 import { policyJsonSchema } from "../shared/policy-schema.js";
-import { thisCli } from "./commands/common.js";
-import { initCommand } from "./commands/init.js";
-import { unwrapCommand, wrapCommand } from "./commands/wrap.js";
+import { type CommandSpec, command, commandHelp, parseCommand, topHelp, wantsHelp } from "./commands/args.js";
+import { demoServer, thisCli } from "./commands/common.js";
+import { INIT, initCommand } from "./commands/init.js";
+import { CHECK, checkCommand, DECIDE, decideCommand } from "./commands/policy.js";
+import { UNWRAP, unwrapCommand, WRAP, wrapCommand } from "./commands/wrap.js";
 import { runConnectBridge } from "./core/connect-bridge.js";
 import { dataPaths, defaultDataDir, ensureTokens } from "./core/data-dir.js";
-import { RateLimiter } from "./core/limits.js";
-import { loadPolicy } from "./core/policy/compile.js";
-import { decide } from "./core/policy/decide.js";
 import { DEFAULT_PORT, DEMO_SERVER_NAME, StartupError, startRuntime } from "./core/runtime.js";
-import type { ServersFile } from "./core/servers-config.js";
 
-const USAGE = `usage:
-  mcp-warden serve   [--policy FILE] [--servers FILE] [--port N] [--token T] [--grant NAME=T]...
-                     [--admin-token T] [--data-dir DIR] [--demo]
-  mcp-warden connect <server> [--url URL] [--token T] [--data-dir DIR]
-  mcp-warden check   <policy.json>
-  mcp-warden decide  --policy FILE --tool NAME [--server NAME] [--client NAME] [--args JSON]
-  mcp-warden schema  (prints the policy format as a JSON Schema)
-  mcp-warden init    --server NAME [--servers FILE] [--policy FILE] [--data-dir DIR] [--force]
-  mcp-warden wrap    --client claude-desktop|cursor|claude-code|vscode [--config PATH] [--data-dir DIR]
-                     [--servers FILE] [--url URL]
-  mcp-warden unwrap  --client claude-desktop|cursor|claude-code|vscode [--config PATH] [--data-dir DIR]`;
+const DATA_DIR_HELP = "the data folder (default: the per-user one, or $MCP_WARDEN_HOME)";
+
+const SERVE = command({
+  name: "serve",
+  summary: "run the warden: each MCP server behind a guarded local endpoint, with the UI and control API",
+  options: {
+    policy: { type: "string", arg: "FILE", help: "the policy (default: policy.json in the data folder)" },
+    servers: {
+      type: "string",
+      arg: "FILE",
+      help: "the servers to guard, in the mcpServers format (default: servers.json in the data folder)",
+    },
+    port: {
+      type: "string",
+      arg: "N",
+      help: `the port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)`,
+    },
+    token: { type: "string", arg: "T", help: 'a client token, under the grant name "cli"' },
+    grant: { type: "string", arg: "NAME=T", multiple: true, help: "a client token under a grant name" },
+    "admin-token": {
+      type: "string",
+      arg: "T",
+      help: "the control API's token (default: the one in tokens.json)",
+    },
+    "data-dir": { type: "string", arg: "DIR", help: DATA_DIR_HELP },
+    demo: {
+      type: "boolean",
+      help: `add the stand-in server "${DEMO_SERVER_NAME}" (simulated VMs in memory; touches no hypervisor)`,
+    },
+  },
+  details: [
+    "On first run the data folder gets policy.json (a safe default), servers.json and tokens.json. The " +
+      "warden picks up edits of the policy, servers.json and tokens.json while it runs. Stop it with Ctrl-C.",
+  ],
+});
+
+const CONNECT = command({
+  name: "connect",
+  summary: "a stdio bridge to a running warden, for clients that only start stdio servers",
+  positionals: [{ name: "<server>", help: "the server's name in the warden" }],
+  options: {
+    url: {
+      type: "string",
+      arg: "URL",
+      help: "the server's endpoint (default: the running warden's, from runtime.json in the data folder)",
+    },
+    token: {
+      type: "string",
+      arg: "T",
+      help: "the client token (default: $MCP_WARDEN_TOKEN, else the default grant's)",
+    },
+    "data-dir": { type: "string", arg: "DIR", help: DATA_DIR_HELP },
+  },
+  details: ["Relays MCP messages between stdin/stdout and the warden until stdin closes."],
+});
+
+const SCHEMA = command({
+  name: "schema",
+  summary: "print the policy format as a JSON Schema",
+  options: {},
+});
+
+/** Every command, in the order the top-level help lists them. */
+const COMMANDS: readonly CommandSpec[] = [SERVE, CONNECT, CHECK, DECIDE, SCHEMA, INIT, WRAP, UNWRAP];
 
 /** An error whose message is meant for the user as it is. */
 class UsageError extends Error {}
@@ -51,28 +103,8 @@ function parsePort(text: string | undefined): number {
   return port;
 }
 
-/** The demo upstream: the stand-in virtualization server built next to this file. */
-function demoServer(): ServersFile["mcpServers"][string] {
-  const script = fileURLToPath(new URL("./demo/virtualization-server.js", import.meta.url));
-  if (!existsSync(script))
-    throw new UsageError(`the demo server is not built (${script}); run npm run build`);
-  return { command: process.execPath, args: [script, "--mode", "testing"] };
-}
-
 async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      policy: { type: "string" },
-      servers: { type: "string" },
-      port: { type: "string" },
-      token: { type: "string" },
-      grant: { type: "string", multiple: true },
-      "admin-token": { type: "string" },
-      "data-dir": { type: "string" },
-      demo: { type: "boolean" },
-    },
-  });
+  const { values } = parseCommand(SERVE, argv);
   const extraGrants: Record<string, string> = {};
   if (values.token) extraGrants.cli = values.token;
   for (const entry of values.grant ?? []) {
@@ -127,13 +159,8 @@ async function serve(argv: string[]): Promise<void> {
 }
 
 async function connect(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { url: { type: "string" }, token: { type: "string" }, "data-dir": { type: "string" } },
-  });
-  const server = positionals[0];
-  if (!server || positionals.length > 1) throw new UsageError("connect takes one server name");
+  const { values, positionals } = parseCommand(CONNECT, argv);
+  const server = positionals[0] as string;
   const paths = dataPaths(resolve(values["data-dir"] ?? defaultDataDir()));
   let url = values.url;
   if (!url) {
@@ -147,67 +174,16 @@ async function connect(argv: string[]): Promise<void> {
   await runConnectBridge({ url, token });
 }
 
-function check(argv: string[]): number {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
-  const file = positionals[0];
-  if (!file || positionals.length > 1) throw new UsageError("check takes one policy file");
-  const result = loadPolicy(readText(file, "policy file"));
-  if (result.ok) {
-    process.stdout.write(`${file}: valid\n`);
-    return 0;
-  }
-  for (const e of result.errors) process.stdout.write(`${file}: ${e.path}: ${e.message}\n`);
-  return 1;
-}
-
-function decideCommand(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      policy: { type: "string" },
-      tool: { type: "string" },
-      server: { type: "string" },
-      client: { type: "string" },
-      args: { type: "string" },
-    },
-  });
-  if (!values.policy || !values.tool) throw new UsageError("decide needs --policy FILE and --tool NAME");
-  const compiled = loadPolicy(readText(values.policy, "policy file"));
-  if (!compiled.ok) {
-    throw new UsageError(
-      `policy ${values.policy} is invalid: ${compiled.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
-    );
-  }
-  let args: unknown = {};
-  if (values.args !== undefined) {
-    try {
-      args = JSON.parse(values.args);
-    } catch (error) {
-      throw new UsageError(`--args is not JSON: ${(error as Error).message}`);
-    }
-  }
-  if (typeof args !== "object" || args === null || Array.isArray(args))
-    throw new UsageError("--args must be a JSON object");
-  const { counterKeys: _keys, ...decision } = decide(
-    compiled.policy,
-    {
-      server: values.server ?? "default",
-      tool: values.tool,
-      args: args as Record<string, unknown>,
-      grant: values.client ?? "cli",
-      session: "cli",
-    },
-    { denyAll: false, limits: new RateLimiter(), now: Date.now() },
-  );
-  process.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
-  return 0;
-}
-
 /** Runs the CLI; returns the exit code, or undefined for commands that keep running. */
 export async function main(argv: string[]): Promise<number | undefined> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
   try {
-    switch (command) {
+    const spec = COMMANDS.find((c) => c.name === name);
+    if (spec && wantsHelp(spec, rest)) {
+      process.stdout.write(commandHelp(spec));
+      return 0;
+    }
+    switch (name) {
       case "serve":
         await serve(rest);
         return undefined;
@@ -215,10 +191,11 @@ export async function main(argv: string[]): Promise<number | undefined> {
         await connect(rest);
         return 0;
       case "check":
-        return check(rest);
+        return checkCommand(rest);
       case "decide":
         return decideCommand(rest);
       case "schema":
+        parseCommand(SCHEMA, rest);
         process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
         return 0;
       case "init":
@@ -229,20 +206,27 @@ export async function main(argv: string[]): Promise<number | undefined> {
         return unwrapCommand(rest);
       case "help":
       case "--help":
-      case "-h":
-        process.stdout.write(`${USAGE}\n`);
+      case "-h": {
+        const about = COMMANDS.find((c) => c.name === rest[0]);
+        process.stdout.write(about ? commandHelp(about) : topHelp(COMMANDS, packageJson.version));
         return 0;
+      }
+      case "--version":
+      case "-v":
+        process.stdout.write(`${packageJson.version}\n`);
+        return 0;
+      case undefined:
+        process.stderr.write(`mcp-warden: no command given\n${topHelp(COMMANDS, packageJson.version)}`);
+        return 2;
       default:
         process.stderr.write(
-          `mcp-warden: ${command ? `unknown command "${command}"` : "no command"}\n${USAGE}\n`,
+          `mcp-warden: ${name.startsWith("-") ? `unknown option "${name}"` : `unknown command "${name}"`}; ` +
+            "see mcp-warden --help\n",
         );
         return 2;
     }
   } catch (error) {
-    const known =
-      error instanceof UsageError ||
-      error instanceof StartupError ||
-      (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
+    const known = error instanceof UsageError || error instanceof StartupError;
     process.stderr.write(`mcp-warden: ${(error as Error).message}\n`);
     if (!known && process.env.MCP_WARDEN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return known ? 2 : 1;

@@ -71,6 +71,7 @@ describe("mcp-warden decide", () => {
       "vm_management",
       "--args",
       '{"action":"stop","vm_name":"dev-web"}',
+      "--json",
     );
     expect(stop.code).toBe(0);
     expect(JSON.parse(stop.stdout)).toMatchObject({
@@ -78,7 +79,7 @@ describe("mcp-warden decide", () => {
       rule: 'tools["stop_vm"]',
       operation: "stop_vm",
     });
-    const del = run("decide", "--policy", policy, "--tool", "delete_vm");
+    const del = run("decide", "--policy", policy, "--tool", "delete_vm", "--json");
     expect(JSON.parse(del.stdout)).toMatchObject({ verdict: "deny", rule: "default" });
   });
 

@@ -1,9 +1,11 @@
 /** What the one-shot commands share: the data folder, the running warden's address, user errors. */
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { BridgeCommand } from "../core/client-configs.js";
 import { dataPaths, defaultDataDir } from "../core/data-dir.js";
 import { StartupError } from "../core/runtime.js";
+import type { ServerConfig } from "../core/servers-config.js";
 
 /** An error whose message is meant for the user as it is (the CLI exits with code 2). */
 export function userError(message: string): Error {
@@ -58,4 +60,33 @@ export function thisCli(): BridgeCommand {
   const script = process.argv[1];
   if (!script) throw userError("cannot tell where mcp-warden is installed");
   return { command: process.execPath, args: [realpathSync(script)] };
+}
+
+/**
+ * The stand-in virtualization server that `serve --demo` runs as `virtualization-demo` (built next to the
+ * CLI), so that `init --server virtualization-demo` reaches the same server.
+ */
+export function demoServer(): ServerConfig {
+  const script = fileURLToPath(new URL("./demo/virtualization-server.js", import.meta.url));
+  if (!existsSync(script)) throw userError(`the demo server is not built (${script}); run npm run build`);
+  return { command: process.execPath, args: [script, "--mode", "testing"] };
+}
+
+/** The warden running on this data folder, if any: runtime.json names it and its process is alive. */
+export function runningWarden(dataDir: string): { url: string; pid: number } | undefined {
+  const path = dataPaths(dataDir).runtime;
+  let runtime: { url?: unknown; pid?: unknown };
+  try {
+    runtime = JSON.parse(readFileSync(path, "utf8")) as typeof runtime;
+  } catch {
+    return undefined;
+  }
+  if (typeof runtime.url !== "string" || typeof runtime.pid !== "number") return undefined;
+  try {
+    process.kill(runtime.pid, 0);
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else; anything else: it is gone.
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
+  }
+  return { url: runtime.url, pid: runtime.pid };
 }

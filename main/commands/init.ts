@@ -6,14 +6,15 @@
  */
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { parsePolicy } from "../../shared/policy-schema.js";
 import { DEFAULT_POLICY, dataPaths, writeFileAtomic } from "../core/data-dir.js";
 import { formatJson } from "../core/jsonc.js";
+import { DEMO_SERVER_NAME } from "../core/runtime.js";
 import { readServersFile } from "../core/servers-config.js";
 import { type StarterRule, starterPolicy } from "../core/starter-policy.js";
 import { Upstream } from "../core/upstreams.js";
-import { asUserError, dataDirFrom, userError } from "./common.js";
+import { command, parseCommand } from "./args.js";
+import { asUserError, dataDirFrom, demoServer, userError } from "./common.js";
 
 /** How long init waits for the server to start and list its tools. */
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -30,11 +31,13 @@ function isFirstRunDefault(text: string): boolean {
 /** The server's tools, as it lists them. */
 async function listTools(name: string, serversPath: string) {
   const servers = asUserError(() => readServersFile(serversPath));
-  const config = servers.mcpServers[name];
+  // The stand-in that `serve --demo` adds is not in servers.json: reach it the same way serve does.
+  const config = servers.mcpServers[name] ?? (name === DEMO_SERVER_NAME ? demoServer() : undefined);
   if (!config) {
     const known = Object.keys(servers.mcpServers);
     throw userError(
-      `no server "${name}" in ${serversPath}${known.length ? ` (it has: ${known.join(", ")})` : " (it has none)"}`,
+      `no server "${name}" in ${serversPath} (${known.length ? `it has: ${known.join(", ")}` : "it has none"}); ` +
+        `add it there, or use --server ${DEMO_SERVER_NAME} for the stand-in that serve --demo runs`,
     );
   }
   const upstream = new Upstream(name, config);
@@ -81,19 +84,45 @@ function describe(rules: readonly StarterRule[]): string[] {
   return lines;
 }
 
+export const INIT = command({
+  name: "init",
+  summary: "write a starter policy for a server, from the risk of each of its tools",
+  options: {
+    server: {
+      type: "string",
+      arg: "NAME",
+      help: `the server's name in servers.json; ${DEMO_SERVER_NAME} reaches the stand-in of serve --demo`,
+      required: true,
+    },
+    servers: {
+      type: "string",
+      arg: "FILE",
+      help: "the servers file (default: servers.json in the data folder)",
+    },
+    policy: {
+      type: "string",
+      arg: "FILE",
+      help: "where to write the policy (default: policy.json in the data folder)",
+    },
+    "data-dir": {
+      type: "string",
+      arg: "DIR",
+      help: "the data folder (default: the per-user one, or $MCP_WARDEN_HOME)",
+    },
+    force: { type: "boolean", help: "replace an existing policy (a backup is kept next to it)" },
+  },
+  details: [
+    "init starts the server, lists its tools and classifies each (and each action of tools that take an " +
+      "action) as read, write, execute or destructive, low to critical: low risk is allowed, medium and high " +
+      "ask you (rate-limited per client), critical is refused. A running warden applies the new policy at once.",
+  ],
+});
+
 /** `mcp-warden init --server NAME [--servers FILE] [--policy FILE] [--data-dir DIR] [--force]` */
 export async function initCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      server: { type: "string" },
-      servers: { type: "string" },
-      policy: { type: "string" },
-      "data-dir": { type: "string" },
-      force: { type: "boolean" },
-    },
-  });
-  if (!values.server) throw userError("init needs --server NAME (a server in servers.json)");
+  const { values } = parseCommand(INIT, argv);
+  if (!values.server)
+    throw userError("init needs --server NAME (a server in servers.json); see mcp-warden init --help");
   const paths = dataPaths(dataDirFrom(values["data-dir"]));
   const serversPath = resolve(values.servers ?? paths.servers);
   const policyPath = resolve(values.policy ?? paths.policy);

@@ -11,12 +11,67 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { CLIENT_LABELS, CLIENTS, type ClientId, type EntryResult } from "../../shared/clients.js";
 import { clientConfigPaths } from "../core/client-configs.js";
-import { defaultConfigPath, unwrapClient, wrapClient } from "../core/client-wrap.js";
+import { defaultConfigPath, NotWrappedError, unwrapClient, wrapClient } from "../core/client-wrap.js";
 import { dataPaths, ensureTokens } from "../core/data-dir.js";
-import { asUserError, dataDirFrom, thisCli, userError, wardenUrlFrom } from "./common.js";
+import { command, parseCommand } from "./args.js";
+import { asUserError, dataDirFrom, runningWarden, thisCli, userError, wardenUrlFrom } from "./common.js";
+
+const CLIENT_OPTION = {
+  type: "string",
+  arg: "CLIENT",
+  help: `the client: ${CLIENTS.join(", ")}`,
+  required: true,
+} as const;
+const DATA_DIR_OPTION = {
+  type: "string",
+  arg: "DIR",
+  help: "the warden's data folder (default: the per-user one, or $MCP_WARDEN_HOME)",
+} as const;
+
+export const WRAP = command({
+  name: "wrap",
+  summary: "put an MCP client's servers behind the warden (a backup of its config is kept)",
+  options: {
+    client: CLIENT_OPTION,
+    config: {
+      type: "string",
+      arg: "PATH",
+      help: "the client's config file (default: found where it keeps it)",
+    },
+    "data-dir": DATA_DIR_OPTION,
+    servers: {
+      type: "string",
+      arg: "FILE",
+      help: "the warden's servers file to move them into (default: servers.json in the data folder)",
+    },
+    url: {
+      type: "string",
+      arg: "URL",
+      help: "the warden's address as the client reaches it (default: the running warden's, else http://127.0.0.1:17430)",
+    },
+  },
+  details: [
+    "The client's servers move into the warden's servers file and its entries are rewritten to go through the " +
+      "warden, with a client token of their own (grant named after the client). Wrapping twice changes nothing; " +
+      "mcp-warden unwrap puts everything back.",
+  ],
+});
+
+export const UNWRAP = command({
+  name: "unwrap",
+  summary: "undo wrap: restore the client's config and take its servers out of the warden",
+  options: {
+    client: CLIENT_OPTION,
+    config: { type: "string", arg: "PATH", help: "which wrapped config file, when the client has several" },
+    "data-dir": DATA_DIR_OPTION,
+  },
+  details: [
+    "The file is restored byte for byte, or, if you edited it since, the original entries are put back and your " +
+      "edits kept. The moved servers are removed unless you changed them, and the client's token is revoked.",
+  ],
+});
 
 function clientFrom(value: string | undefined): ClientId {
   const client = CLIENTS.find((c) => c === value);
@@ -62,16 +117,7 @@ function describe(entry: EntryResult): string {
 
 /** `mcp-warden wrap --client C [--config PATH] [--data-dir DIR] [--servers FILE] [--url URL]` */
 export function wrapCommand(argv: string[], defaultPort: number): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      client: { type: "string" },
-      config: { type: "string" },
-      "data-dir": { type: "string" },
-      servers: { type: "string" },
-      url: { type: "string" },
-    },
-  });
+  const { values } = parseCommand(WRAP, argv);
   const client = clientFrom(values.client);
   const dataDir = dataDirFrom(values["data-dir"]);
   const wardenUrl = wardenUrlFrom(values.url, dataDir, defaultPort);
@@ -106,27 +152,40 @@ export function wrapCommand(argv: string[], defaultPort: number): number {
   out.write(`backup:   ${result.backup}\n`);
   out.write(`servers:  ${result.serversPath} (${added} moved in)\n`);
   out.write(`token:    grant "${result.grant}" in ${dataPaths(dataDir).tokens}\n`);
+  const running = runningWarden(dataDir);
   out.write(
-    `Restart the warden (mcp-warden serve, or the tray app) so it runs the moved servers and knows ${label}'s ` +
-      `token, then restart ${label}. mcp-warden unwrap --client ${client} puts everything back.\n`,
+    running
+      ? `The running warden (pid ${running.pid}, ${running.url}) picks up the moved servers and ${label}'s ` +
+          `token at once (it watches servers.json and tokens.json): just restart ${label}. `
+      : `Start the warden (mcp-warden serve, or the tray app) to run the moved servers, then restart ${label}. `,
   );
+  out.write(`mcp-warden unwrap --client ${client} puts everything back.\n`);
   return 0;
 }
 
 /** `mcp-warden unwrap --client C [--config PATH] [--data-dir DIR]` */
 export function unwrapCommand(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: { client: { type: "string" }, config: { type: "string" }, "data-dir": { type: "string" } },
-  });
+  const { values } = parseCommand(UNWRAP, argv);
   const client = clientFrom(values.client);
-  const result = asUserError(() =>
-    unwrapClient({
-      client,
-      dataDir: dataDirFrom(values["data-dir"]),
-      ...(values.config ? { configPath: values.config } : {}),
-    }),
-  );
+  let notWrapped: string | undefined;
+  const result = asUserError(() => {
+    try {
+      return unwrapClient({
+        client,
+        dataDir: dataDirFrom(values["data-dir"]),
+        ...(values.config ? { configPath: values.config } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof NotWrappedError)) throw error;
+      notWrapped = error.message;
+      return undefined;
+    }
+  });
+  if (!result) {
+    // Unwrapping twice, like wrapping twice, changes nothing and says so.
+    process.stdout.write(`${notWrapped}: nothing to put back; no file was changed.\n`);
+    return 0;
+  }
   const out = process.stdout;
   out.write(`${CLIENT_LABELS[client]}: ${result.configPath}\n`);
   if (result.exact) out.write("  restored byte for byte from the backup\n");

@@ -282,6 +282,9 @@ export function wrapClient(options: WrapOptions): WrapResult {
   return { configPath, serversPath, changed: true, backup, grant: client, entries };
 }
 
+/** Unwrap was asked for a client (or file) that is not wrapped: nothing to undo. */
+export class NotWrappedError extends Error {}
+
 /** Which wrapped file of a client to unwrap. */
 function recordFor(state: WrapState, options: UnwrapOptions): [string, FileRecord] {
   const label = CLIENT_LABELS[options.client];
@@ -291,12 +294,12 @@ function recordFor(state: WrapState, options: UnwrapOptions): [string, FileRecor
       : resolve(options.configPath);
     const record = state.files[path];
     if (!record || record.client !== options.client)
-      throw new Error(`${path} was not wrapped for ${label} by this warden (no record in wrapped.json)`);
+      throw new NotWrappedError(`${label} is not wrapped in ${path}`);
     return [path, record];
   }
   const mine = Object.entries(state.files).filter(([, r]) => r.client === options.client);
   const [only] = mine;
-  if (!only) throw new Error(`nothing is wrapped for ${label}`);
+  if (!only) throw new NotWrappedError(`${label} is not wrapped`);
   if (mine.length > 1)
     throw new Error(
       `${label} has ${mine.length} wrapped files; pass --config with one of: ${mine.map(([p]) => p).join(", ")}`,

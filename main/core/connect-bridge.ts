@@ -95,7 +95,11 @@ export async function runConnectBridge(options: BridgeOptions): Promise<void> {
     }
     write(message);
   };
-  http.onerror = (e) => process.stderr.write(`mcp-warden connect: ${e.message}\n`);
+  // Closing aborts the transport's event stream: that is the normal end, not an error to report.
+  let closing = false;
+  http.onerror = (e) => {
+    if (!closing) process.stderr.write(`mcp-warden connect: ${e.message}\n`);
+  };
   await http.start();
 
   onLines(
@@ -123,6 +127,7 @@ export async function runConnectBridge(options: BridgeOptions): Promise<void> {
     stdin.once("end", resolve);
     stdin.once("close", resolve);
   });
+  closing = true;
   await http.terminateSession().catch(() => {});
   await http.close();
 }

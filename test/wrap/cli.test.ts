@@ -64,7 +64,7 @@ describe("mcp-warden wrap and unwrap", () => {
     expect(first.stdout).toContain(`Cursor: ${config}`);
     expect(first.stdout).toMatch(/moved\s+mcpServers\.virt → warden server "virt"/);
     expect(first.stdout).toMatch(/backup: .*data\/backups\/cursor-.*-mcp\.json/);
-    expect(first.stdout).toContain("Restart the warden");
+    expect(first.stdout).toContain("Start the warden (mcp-warden serve, or the tray app)");
     const wrapped = readFileSync(config, "utf8");
     expect(wrapped).toContain('"url": "http://127.0.0.1:17430/mcp/virt"');
 
@@ -155,8 +155,8 @@ describe("mcp-warden wrap and unwrap", () => {
       /--url must be/,
     );
     expect(run(["unwrap", "--client", "vscode", "--data-dir", dir])).toMatchObject({
-      code: 2,
-      stderr: "mcp-warden: nothing is wrapped for VS Code\n",
+      code: 0,
+      stdout: "VS Code is not wrapped: nothing to put back; no file was changed.\n",
     });
   });
 });
