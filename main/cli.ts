@@ -1,5 +1,6 @@
 /**
- * The headless entry point: `mcp-warden serve | connect | check | decide | schema | init | wrap | unwrap`.
+ * The headless entry point:
+ * `mcp-warden serve | connect | check | decide | schema | init | wrap | unwrap | audit`.
  * Each command is described once (main/commands/args.ts): that parses its arguments and prints its
  * `--help`. Errors are one clear line on stderr and a non-zero exit.
  */
@@ -9,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import packageJson from "../package.json" with { type: "json" };
 import { policyJsonSchema } from "../shared/policy-schema.js";
 import { type CommandSpec, command, commandHelp, parseCommand, topHelp, wantsHelp } from "./commands/args.js";
+import { AUDIT, auditCommand } from "./commands/audit.js";
 import { demoServer, thisCli } from "./commands/common.js";
 import { INIT, initCommand } from "./commands/init.js";
 import { CHECK, checkCommand, DECIDE, decideCommand } from "./commands/policy.js";
@@ -80,7 +82,7 @@ const SCHEMA = command({
 });
 
 /** Every command, in the order the top-level help lists them. */
-const COMMANDS: readonly CommandSpec[] = [SERVE, CONNECT, CHECK, DECIDE, SCHEMA, INIT, WRAP, UNWRAP];
+const COMMANDS: readonly CommandSpec[] = [SERVE, CONNECT, CHECK, DECIDE, SCHEMA, INIT, WRAP, UNWRAP, AUDIT];
 
 /** An error whose message is meant for the user as it is. */
 class UsageError extends Error {}
@@ -204,6 +206,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
         return wrapCommand(rest, DEFAULT_PORT);
       case "unwrap":
         return unwrapCommand(rest);
+      case "audit":
+        return await auditCommand(rest);
       case "help":
       case "--help":
       case "-h": {

@@ -1,17 +1,31 @@
 /**
- * The call log: an append-only JSONL audit file plus a bounded in-memory ring for the UI.
- * A call's decision is written (synchronously, so a crash after the write keeps it) before the call is
- * forwarded; its outcome after. On start the file is read back to rebuild rate-limit counters and the ring.
+ * The call log: a chained, append-only JSONL audit log (see audit/) plus a bounded in-memory ring for the
+ * UI. A call's decision is written (synchronously and whole, so a crash after the write keeps it) before
+ * the call is forwarded; its outcome after. A write that fails or is cut short throws, and the caller must
+ * refuse the call. On start the counters are rebuilt from a signed snapshot plus the records after it, and
+ * the ring from the newest records, so start-up reads what the longest limit window needs, not all history.
  */
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, writeSync } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
-import { createInterface } from "node:readline";
+import { createHash } from "node:crypto";
 import type { CallRecord } from "../../shared/contract.js";
+import type { AuditOptions } from "./audit/options.js";
+import {
+  AuditStore,
+  type DiskUsage,
+  type HistoryStart,
+  type OpenReport,
+  type StoredLine,
+} from "./audit/store.js";
+
+export { AuditFullError, type DiskUsage, type HistoryStart } from "./audit/store.js";
+export { AuditWriteError } from "./audit/writer.js";
 
 /** The first line written for a call: the record as decided, and the counter keys it holds. */
 interface DecisionLine extends CallRecord {
   t: "decision";
   counterKeys: string[];
+  /** A refused call's arguments were cut: the SHA-256 and UTF-8 size of their full JSON. */
+  argsSha256?: string;
+  argsBytes?: number;
 }
 
 /** A later line for the same call. `released` gives its counter slots back (it was never forwarded). */
@@ -38,8 +52,41 @@ export interface CountedCall {
 /** What reading the log back found. */
 export interface LogReplay {
   counted: CountedCall[];
+  /** Call lines (decisions, outcomes, unreadable ones) read on open. */
   lines: number;
   unreadable: number;
+  /** A torn last record was cut off the file on open: its size and the side file that keeps it. */
+  repaired?: { bytes: number; savedTo: string };
+  /** Whether the counters came from the snapshot plus the records after it (else from a scan back). */
+  fromSnapshot?: boolean;
+  warnings?: string[];
+}
+
+/** What the snapshot keeps of the call log (the counters' inputs), beside the log's position. */
+interface SnapshotState {
+  /** Counted calls at or before this time were left out. */
+  since: number;
+  counted: [id: string, at: number, keys: string[]][];
+  perDay: [day: number, calls: number][];
+}
+
+function isSnapshotState(value: unknown): value is SnapshotState {
+  if (typeof value !== "object" || value === null) return false;
+  const s = value as Partial<SnapshotState>;
+  return (
+    typeof s.since === "number" &&
+    Array.isArray(s.counted) &&
+    Array.isArray(s.perDay) &&
+    s.counted.every(
+      (c) =>
+        Array.isArray(c) &&
+        typeof c[0] === "string" &&
+        typeof c[1] === "number" &&
+        Array.isArray(c[2]) &&
+        c[2].every((k) => typeof k === "string"),
+    ) &&
+    s.perDay.every((d) => Array.isArray(d) && typeof d[0] === "number" && typeof d[1] === "number")
+  );
 }
 
 /** Applies what became of a call to its record. */
@@ -50,48 +97,74 @@ function applyOutcome(record: CallRecord, entry: OutcomeLine): void {
   if (entry.error !== undefined) record.error = entry.error;
 }
 
-/** The lines of a file from the last to the first, read in chunks (the file may be large). */
-async function* readLinesBackwards(path: string, chunkSize = 1 << 20): AsyncGenerator<string> {
-  let handle: FileHandle;
+type ParsedLine =
+  | { kind: "decision"; entry: DecisionLine }
+  | { kind: "outcome"; entry: OutcomeLine }
+  | { kind: "log" }
+  | { kind: "unreadable" };
+
+/** The log's own lines: links between files, checkpoints, retention notes. */
+const LOG_LINES = new Set(["checkpoint", "segment", "retention"]);
+
+function parseLine(text: string): ParsedLine {
+  let entry: unknown;
   try {
-    handle = await open(path, "r");
+    entry = JSON.parse(text);
   } catch {
-    return;
+    return { kind: "unreadable" };
   }
-  try {
-    let position = (await handle.stat()).size;
-    let carry = "";
-    while (position > 0) {
-      const size = Math.min(chunkSize, position);
-      position -= size;
-      const buffer = Buffer.alloc(size);
-      await handle.read(buffer, 0, size, position);
-      const lines = (buffer.toString("utf8") + carry).split("\n");
-      carry = lines.shift() ?? "";
-      for (let i = lines.length - 1; i >= 0; i--) if (lines[i]) yield lines[i] as string;
-    }
-    if (carry) yield carry;
-  } finally {
-    await handle.close();
-  }
+  if (entry === null || typeof entry !== "object") return { kind: "unreadable" };
+  const line = entry as { t?: unknown; id?: unknown; counterKeys?: unknown };
+  if (line.t === "decision" && typeof line.id === "string" && Array.isArray(line.counterKeys))
+    return { kind: "decision", entry: entry as DecisionLine };
+  if (line.t === "outcome" && typeof line.id === "string")
+    return { kind: "outcome", entry: entry as OutcomeLine };
+  if (typeof line.t === "string" && LOG_LINES.has(line.t)) return { kind: "log" };
+  return { kind: "unreadable" };
+}
+
+/** The record a decision line describes (without the log's own fields). */
+function recordOf(entry: DecisionLine): CallRecord {
+  const {
+    t: _t,
+    counterKeys: _keys,
+    argsSha256: _sha,
+    argsBytes: _bytes,
+    seq: _seq,
+    prev: _prev,
+    ...record
+  } = entry as DecisionLine & { seq?: unknown; prev?: unknown };
+  return record;
+}
+
+function dayOf(ts: number): number {
+  return new Date(ts).setHours(0, 0, 0, 0);
 }
 
 /** The audit file and the ring of recent calls. */
 export class CallLog {
   readonly #path: string;
   readonly #ringSize: number;
+  readonly #store: AuditStore;
   readonly #ring: CallRecord[] = [];
   readonly #byId = new Map<string, CallRecord>();
   readonly #results = new Map<string, { value: unknown; size: number }>();
   #resultChars = 0;
-  #fd: number | undefined;
   /** Calls per local day (the last few days), for "calls today". */
   readonly #perDay = new Map<number, number>();
   #dayStart = 0;
+  /** Calls holding counter slots, for the snapshot; older than the window they are left out. */
+  readonly #counted = new Map<string, CountedCall>();
+  #windowMs = Number.POSITIVE_INFINITY;
 
-  constructor(path: string, ringSize = 5_000) {
+  /**
+   * `options` bound the log's disk use and rotation (defaults in audit/options.ts) and take a write shim
+   * for tests (`io`).
+   */
+  constructor(path: string, ringSize = 5_000, options: Partial<AuditOptions> = {}) {
     this.#path = path;
     this.#ringSize = ringSize;
+    this.#store = new AuditStore(path, options);
   }
 
   get path(): string {
@@ -99,80 +172,130 @@ export class CallLog {
   }
 
   /**
-   * Reads the existing log (calls newer than `since` count toward limits) and opens it for appending.
-   * A torn last line from a crash is skipped and the file is made to end with a newline.
+   * Opens the log for appending: a torn last record is cut off (and kept in a side file), the counted calls
+   * newer than `since` are restored (from the snapshot plus the records after it, or by reading back to
+   * `since`), and the ring is refilled with the newest calls.
    */
   async open(since: number): Promise<LogReplay> {
+    const opened: OpenReport = await this.#store.open();
+    const now = this.#store.options.now();
+    this.#windowMs = now > since ? now - since : Number.POSITIVE_INFINITY;
+    const snapshot = this.#store.readSnapshot();
+    const state = snapshot && isSnapshotState(snapshot.state) ? snapshot.state : undefined;
+    const useSnapshot = snapshot !== undefined && state !== undefined && state.since <= since;
+
     const replay: LogReplay = { counted: [], lines: 0, unreadable: 0 };
-    // Only a regular file is read back: a device or a pipe in its place would never end.
-    if (existsSync(this.#path) && statSync(this.#path).isFile()) {
-      const counted = new Map<string, CountedCall>();
-      const input = createReadStream(this.#path, { encoding: "utf8" });
-      for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-        if (!line) continue;
-        replay.lines++;
-        let entry: DecisionLine | OutcomeLine;
-        try {
-          entry = JSON.parse(line) as DecisionLine | OutcomeLine;
-        } catch {
-          replay.unreadable++;
-          continue;
-        }
-        if (entry === null || typeof entry !== "object") {
-          replay.unreadable++;
-        } else if (
-          entry.t === "decision" &&
-          typeof entry.id === "string" &&
-          Array.isArray(entry.counterKeys)
-        ) {
-          const { t: _t, counterKeys, ...record } = entry;
-          this.#remember(record);
-          if (counterKeys.length && record.ts > since)
-            counted.set(record.id, { keys: counterKeys, at: record.ts });
-        } else if (entry.t === "outcome" && typeof entry.id === "string") {
-          this.#apply(entry);
-          if (entry.released) counted.delete(entry.id);
-        } else {
-          replay.unreadable++;
-        }
+    const released = new Set<string>();
+    const tailCounted: [string, CountedCall][] = [];
+    const tailDays = new Map<number, number>();
+    const newestFirst: CallRecord[] = [];
+    const outcomes = new Map<string, OutcomeLine[]>();
+    let counting = true;
+
+    const inTail = (line: StoredLine): boolean =>
+      useSnapshot ? line.segment === undefined && line.start >= snapshot.offset : counting;
+
+    for await (const line of this.#store.linesBackward()) {
+      if (counting && !inTail(line)) counting = false;
+      const filling = newestFirst.length < this.#ringSize;
+      if (!counting && !filling) break;
+      const parsed = parseLine(line.text);
+      if (parsed.kind === "log") continue;
+      replay.lines++;
+      if (parsed.kind === "unreadable") {
+        replay.unreadable++;
+        continue;
       }
-      replay.counted = [...counted.values()];
+      if (parsed.kind === "outcome") {
+        const entry = parsed.entry;
+        if (counting && entry.released) released.add(entry.id);
+        if (filling) {
+          const list = outcomes.get(entry.id) ?? [];
+          list.unshift(entry);
+          outcomes.set(entry.id, list);
+        }
+        continue;
+      }
+      const entry = parsed.entry;
+      if (counting) {
+        const day = dayOf(entry.ts);
+        tailDays.set(day, (tailDays.get(day) ?? 0) + 1);
+        if (entry.counterKeys.length && entry.ts > since && !released.has(entry.id))
+          tailCounted.push([entry.id, { keys: entry.counterKeys, at: entry.ts }]);
+        if (!useSnapshot && entry.ts <= since) counting = false;
+      }
+      if (filling) {
+        const record = recordOf(entry);
+        for (const outcome of outcomes.get(entry.id) ?? []) applyOutcome(record, outcome);
+        newestFirst.push(record);
+      }
+      outcomes.delete(entry.id);
     }
-    this.#fd = openSync(this.#path, "a", 0o600);
-    if (!this.#endsWithNewline()) writeSync(this.#fd, "\n");
+
+    for (let i = newestFirst.length - 1; i >= 0; i--) this.#remember(newestFirst[i] as CallRecord);
+    const days = new Map<number, number>(useSnapshot && state ? state.perDay : []);
+    for (const [day, n] of tailDays) days.set(day, (days.get(day) ?? 0) + n);
+    for (const day of [...days.keys()].sort((a, b) => b - a).slice(0, 3))
+      this.#perDay.set(day, days.get(day) ?? 0);
+
+    const counted: [string, CountedCall][] = [];
+    if (useSnapshot && state) {
+      for (const [id, at, keys] of state.counted)
+        if (at > since && !released.has(id)) counted.push([id, { keys, at }]);
+    }
+    counted.push(...tailCounted.reverse());
+    counted.sort((a, b) => a[1].at - b[1].at);
+    for (const [id, call] of counted) this.#counted.set(id, call);
+    replay.counted = counted.map(([, call]) => call);
+    if (useSnapshot) replay.fromSnapshot = true;
+    if (opened.repaired) replay.repaired = opened.repaired;
+    if (opened.warnings.length) replay.warnings = [...opened.warnings];
+    this.#store.setSnapshotSource(() => this.#snapshotState());
     return replay;
   }
 
-  #endsWithNewline(): boolean {
-    const stat = statSync(this.#path);
-    if (!stat.isFile()) return true;
-    const size = stat.size;
-    if (size === 0) return true;
-    const fd = openSync(this.#path, "r");
-    try {
-      const byte = Buffer.alloc(1);
-      readSync(fd, byte, 0, 1, size - 1);
-      return byte[0] === 0x0a;
-    } finally {
-      closeSync(fd);
-    }
+  #snapshotState(): SnapshotState {
+    const since = this.#store.options.now() - this.#windowMs;
+    for (const [id, call] of this.#counted) if (call.at <= since) this.#counted.delete(id);
+    return {
+      since: Number.isFinite(since) ? since : Number.MIN_SAFE_INTEGER,
+      counted: [...this.#counted].map(([id, call]) => [id, call.at, call.keys]),
+      perDay: [...this.#perDay],
+    };
   }
 
-  #write(line: object): void {
-    if (this.#fd === undefined) throw new Error("the audit log is not open");
-    writeSync(this.#fd, `${JSON.stringify(line)}\n`);
-  }
-
-  /** Writes a call's decision. Throws when the audit file cannot be written: the caller must not forward. */
+  /**
+   * Writes a call's decision. Throws when it cannot be written whole (or the log is at its disk bound): the
+   * caller must not forward. A refused call's arguments are kept up to 8 KB of JSON, with the SHA-256 and
+   * size of the whole.
+   */
   decision(record: CallRecord, counterKeys: readonly string[]): CallRecord {
-    this.#write({ t: "decision", ...record, counterKeys });
-    return this.#remember({ ...record });
+    const argsText = JSON.stringify(record.args) ?? "{}";
+    const cap = this.#store.options.refusedArgsChars;
+    const refused = record.status === "denied" || record.status === "rate-limited";
+    const line: DecisionLine =
+      refused && argsText.length > cap
+        ? {
+            t: "decision",
+            ...record,
+            args: { "…": argsText.slice(0, cap) },
+            argsTruncated: true,
+            argsSha256: createHash("sha256").update(argsText).digest("hex"),
+            argsBytes: Buffer.byteLength(argsText),
+            counterKeys: [...counterKeys],
+          }
+        : { t: "decision", ...record, counterKeys: [...counterKeys] };
+    this.#store.append(JSON.stringify(line), "decision", record.ts);
+    if (counterKeys.length) this.#counted.set(record.id, { keys: [...counterKeys], at: record.ts });
+    this.#countDay(record.ts);
+    return this.#remember({ ...record }, argsText);
   }
 
   /** Writes what became of a call. Throws when the audit file cannot be written. */
   outcome(line: Omit<OutcomeLine, "t">): CallRecord | undefined {
     const entry: OutcomeLine = { t: "outcome", ...line };
-    this.#write(entry);
+    this.#store.append(JSON.stringify(entry), "other", entry.ts);
+    if (entry.released) this.#counted.delete(entry.id);
     return this.#apply(entry);
   }
 
@@ -216,7 +339,10 @@ export class CallLog {
 
   /**
    * The calls logged before `before`, newest first, at most `limit`: from the ring when it holds them,
-   * else read backwards from the audit file (outcomes applied), so the whole log can be paged through.
+   * else read backwards from the audit files, the active one then the rotated ones (outcomes applied), so
+   * the whole history kept on disk can be paged through; an empty page means its start (`historyStart()`
+   * says whether older records were removed). Rotated files whose records are all newer than the cursor
+   * are not read.
    */
   async olderThan(before: { id: string; ts: number }, limit: number): Promise<CallRecord[]> {
     const at = this.#ring.findIndex((r) => r.id === before.id);
@@ -224,20 +350,16 @@ export class CallLog {
     const out: CallRecord[] = [];
     const outcomes = new Map<string, OutcomeLine[]>();
     let passed = false;
-    for await (const line of readLinesBackwards(this.#path)) {
-      let entry: DecisionLine | OutcomeLine;
-      try {
-        entry = JSON.parse(line) as DecisionLine | OutcomeLine;
-      } catch {
+    for await (const line of this.#store.linesBackward((segment) => segment.fromTs > before.ts)) {
+      const parsed = parseLine(line.text);
+      if (parsed.kind === "outcome") {
+        const list = outcomes.get(parsed.entry.id) ?? [];
+        list.unshift(parsed.entry);
+        outcomes.set(parsed.entry.id, list);
         continue;
       }
-      if (entry?.t === "outcome" && typeof entry.id === "string") {
-        const list = outcomes.get(entry.id) ?? [];
-        list.unshift(entry);
-        outcomes.set(entry.id, list);
-        continue;
-      }
-      if (entry?.t !== "decision" || typeof entry.id !== "string") continue;
+      if (parsed.kind !== "decision") continue;
+      const entry = parsed.entry;
       if (entry.id === before.id) {
         passed = true;
         continue;
@@ -246,7 +368,7 @@ export class CallLog {
         outcomes.delete(entry.id);
         continue;
       }
-      const { t: _t, counterKeys: _keys, ...record } = entry;
+      const record = recordOf(entry);
       for (const outcome of outcomes.get(entry.id) ?? []) applyOutcome(record, outcome);
       outcomes.delete(entry.id);
       out.push(record);
@@ -262,12 +384,37 @@ export class CallLog {
 
   /** Calls logged on the local day of `now`, counted over the whole log (not only the ring). */
   callsOnDayOf(now: number): number {
-    return this.#perDay.get(new Date(now).setHours(0, 0, 0, 0)) ?? 0;
+    return this.#perDay.get(dayOf(now)) ?? 0;
   }
 
-  /** Keeps a call in the ring, its arguments cut to 8 KB of JSON (the audit file has them whole). */
-  #remember(full: CallRecord): CallRecord {
-    const argsText = JSON.stringify(full.args) ?? "{}";
+  /** How much disk the audit files use against their bound; `nearFull` is when the UI should warn. */
+  diskUsage(): DiskUsage {
+    return this.#store.diskUsage();
+  }
+
+  /** Where the history kept on disk begins (for the UI's "start of the log"), and whether older was removed. */
+  historyStart(): Promise<HistoryStart> {
+    return this.#store.historyStart();
+  }
+
+  /** Warnings about the log since it was opened (a snapshot ignored, compression that failed). */
+  get warnings(): readonly string[] {
+    return this.#store.warnings;
+  }
+
+  /** Resolves when background upkeep (compression of rotated files, retention) has finished. */
+  settled(): Promise<void> {
+    return this.#store.settled();
+  }
+
+  #countDay(ts: number): void {
+    if (ts < this.#dayStart || ts >= this.#dayStart + 86_400_000) this.#dayStart = dayOf(ts);
+    this.#perDay.set(this.#dayStart, (this.#perDay.get(this.#dayStart) ?? 0) + 1);
+    if (this.#perDay.size > 3) this.#perDay.delete(Math.min(...this.#perDay.keys()));
+  }
+
+  /** Keeps a call in the ring, its arguments cut to 8 KB of JSON. */
+  #remember(full: CallRecord, argsText = JSON.stringify(full.args) ?? "{}"): CallRecord {
     const record: CallRecord =
       argsText.length <= MAX_ARGS_CHARS
         ? full
@@ -282,11 +429,6 @@ export class CallLog {
         this.#dropResult(r.id);
       }
     }
-    if (record.ts < this.#dayStart || record.ts >= this.#dayStart + 86_400_000) {
-      this.#dayStart = new Date(record.ts).setHours(0, 0, 0, 0);
-    }
-    this.#perDay.set(this.#dayStart, (this.#perDay.get(this.#dayStart) ?? 0) + 1);
-    if (this.#perDay.size > 3) this.#perDay.delete(Math.min(...this.#perDay.keys()));
     return record;
   }
 
@@ -296,9 +438,8 @@ export class CallLog {
     return record;
   }
 
-  /** Closes the file. */
+  /** Writes a last checkpoint and snapshot, and closes the file. */
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
+    this.#store.close();
   }
 }

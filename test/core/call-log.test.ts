@@ -1,4 +1,5 @@
 /** The call log: JSONL audit lines written before and after a call, replayed on start, and the recent ring. */
+import { createHash } from "node:crypto";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,10 +50,13 @@ function fileLines(): string[] {
   return readFileSync(logPath(), "utf8").split("\n");
 }
 
+/** The call lines of the file (decisions and outcomes), without the chain's fields. */
 function parsedLines(): unknown[] {
   return fileLines()
     .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as unknown);
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.t === "decision" || l.t === "outcome")
+    .map(({ seq: _seq, prev: _prev, ...line }) => line);
 }
 
 const KEY = "stop_vm_rate\u0000grant:alice";
@@ -169,7 +173,19 @@ describe("replay on open", () => {
       ],
       lines: 8,
       unreadable: 0,
+      fromSnapshot: true,
     });
+  });
+
+  it("restores the same counted calls without a snapshot, by reading back to since", async () => {
+    await previousRun();
+    rmSync(join(dir, "calls.snapshot"));
+    const { replay } = await openLog(900);
+    expect(replay.fromSnapshot).toBeUndefined();
+    expect(replay.counted).toEqual([
+      { keys: [KEY, "global_rate\u0000global"], at: 1_000 },
+      { keys: [KEY], at: 4_000 },
+    ]);
   });
 
   it("refills the ring, newest first, with outcomes applied", async () => {
@@ -192,38 +208,42 @@ describe("replay on open", () => {
     expect(log.callsOnDayOf(3 * 86_400_000)).toBe(0);
   });
 
-  it("a torn last line is skipped and counted, and the next write starts on a new line", async () => {
+  it("a torn last line is cut off on open and kept in a side file; the records before it are untouched", async () => {
     await previousRun();
+    const before = readFileSync(logPath());
     const torn = '{"t":"decision","id":"torn","ts":5000,"client":"ali';
     appendFileSync(logPath(), torn);
 
     const { log, replay } = await openLog(900);
-    expect(replay.unreadable).toBe(1);
-    expect(replay.lines).toBe(9);
+    expect(replay.repaired).toEqual({ bytes: torn.length, savedTo: expect.stringContaining("calls.torn-") });
+    expect(readFileSync(replay.repaired?.savedTo ?? "", "utf8")).toBe(torn);
+    expect(statSync(replay.repaired?.savedTo ?? "").mode & 0o777).toBe(0o600);
+    expect(readFileSync(logPath()).equals(before)).toBe(true);
+    expect(replay.unreadable).toBe(0);
     expect(replay.counted.map((c) => c.at)).toEqual([1_000, 4_000]);
     expect(log.get("torn")).toBeUndefined();
 
     log.decision(record("after", 6_000), [KEY]);
     log.close();
-
     const lines = fileLines();
     expect(lines.at(-1)).toBe("");
-    const unparseable = lines.filter((l) => {
-      if (l === "") return false;
-      try {
-        JSON.parse(l);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    expect(unparseable).toEqual([torn]);
-    expect(JSON.parse(lines.at(-2) ?? "")).toMatchObject({ t: "decision", id: "after", counterKeys: [KEY] });
+    for (const line of lines.filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+    expect(parsedLines().at(-1)).toMatchObject({ t: "decision", id: "after", counterKeys: [KEY] });
 
     const again = await openLog(900);
-    expect(again.replay.unreadable).toBe(1);
+    expect(again.replay.repaired).toBeUndefined();
     expect(again.replay.counted.map((c) => c.at)).toEqual([1_000, 4_000, 6_000]);
     expect(again.log.recent(1)[0]?.id).toBe("after");
+  });
+
+  it("a last line that ends with a newline but is not JSON (a torn record with another glued on) is cut off too", async () => {
+    await previousRun();
+    const glued = `{"t":"decision","id":"torn","ts":50${JSON.stringify({ t: "decision", ...record("glued", 5_100), counterKeys: [] })}\n`;
+    appendFileSync(logPath(), glued);
+    const { replay } = await openLog(900);
+    expect(replay.repaired?.bytes).toBe(Buffer.byteLength(glued));
+    expect(readFileSync(replay.repaired?.savedTo ?? "", "utf8")).toBe(glued);
+    expect(replay.unreadable).toBe(0);
   });
 
   it("a file that already ends with a newline gets no blank line added", async () => {
@@ -342,8 +362,8 @@ describe("paging back through the whole log", () => {
   });
 });
 
-describe("arguments kept in memory", () => {
-  it("are cut to 8 KB per call in the ring (the audit file keeps them whole), also when read back", async () => {
+describe("arguments kept in memory and on disk", () => {
+  it("are cut to 8 KB per call in the ring (the audit file keeps a forwarded call's whole), also when read back", async () => {
     const dir = mkdtempSync(join(tmpdir(), "warden-"));
     const path = join(dir, "audit.jsonl");
     const log = new CallLog(path, 10);
@@ -358,7 +378,7 @@ describe("arguments kept in memory", () => {
         server: "v",
         tool: "t",
         args: { note },
-        status: "denied",
+        status: "allowed",
         rule: "r",
         reason: "",
       },
@@ -374,5 +394,29 @@ describe("arguments kept in memory", () => {
     expect(again.get("big")?.argsTruncated).toBe(true);
     expect(JSON.stringify(again.get("big")?.args).length).toBeLessThan(9 * 1024);
     again.close();
+    rmSync(dir, { recursive: true, force: true });
   });
+
+  it.each(["denied", "rate-limited"] as const)(
+    "a %s call's arguments are kept on disk up to 8 KB, with the SHA-256 and size of the whole",
+    async (status) => {
+      const { log } = await openLog();
+      const args = { note: "x".repeat(100_000), accent: "é" };
+      const text = JSON.stringify(args);
+      log.decision(record("refused", 1, { status, args }), []);
+      log.decision(record("small", 2, { status, args: { vm_name: "dev-1" } }), []);
+      const [refused, small] = parsedLines() as Record<string, unknown>[];
+      expect(refused).toMatchObject({
+        id: "refused",
+        args: { "…": text.slice(0, 8 * 1024) },
+        argsTruncated: true,
+        argsSha256: createHash("sha256").update(text).digest("hex"),
+        argsBytes: Buffer.byteLength(text),
+      });
+      expect(statSync(logPath()).size).toBeLessThan(12 * 1024);
+      expect(small).toMatchObject({ args: { vm_name: "dev-1" } });
+      expect(small).not.toHaveProperty("argsSha256");
+      expect(log.get("refused")?.argsTruncated).toBe(true);
+    },
+  );
 });
