@@ -12,8 +12,8 @@ import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { CallLog } from "../main/core/call-log.js";
 import { decide, type PolicyCall } from "../main/core/policy/decide.js";
+import { parseMessages, type RawMessage } from "../main/core/proxy/raw-json.js";
 import { fileSettings } from "../main/core/settings.js";
-import type { Upstream } from "../main/core/upstreams.js";
 import { type IncomingCall, Warden } from "../main/core/warden.js";
 import type { CallRecord } from "../shared/contract.js";
 import { ECHO_ARGS } from "./lib/clients.js";
@@ -22,14 +22,27 @@ import type { Benchmark, BenchOptions, BenchReport, Table } from "./lib/report.j
 import { runIfMain } from "./lib/report.js";
 import { num, percentiles, showSpread, spread } from "./lib/stats.js";
 
-const ANSWER: CallToolResult = { content: [{ type: "text", text: ECHO_ARGS.text }] };
+const RESULT: CallToolResult = { content: [{ type: "text", text: ECHO_ARGS.text }] };
+const ANSWER: RawMessage = message({ jsonrpc: "2.0", id: 1, result: RESULT });
+const REQUEST: RawMessage = message({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: { name: "echo", arguments: ECHO_ARGS },
+});
 
+function message(value: unknown): RawMessage {
+  return parseMessages(JSON.stringify(value)).messages[0] as RawMessage;
+}
+
+/** The call; `forward` is what the upstream does (in process first, then the real stdio server). */
 const CALL: IncomingCall = {
   server: "echo",
   tool: "echo",
   args: ECHO_ARGS,
   grant: "cli",
   session: "3f2b8c1e-6a4d-4e8f-9b1a-2c7d5e9f0a13",
+  forward: async () => ANSWER,
 };
 
 /** Nanoseconds per call of a synchronous step: the median of timed batches over about `forMs`. */
@@ -51,7 +64,7 @@ async function timedHandleCalls(warden: Warden, count: number): Promise<number[]
     const t0 = process.hrtime.bigint();
     const result = await warden.handleCall(CALL);
     out.push(Number(process.hrtime.bigint() - t0) / 1000);
-    if (result.isError) throw new Error(`the warden refused the benchmark call: ${JSON.stringify(result)}`);
+    if (result.refused) throw new Error(`the warden refused the benchmark call: ${JSON.stringify(result)}`);
   }
   return out;
 }
@@ -74,12 +87,20 @@ export async function runOwnCost(options: BenchOptions): Promise<BenchReport> {
     settings: fileSettings(dir),
   });
   try {
-    const upstream = warden.upstreams.get("echo") as Upstream;
-    if (!(await upstream.whenReady(20_000))) throw new Error("the echo upstream did not start");
-    const realRequest = upstream.request.bind(upstream);
+    const upstream = warden.upstreams.get("echo");
+    if (!(await upstream?.whenReady(20_000)) || !upstream) throw new Error("the echo upstream did not start");
+    const lane = await upstream.laneFor({
+      grant: CALL.grant,
+      paramsText: JSON.stringify({
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "bench", version: "1" },
+      }),
+      capabilities: {},
+      protocolVersion: "2025-11-25",
+    });
 
     // 1. The pipeline alone: the upstream answers in-process.
-    upstream.request = (async () => ANSWER) as Upstream["request"];
     await timedHandleCalls(warden, warmup);
     const pipeline: { p50: number; p99: number }[] = [];
     for (let r = 0; r < repeats; r++) pipeline.push(percentiles(await timedHandleCalls(warden, perRepeat)));
@@ -154,16 +175,16 @@ export async function runOwnCost(options: BenchOptions): Promise<BenchReport> {
     fullRing.close();
     openRing.close();
 
-    // 3. In front of the real stdio upstream: total minus the time spent in upstream.request.
+    // 3. In front of the real stdio upstream (the client's own lane): total minus the time spent there.
     let upstreamUs = 0;
-    upstream.request = (async (...args: Parameters<Upstream["request"]>) => {
+    CALL.forward = async () => {
       const t0 = process.hrtime.bigint();
       try {
-        return await realRequest(...args);
+        return await lane.request(undefined, REQUEST, { timeoutMs: 60_000 });
       } finally {
         upstreamUs = Number(process.hrtime.bigint() - t0) / 1000;
       }
-    }) as Upstream["request"];
+    };
     const realCalls = options.quick ? 500 : 2_000;
     const totals: number[] = [];
     const own: number[] = [];

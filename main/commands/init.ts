@@ -9,10 +9,10 @@ import { resolve } from "node:path";
 import { parsePolicy } from "../../shared/policy-schema.js";
 import { DEFAULT_POLICY, dataPaths, writeFileAtomic } from "../core/data-dir.js";
 import { formatJson } from "../core/jsonc.js";
+import { Upstream } from "../core/proxy/upstream.js";
 import { DEMO_SERVER_NAME } from "../core/runtime.js";
 import { readServersFile } from "../core/servers-config.js";
 import { type StarterRule, starterPolicy } from "../core/starter-policy.js";
-import { Upstream } from "../core/upstreams.js";
 import { command, parseCommand } from "./args.js";
 import { asUserError, dataDirFrom, demoServer, userError } from "./common.js";
 

@@ -1,19 +1,24 @@
 /**
  * `mcp-warden connect <server>`: a stdio MCP server for clients that only speak stdio. It relays every
- * JSON-RPC message, unchanged, to the warden's Streamable HTTP endpoint for that server and back, so the
- * same policy, approvals and log apply. A line that is not JSON gets a parse error, a message that is not
- * JSON-RPC an invalid-request error, an over-long line is dropped with an error, and a request the
- * endpoint cannot take gets a JSON-RPC error: nothing from stdin is silently lost.
+ * JSON-RPC message, byte for byte, to the warden's Streamable HTTP endpoint for that server and back, so
+ * the same policy, approvals and log apply. A line that is not JSON gets a parse error, a message that is
+ * not JSON-RPC an invalid-request error, an over-long line is dropped with an error, and a request the
+ * endpoint cannot take gets a JSON-RPC error: nothing from stdin is silently lost. When the warden no
+ * longer knows the session (it restarted), the bridge opens a new one with the client's own initialize
+ * and sends the message again.
  */
 import type { Readable, Writable } from "node:stream";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { HttpPeer, SessionExpiredError } from "./proxy/peers.js";
 import {
-  InitializeResultSchema,
-  isJSONRPCRequest,
-  type JSONRPCMessage,
-  JSONRPCMessageSchema,
-} from "@modelcontextprotocol/sdk/types.js";
-import { connectionFetch } from "./fetch.js";
+  errorResponse,
+  kindOf,
+  MessageError,
+  methodOf,
+  parseMessages,
+  type RawMessage,
+  rawIdOf,
+  withId,
+} from "./proxy/raw-json.js";
 
 /** Longest line (one message) taken from stdin. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -25,13 +30,14 @@ export interface BridgeOptions {
   stdout?: Writable;
 }
 
-type RequestId = string | number | null;
-
 /** The id of a message that looks like a request, for answering it even when it is not valid JSON-RPC. */
-function idOf(value: unknown): RequestId {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
-  const id = (value as { id?: unknown }).id;
-  return typeof id === "string" || typeof id === "number" ? id : null;
+function idJsonOf(text: string): string {
+  try {
+    const id = (JSON.parse(text) as { id?: unknown } | null)?.id;
+    return typeof id === "string" || typeof id === "number" ? JSON.stringify(id) : "null";
+  } catch {
+    return "null";
+  }
 }
 
 /** Splits a byte stream into lines, refusing lines over `max` bytes. */
@@ -71,63 +77,89 @@ function onLines(input: Readable, max: number, line: (text: string) => void, too
 export async function runConnectBridge(options: BridgeOptions): Promise<void> {
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
-  const http = new StreamableHTTPClientTransport(new URL(options.url), {
-    fetch: connectionFetch,
-    requestInit: { headers: { authorization: `Bearer ${options.token}` } },
+  const http = new HttpPeer({
+    url: new URL(options.url),
+    headers: { authorization: `Bearer ${options.token}` },
+    maxMessageBytes: 64 * 1024 * 1024,
   });
+  const write = (text: string) => stdout.write(`${text}\n`);
+  const error = (idJson: string, code: number, message: string) =>
+    write(errorResponse(idJson, code, `mcp-warden connect: ${message}`));
+  /** The client's initialize, kept to open a new session when the warden forgets this one. */
+  let initialize: RawMessage | undefined;
   const initializeIds = new Set<string | number>();
-  const write = (message: unknown) => stdout.write(`${JSON.stringify(message)}\n`);
-  const error = (id: RequestId, code: number, message: string) =>
-    write({ jsonrpc: "2.0", id, error: { code, message: `mcp-warden connect: ${message}` } });
+  let reopened = 0;
 
-  const relay = (message: JSONRPCMessage) => {
-    if (isJSONRPCRequest(message) && message.method === "initialize") initializeIds.add(message.id);
-    http.send(message).catch((e: unknown) => {
-      if (isJSONRPCRequest(message)) error(message.id, -32603, (e as Error).message);
-      else process.stderr.write(`mcp-warden connect: ${(e as Error).message}\n`);
-    });
-  };
-
-  http.onmessage = (message: JSONRPCMessage) => {
-    if ("result" in message && initializeIds.delete(message.id)) {
-      const init = InitializeResultSchema.safeParse(message.result);
-      if (init.success) http.setProtocolVersion(init.data.protocolVersion);
+  http.onmessage = (message) => {
+    const id = message.value.id;
+    if (kindOf(message.value) === "response" && (typeof id === "string" || typeof id === "number")) {
+      if (initializeIds.delete(id)) {
+        const version = (message.value.result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+        if (typeof version === "string") http.protocolVersion = version;
+        http.openStream();
+        if (typeof id === "string" && id.startsWith("mcp-warden-connect:")) return;
+      }
     }
-    write(message);
+    write(message.text);
   };
-  // Closing aborts the transport's event stream: that is the normal end, not an error to report.
-  let closing = false;
-  http.onerror = (e) => {
-    if (!closing) process.stderr.write(`mcp-warden connect: ${e.message}\n`);
+
+  /** Opens a new session with the client's initialize under an id of the bridge's own. */
+  const reopen = async () => {
+    if (!initialize) throw new Error("the warden lost the session before it was initialized");
+    http.sessionId = undefined;
+    http.protocolVersion = undefined;
+    const id = `mcp-warden-connect:${++reopened}`;
+    initializeIds.add(id);
+    await http.send(withId(initialize, JSON.stringify(id)));
+    await http.send('{"jsonrpc":"2.0","method":"notifications/initialized"}');
   };
-  await http.start();
+
+  const relay = async (message: RawMessage) => {
+    const id = rawIdOf(message);
+    if (methodOf(message) === "initialize" && id) {
+      initialize = message;
+      initializeIds.add(id.value);
+    }
+    try {
+      await http.send(message.text);
+    } catch (e) {
+      if (e instanceof SessionExpiredError && methodOf(message) !== "initialize") {
+        await reopen();
+        await http.send(message.text);
+        return;
+      }
+      throw e;
+    }
+  };
 
   onLines(
     stdin,
     MAX_LINE_BYTES,
     (line) => {
       if (!line.trim()) return;
-      let value: unknown;
+      let message: RawMessage;
       try {
-        value = JSON.parse(line);
+        const parsed = parseMessages(line);
+        if (parsed.batch)
+          throw new MessageError(-32600, "invalid request: batches are not relayed over stdio");
+        message = parsed.messages[0] as RawMessage;
       } catch (e) {
-        error(null, -32700, `parse error: ${(e as Error).message}`);
+        const code = e instanceof MessageError ? e.code : -32600;
+        const text = code === -32700 ? (e as Error).message : "invalid request: not a JSON-RPC 2.0 message";
+        error(code === -32700 ? "null" : idJsonOf(line), code, text);
         return;
       }
-      const parsed = JSONRPCMessageSchema.safeParse(value);
-      if (!parsed.success) {
-        error(idOf(value), -32600, "invalid request: not a JSON-RPC 2.0 message");
-        return;
-      }
-      relay(parsed.data);
+      relay(message).catch((e: unknown) => {
+        const id = rawIdOf(message);
+        if (id && kindOf(message.value) === "request") error(id.text, -32603, (e as Error).message);
+        else process.stderr.write(`mcp-warden connect: ${(e as Error).message}\n`);
+      });
     },
-    () => error(null, -32600, `message over ${MAX_LINE_BYTES} bytes dropped`),
+    () => error("null", -32600, `message over ${MAX_LINE_BYTES} bytes dropped`),
   );
   await new Promise<void>((resolve) => {
     stdin.once("end", resolve);
     stdin.once("close", resolve);
   });
-  closing = true;
-  await http.terminateSession().catch(() => {});
   await http.close();
 }

@@ -15,12 +15,13 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, resolve, sep } from "node:path";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
-import { createGatewaySession, type GatewaySession } from "./gateway.js";
 import { Grants } from "./grants.js";
-import { NodeStreamableHttpTransport } from "./streamable-http.js";
-import type { Upstream } from "./upstreams.js";
+import { ClientSession } from "./proxy/client-session.js";
+import { HttpChannel } from "./proxy/http-channel.js";
+import { MessageError, methodOf, parseMessages, type RawMessage } from "./proxy/raw-json.js";
+import type { Upstream } from "./proxy/upstream.js";
 import type { Warden } from "./warden.js";
 
 /** Largest request body accepted. */
@@ -36,6 +37,8 @@ export interface HttpOptions {
   uiDir?: string;
   /** How long an idle session lives (default SESSION_IDLE_MS). */
   sessionIdleMs?: number;
+  /** How often a call waiting for a human sends progress (default DEFAULT_KEEPALIVE_MS). */
+  keepAliveMs?: number;
 }
 
 /** The UI's Content-Security-Policy: our own scripts only, no framing, no forms, API on the same origin. */
@@ -72,8 +75,12 @@ export interface WardenHttp {
   close(): Promise<void>;
 }
 
-interface McpSession extends GatewaySession {
-  transport: NodeStreamableHttpTransport;
+/** Most messages one POST may carry. */
+export const MAX_BATCH = 100;
+
+interface McpSession {
+  channel: HttpChannel;
+  client: ClientSession;
   grant: string;
   upstream: string;
   /** The upstream the session was opened on: when the servers file replaces it, the session ends. */
@@ -125,7 +132,7 @@ class BodyError extends Error {
   }
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > MAX_BODY_BYTES)
     throw new BodyError(413, -32600, `request body over ${MAX_BODY_BYTES} bytes`);
@@ -136,7 +143,11 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new BodyError(413, -32600, `request body over ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req);
   if (!text) return undefined;
   try {
     return JSON.parse(text);
@@ -161,6 +172,14 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     return origin === undefined || allowed.some((a) => origin === `http://${a}`);
   };
 
+  const endSession = (id: string) => {
+    const session = sessions.get(id);
+    if (!session) return;
+    sessions.delete(id);
+    session.channel.close();
+    session.client.close();
+  };
+
   const handleMcp = async (req: IncomingMessage, res: ServerResponse, serverName: string) => {
     const grant = grants.match(req.headers.authorization);
     if (!grant) {
@@ -169,7 +188,37 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     }
     const upstream = warden.upstreams.get(serverName);
     if (!upstream) return jsonRpcError(res, 404, -32001, `no server named "${serverName}"`);
-    const body = req.method === "POST" ? await readJsonBody(req) : undefined;
+    const version = req.headers["mcp-protocol-version"];
+    if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+      return jsonRpcError(res, 400, -32000, `Bad Request: Unsupported protocol version: ${version}`);
+    let messages: RawMessage[] = [];
+    let batch = false;
+    if (req.method === "POST") {
+      const accept = String(req.headers.accept ?? "");
+      if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
+        return jsonRpcError(
+          res,
+          406,
+          -32000,
+          "Not Acceptable: Client must accept both application/json and text/event-stream",
+        );
+      if (!/^application\/json\b/i.test(String(req.headers["content-type"] ?? "")))
+        return jsonRpcError(
+          res,
+          415,
+          -32000,
+          "Unsupported Media Type: Content-Type must be application/json",
+        );
+      const text = await readBody(req);
+      try {
+        ({ messages, batch } = parseMessages(text));
+      } catch (error) {
+        if (error instanceof MessageError) return jsonRpcError(res, 400, error.code, error.message);
+        throw error;
+      }
+      if (messages.length > MAX_BATCH)
+        return jsonRpcError(res, 400, -32600, `Invalid Request: a batch of more than ${MAX_BATCH} messages`);
+    }
     const sessionId = req.headers["mcp-session-id"];
     if (typeof sessionId === "string") {
       const session = sessions.get(sessionId);
@@ -178,9 +227,18 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       if (session.grant !== grant)
         return jsonRpcError(res, 403, -32001, "this session belongs to another client");
       track(session, res);
-      return session.transport.handleRequest(req, res, body);
+      if (req.method === "GET") return session.channel.handleGet(req, res);
+      if (req.method === "DELETE") {
+        endSession(sessionId);
+        res.writeHead(200).end();
+        return;
+      }
+      if (req.method !== "POST") return jsonRpcError(res, 405, -32000, "Method not allowed.");
+      if (messages.some((m) => methodOf(m) === "initialize"))
+        return jsonRpcError(res, 400, -32600, "Invalid Request: Server already initialized");
+      return session.channel.handlePost(res, messages, batch, session.client);
     }
-    if (req.method !== "POST" || !isInitializeRequest(body)) {
+    if (req.method !== "POST" || !messages.some((m) => methodOf(m) === "initialize")) {
       return jsonRpcError(res, 400, -32000, "bad request: no valid session id (initialize first)");
     }
     let open = 0;
@@ -194,31 +252,32 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       );
     }
     await upstream.whenReady(10_000);
-    const gateway = createGatewaySession(warden, upstream, { grant });
-    const transport: NodeStreamableHttpTransport = new NodeStreamableHttpTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        const session: McpSession = {
-          ...gateway,
-          transport,
-          grant,
-          upstream: serverName,
-          upstreamRef: upstream,
-          lastSeen: 0,
-          open: 0,
-        };
-        track(session, res);
-        sessions.set(id, session);
-      },
+    const id = randomUUID();
+    const channel = new HttpChannel(id);
+    const client = new ClientSession({
+      warden,
+      upstream,
+      grant,
+      sessionId: id,
+      outlet: channel,
+      ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
     });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-      gateway.dispose();
+    const session: McpSession = {
+      channel,
+      client,
+      grant,
+      upstream: serverName,
+      upstreamRef: upstream,
+      lastSeen: 0,
+      open: 0,
     };
-    await gateway.server.connect(transport);
-    await transport.handleRequest(req, res, body);
-    // The transport refused the initialize (a header, a version): nothing may stay behind for it.
-    if (transport.sessionId === undefined) await gateway.server.close().catch(() => gateway.dispose());
+    sessions.set(id, session);
+    track(session, res);
+    channel.handlePost(res, messages, batch, client);
+    // A refused initialize (the server could not be reached) leaves no session behind.
+    res.once("finish", () => {
+      if (!client.initialized) endSession(id);
+    });
   };
 
   const handleEvents = (req: IncomingMessage, res: ServerResponse) => {
@@ -318,18 +377,21 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   });
   port = (server.address() as AddressInfo).port;
   const offServers = warden.events.on("servers", () => {
-    for (const session of sessions.values()) {
-      if (warden.upstreams.get(session.upstream) !== session.upstreamRef)
-        void session.transport.close().catch(() => {});
+    for (const [id, session] of sessions) {
+      if (warden.upstreams.get(session.upstream) !== session.upstreamRef) endSession(id);
     }
   });
+  const toolsChanged = () => {
+    for (const session of sessions.values()) session.client.toolsChanged();
+  };
+  const offPolicy = warden.events.on("policy", toolsChanged);
+  const offPins = warden.events.on("toolChanges", toolsChanged);
   const idleMs = options.sessionIdleMs ?? SESSION_IDLE_MS;
   const sweeper = setInterval(
     () => {
       const now = Date.now();
-      for (const session of sessions.values()) {
-        if (session.open <= 0 && now - session.lastSeen > idleMs)
-          void session.transport.close().catch(() => {});
+      for (const [id, session] of sessions) {
+        if (session.open <= 0 && now - session.lastSeen > idleMs) endSession(id);
       }
     },
     Math.min(60_000, idleMs / 2),
@@ -343,7 +405,9 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     close: async () => {
       clearInterval(sweeper);
       offServers();
-      for (const session of sessions.values()) await session.transport.close().catch(() => {});
+      offPolicy();
+      offPins();
+      for (const id of [...sessions.keys()]) endSession(id);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -84,7 +84,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
-  if (options.demo) servers.mcpServers[DEMO_SERVER_NAME] = options.demo;
+  // The stand-in keeps its VMs in memory and asks clients nothing: one process serves every client, so
+  // they all see the same VMs.
+  const demo = options.demo ? { ...options.demo, share: true } : undefined;
+  if (demo) servers.mcpServers[DEMO_SERVER_NAME] = demo;
 
   let tokens: ReturnType<typeof ensureTokens>;
   try {
@@ -130,7 +133,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const reloadServers = async () => {
     try {
       const edited = readServersFile(serversPath);
-      if (options.demo) edited.mcpServers[DEMO_SERVER_NAME] = options.demo;
+      if (demo) edited.mcpServers[DEMO_SERVER_NAME] = demo;
       await warden.updateServers(edited);
     } catch (error) {
       process.stderr.write(`mcp-warden: ${(error as Error).message}; the running servers stay as they are\n`);

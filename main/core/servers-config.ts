@@ -17,6 +17,15 @@ const serverConfig = z
     transport: z.enum(["http", "sse"]).optional(),
     /** Milliseconds one call may take upstream (progress notifications extend it). */
     timeoutMs: z.int().positive().optional(),
+    /** Milliseconds one connect attempt (start or HTTP, then initialize) may take. */
+    connectTimeoutMs: z.int().positive().optional(),
+    /** The most one message from the server may be, in bytes (default 64 MiB). */
+    maxMessageBytes: z.int().min(1024).optional(),
+    /**
+     * One connection for every client, instead of one per client: for servers the user knows keep no
+     * per-client state and ask clients nothing (server requests that cannot be tied to one call are refused).
+     */
+    share: z.boolean().optional(),
   })
   .refine((s) => Boolean(s.command) !== Boolean(s.url), {
     message: "give either command (stdio) or url (HTTP)",

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import {
   CLIENTS,
   type ClientId,
@@ -46,11 +46,13 @@ import {
   rulesFor,
 } from "./policy/compile.js";
 import { type DecisionWithCounts, decide, type LimitView, type PolicyCall } from "./policy/decide.js";
+import { NotSentError } from "./proxy/lane.js";
+import type { RawMessage } from "./proxy/raw-json.js";
+import { Upstream } from "./proxy/upstream.js";
 import { riskOf } from "./risk.js";
 import type { ServerConfig, ServersFile } from "./servers-config.js";
 import type { SettingsStore } from "./settings.js";
 import { starterPolicy } from "./starter-policy.js";
-import { type ClientAsker, Upstream, UpstreamUnavailableError } from "./upstreams.js";
 import { type Unwatch, watchFile } from "./watch.js";
 
 /** Finding and wrapping MCP client configs, as the runtime provides it. */
@@ -85,13 +87,16 @@ export interface IncomingCall {
   grant: string;
   session: string;
   signal?: AbortSignal;
-  /** What the client declared it can do (sampling, elicitation), for relaying the server's requests. */
-  clientCapabilities?: { sampling?: object; elicitation?: object };
-  /** Sends a request to the client, tied to this call (sampling, elicitation). */
-  askClient?: ClientAsker;
-  /** Forwards progress notifications from the upstream to the client. */
-  onProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
+  /** Sends the call on to the server, as the client sent it; resolves with the server's answer. */
+  forward: () => Promise<RawMessage>;
+  /** Called when the call starts waiting for a human; returns what ends the wait's side effects. */
+  whileWaiting?: () => () => void;
 }
+
+/** What became of a call: the server's answer, relayed as it is, or the warden's refusal. */
+export type CallOutcomeOf =
+  | { relayed: RawMessage; refused?: undefined }
+  | { refused: CallToolResult; relayed?: undefined };
 
 const APPROVAL_STATUS: Record<ApprovalEnd, CallStatus> = {
   approved: "approved",
@@ -152,8 +157,6 @@ export class Warden {
   #clients: ClientsService | undefined;
   /** Deny-all, read from the settings once and written through: every call reads it. */
   #denyAll: boolean;
-  /** Calls being forwarded, per server, oldest first: whom to ask when a server samples or elicits. */
-  readonly #inFlight = new Map<string, IncomingCall[]>();
 
   /** Builds a warden from a policy that has already been read and compiled. */
   private constructor(options: WardenOptions, policy: CompiledPolicy, text: string) {
@@ -178,7 +181,6 @@ export class Warden {
 
   #addUpstream(name: string, config: ServerConfig): Upstream {
     const upstream = new Upstream(name, config);
-    upstream.setClientAsker((request, schema, signal) => this.#askClient(name, request, schema, signal));
     upstream.on("state", () => this.events.emit("servers", this.servers()));
     upstream.on("toolsChanged", (tools) => {
       if (this.pins?.review(name, tools)) this.events.emit("toolChanges", this.pins.changes());
@@ -306,7 +308,7 @@ export class Warden {
   }
 
   /** Decides and, when allowed, forwards one tools/call. Never throws for a refusal; never hangs. */
-  async handleCall(call: IncomingCall): Promise<CallToolResult> {
+  async handleCall(call: IncomingCall): Promise<CallOutcomeOf> {
     const started = this.#now();
     const id = randomUUID();
     const policyCall: PolicyCall = {
@@ -358,21 +360,21 @@ export class Warden {
     if (decision.verdict === "deny") {
       record.latencyMs = this.#now() - started;
       this.#writeDecision(record, []);
-      return denialResult(call.tool, decision);
+      return { refused: denialResult(call.tool, decision) };
     }
 
     // Reserve before anything can wait, so concurrent calls never over-admit.
     const reservation = this.limiter.reserve(decision.counterKeys, started);
     /** Refuses the call after its decision was logged: its slots go back and the log says why. */
-    const refuse = (status: CallStatus, rule: string, reason: string): CallToolResult => {
+    const refuse = (status: CallStatus, rule: string, reason: string): CallOutcomeOf => {
       this.limiter.release(reservation);
       this.#writeOutcome({ id, status, released: true, latencyMs: this.#now() - started, error: reason });
-      return denialResult(call.tool, { rule, reason });
+      return { refused: denialResult(call.tool, { rule, reason }) };
     };
     /** Refuses the call because the audit log cannot be written: nothing is forwarded unaudited. */
-    const unaudited = (): CallToolResult => {
+    const unaudited = (): CallOutcomeOf => {
       this.limiter.release(reservation);
-      return denialResult(call.tool, { rule: decision.rule, reason: AUDIT_DOWN });
+      return { refused: denialResult(call.tool, { rule: decision.rule, reason: AUDIT_DOWN }) };
     };
     if (!this.#writeDecision(record, decision.counterKeys)) return unaudited();
 
@@ -387,6 +389,8 @@ export class Warden {
       const standing = this.#standing.get(
         standingKey(call.grant, callHash(call.server, call.tool, call.args)),
       );
+      const stopWaiting =
+        standing !== undefined && standing > this.#now() ? undefined : call.whileWaiting?.();
       const end: ApprovalEnd =
         standing !== undefined && standing > this.#now()
           ? "approved"
@@ -408,6 +412,7 @@ export class Warden {
               timeoutMs: decision.approvalTimeoutMs ?? 120_000,
               ...(call.signal ? { signal: call.signal } : {}),
             });
+      stopWaiting?.();
       if (end !== "approved") return refuse(APPROVAL_STATUS[end], decision.rule, APPROVAL_REASON[end]);
       // The policy, Deny-all or a tool's pin may have changed while the call waited: decide again (the
       // call already holds its slots, so limits are not counted twice).
@@ -419,6 +424,19 @@ export class Warden {
       if (!this.#writeOutcome({ id, status: "approved" })) return unaudited();
     }
     return this.#forward(call, id, started, reservation);
+  }
+
+  /**
+   * Decides a request other than tools/call that reaches the server (resources, prompts, completions):
+   * the refusal's text, or undefined when it may pass.
+   */
+  decideRequest(
+    _server: string,
+    _method: string,
+    _params: Record<string, unknown>,
+    _who: { grant: string; session: string },
+  ): string | undefined {
+    return undefined;
   }
 
   /** A refusal for a tool the user has not accepted, or one the server does not offer; undefined otherwise. */
@@ -441,83 +459,40 @@ export class Warden {
     return undefined;
   }
 
-  /**
-   * Relays a server's sampling or elicitation request to the client of the newest call in flight on that
-   * server whose client offers it; the server gets an error when no such client is waiting.
-   */
-  #askClient(
-    server: string,
-    request: Parameters<ClientAsker>[0],
-    schema: Parameters<ClientAsker>[1],
-    signal: AbortSignal,
-  ): ReturnType<ClientAsker> {
-    const capability = request.method === "sampling/createMessage" ? "sampling" : "elicitation";
-    const able = (this.#inFlight.get(server) ?? []).filter(
-      (c) => c.askClient && c.clientCapabilities?.[capability],
-    );
-    const call = able.at(-1);
-    if (!call?.askClient) {
-      return Promise.reject(new Error(`no client with a call in flight offers ${capability}`));
-    }
-    // The SDK does not say which call a server request belongs to: with calls of several clients in
-    // flight, asking one of them could show another client's data to it. Refuse instead.
-    if (able.some((c) => c.grant !== call.grant || c.session !== call.session)) {
-      return Promise.reject(
-        new Error(
-          `calls of several clients are in flight on "${server}": this ${capability} request cannot be tied to one`,
-        ),
-      );
-    }
-    return call.askClient(request, schema, signal);
-  }
-
   async #forward(
     call: IncomingCall,
     id: string,
     started: number,
     reservation: Reservation,
-  ): Promise<CallToolResult> {
-    const upstream = this.upstreams.get(call.server);
-    const progressSends: Promise<void>[] = [];
-    const inFlight = this.#inFlight.get(call.server) ?? [];
-    inFlight.push(call);
-    this.#inFlight.set(call.server, inFlight);
+  ): Promise<CallOutcomeOf> {
     try {
-      if (!upstream) throw new UpstreamUnavailableError(`no upstream server named "${call.server}"`);
-      const onProgress = call.onProgress;
-      const result = await upstream.request(
-        { method: "tools/call", params: { name: call.tool, arguments: call.args } },
-        CallToolResultSchema,
-        {
-          ...(call.signal ? { signal: call.signal } : {}),
-          timeout: upstream.config.timeoutMs ?? 300_000,
-          resetTimeoutOnProgress: true,
-          ...(onProgress ? { onprogress: (p) => progressSends.push(onProgress(p).catch(() => {})) } : {}),
-        },
-      );
-      await Promise.allSettled(progressSends);
+      if (!this.upstreams.has(call.server))
+        throw new NotSentError(`no upstream server named "${call.server}"`);
+      const answer = await call.forward();
+      const error = answer.value.error as { message?: unknown } | undefined;
+      const result = answer.value.result as Partial<CallToolResult> | undefined;
+      const failed = error !== undefined || result?.isError === true;
       this.#writeOutcome({
         id,
-        outcome: result.isError ? "tool-error" : "ok",
+        outcome: error !== undefined ? "upstream-error" : result?.isError === true ? "tool-error" : "ok",
         latencyMs: this.#now() - started,
-        ...(result.isError ? { error: firstText(result) } : {}),
+        ...(failed
+          ? { error: error !== undefined ? String(error.message ?? "error") : firstText(result) }
+          : {}),
       });
-      this.log.setResult(id, result);
-      return result;
+      this.log.setResult(id, result ?? { error });
+      return { relayed: answer };
     } catch (error) {
-      const unreachable = error instanceof UpstreamUnavailableError;
+      const unreachable = error instanceof NotSentError;
       if (unreachable) this.limiter.release(reservation);
-      const message = errorText(error);
       this.#writeOutcome({
         id,
         outcome: "upstream-error",
         latencyMs: this.#now() - started,
-        error: message,
+        error: errorText(error),
         ...(unreachable ? { released: true } : {}),
       });
       throw error;
-    } finally {
-      inFlight.splice(inFlight.indexOf(call), 1);
     }
   }
 
@@ -764,7 +739,7 @@ function standingKey(client: string, hash: string): string {
   return `${client}\u0000${hash}`;
 }
 
-function firstText(result: CallToolResult): string | undefined {
-  const block = result.content.find((c) => c.type === "text");
+function firstText(result: Partial<CallToolResult> | undefined): string | undefined {
+  const block = Array.isArray(result?.content) ? result.content.find((c) => c?.type === "text") : undefined;
   return block && "text" in block ? block.text.slice(0, 2_000) : undefined;
 }

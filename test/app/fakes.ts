@@ -57,7 +57,14 @@ export function pendingStopVm(
   });
   // The call fails after approval (no such upstream here); only the approval matters.
   runtime.warden
-    .handleCall({ server: "virt", tool: "stop_vm", args: { vm_name: vmName }, grant: client, session: "s1" })
+    .handleCall({
+      server: "virt",
+      tool: "stop_vm",
+      args: { vm_name: vmName },
+      grant: client,
+      session: "s1",
+      forward: () => Promise.reject(new Error("no upstream here")),
+    })
     .catch(() => {});
   const approval = runtime.warden.broker.list().find((a) => !before.has(a.id));
   if (!approval) throw new Error("the call did not wait for approval");

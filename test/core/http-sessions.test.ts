@@ -61,7 +61,7 @@ describe("idle sessions", () => {
 });
 
 describe("initialize requests the transport refuses", () => {
-  it("leave nothing behind (no session, no listeners), and duplicate request ids are refused", async () => {
+  it("leave nothing behind (no session, no upstream connection), and duplicate request ids are refused", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "policy.json"), JSON.stringify({ version: "1", default: "allow", tools: {} }));
     const store = new Map<string, unknown>();
@@ -73,7 +73,8 @@ describe("initialize requests the transport refuses", () => {
     });
     http = await startHttpServer(warden, { port: 0, grants: { g: "t" }, adminToken: "a" });
     const url = `${http.url}/mcp/virt`;
-    const before = warden.events.listenerCount("policy");
+    const upstream = warden.upstreams.get("virt");
+    const lanes = async () => (await upstream?.openLanes())?.length;
     for (let i = 0; i < 20; i++) {
       const refused = await fetch(url, {
         method: "POST",
@@ -84,12 +85,12 @@ describe("initialize requests the transport refuses", () => {
       expect(refused.headers.get("mcp-session-id")).toBeNull();
       await refused.text();
     }
-    expect(warden.events.listenerCount("policy")).toBe(before);
+    expect(await lanes()).toBe(0);
 
     const init = await fetch(url, { method: "POST", headers: HEADERS, body: INIT });
     const session = init.headers.get("mcp-session-id") ?? "";
     await init.text();
-    expect(warden.events.listenerCount("policy")).toBe(before + 1);
+    expect(await lanes()).toBe(1);
     const twice = await fetch(url, {
       method: "POST",
       headers: { ...HEADERS, "mcp-session-id": session, "mcp-protocol-version": "2025-06-18" },

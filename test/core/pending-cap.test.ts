@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import { MAX_PENDING_APPROVALS, Warden } from "../../main/core/warden.js";
 import { tempDir } from "../helpers/warden.js";
 
+/** No upstream is reached in this test: a call that got through would fail here. */
+const forward = () => Promise.reject(new Error("no upstream in this test"));
+
 describe("pending approvals", () => {
   it(`at most ${MAX_PENDING_APPROVALS} wait at once; the next is refused and saying why`, async () => {
     const dir = tempDir();
@@ -19,7 +22,7 @@ describe("pending approvals", () => {
     try {
       const waiting = Array.from({ length: MAX_PENDING_APPROVALS }, (_, i) =>
         warden
-          .handleCall({ server: "virt", tool: "stop_vm", args: { i }, grant: "g", session: "s" })
+          .handleCall({ server: "virt", tool: "stop_vm", args: { i }, grant: "g", session: "s", forward })
           .catch(() => undefined),
       );
       expect(warden.broker.list()).toHaveLength(MAX_PENDING_APPROVALS);
@@ -29,9 +32,10 @@ describe("pending approvals", () => {
         args: { i: "one more" },
         grant: "g",
         session: "s",
+        forward,
       });
-      expect(refused.isError).toBe(true);
-      expect(JSON.stringify(refused.content)).toContain("already waiting for a human");
+      expect(refused.refused?.isError).toBe(true);
+      expect(JSON.stringify(refused.refused?.content)).toContain("already waiting for a human");
       warden.broker.denyAll();
       await Promise.all(waiting);
     } finally {

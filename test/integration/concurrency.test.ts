@@ -41,7 +41,8 @@ describe("10,000 simultaneous calls", () => {
           resume_vm: { limits: [{ counter: "resumes", window: "hour", max: 10, scope: "grant" }] },
         },
       }),
-      servers: { virt: virtualizationServer("testing", state) },
+      // One process for both clients (`share`), so its state file journals every call that reached it.
+      servers: { virt: { ...virtualizationServer("testing", state), share: true } },
       extraArgs: ["--grant", "cursor=cursor-token"],
     });
     const w = warden;

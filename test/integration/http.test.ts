@@ -141,13 +141,15 @@ describe("tool list changes and pinning", () => {
       tool: "vm_console",
       kind: "new",
     });
+    // Announced twice: by the warden (a tool is held) and by the client's own server process.
+    await waitFor(() => announced >= 2, 10_000, "tools/list_changed from the warden and the server");
     expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("vm_console");
     const refused = await callTool(client, "vm_console", { vm_name: "dev-web" });
     expect(textOf(refused)).toContain("new or has changed since it was accepted");
     expect(readState(state).calls.map((c) => c.tool)).not.toContain("vm_console");
 
     expect(await w.api("acceptToolChange", { server: "virt", tool: "vm_console" })).toEqual({ ok: true });
-    await waitFor(() => announced >= 2, 10_000, "tools/list_changed after the acceptance");
+    await waitFor(() => announced >= 3, 10_000, "tools/list_changed after the acceptance");
     expect((await client.listTools()).tools.map((t) => t.name)).toContain("vm_console");
     expect((await callTool(client, "vm_console", { vm_name: "dev-web" })).isError).toBeFalsy();
   });

@@ -1,0 +1,141 @@
+/**
+ * The downstream Streamable HTTP transport of one client session, on node:http. A POST is answered with
+ * plain JSON when its answer is the first thing the client gets for it, and with an event stream when
+ * something tied to the request (progress, a log line, a sampling question) has to go first. Messages tied
+ * to no request go on the session's GET stream. Every text is written as the relay produced it.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ClientOutlet, ClientSession } from "./client-session.js";
+import { kindOf, type RawId, type RawMessage, rawIdOf } from "./raw-json.js";
+
+interface Exchange {
+  res: ServerResponse;
+  sse: boolean;
+  batch: boolean;
+  ids: (string | number)[];
+  answers: Map<string | number, string | undefined>;
+  done: boolean;
+}
+
+/** One session's HTTP transport. */
+export class HttpChannel implements ClientOutlet {
+  readonly sessionId: string;
+  readonly #byRequest = new Map<string | number, Exchange>();
+  #standalone: ServerResponse | undefined;
+  #closed = false;
+
+  constructor(sessionId: string) {
+    this.sessionId = sessionId;
+  }
+
+  #headers(contentType: string): Record<string, string> {
+    return {
+      "content-type": contentType,
+      "cache-control": "no-cache, no-transform",
+      "mcp-session-id": this.sessionId,
+    };
+  }
+
+  /** Opens the session's own event stream (messages tied to no request). */
+  handleGet(req: IncomingMessage, res: ServerResponse): void {
+    if (!String(req.headers.accept ?? "").includes("text/event-stream")) {
+      httpError(res, 406, -32000, "Not Acceptable: Client must accept text/event-stream");
+      return;
+    }
+    if (this.#standalone) {
+      httpError(res, 409, -32000, "Conflict: Only one SSE stream is allowed per session");
+      return;
+    }
+    res.writeHead(200, { ...this.#headers("text/event-stream"), connection: "keep-alive" });
+    res.flushHeaders();
+    this.#standalone = res;
+    res.on("close", () => {
+      if (this.#standalone === res) this.#standalone = undefined;
+    });
+  }
+
+  /** Takes a POST's messages: notifications and responses at once, requests answered as they finish. */
+  handlePost(res: ServerResponse, messages: RawMessage[], batch: boolean, session: ClientSession): void {
+    const requests = messages.filter((m) => kindOf(m.value) === "request");
+    const ids = requests
+      .map((m) => rawIdOf(m)?.value)
+      .filter((id): id is string | number => id !== undefined);
+    if (new Set(ids).size < ids.length || ids.some((id) => this.#byRequest.has(id))) {
+      httpError(res, 400, -32600, "Invalid Request: a request id that is already in use");
+      return;
+    }
+    if (ids.length === 0) {
+      res.writeHead(202, { "mcp-session-id": this.sessionId }).end();
+      for (const m of messages) void session.receive(m);
+      return;
+    }
+    const exchange: Exchange = { res, sse: false, batch, ids, answers: new Map(), done: false };
+    for (const id of ids) this.#byRequest.set(id, exchange);
+    res.on("close", () => {
+      for (const id of exchange.ids) if (this.#byRequest.get(id) === exchange) this.#byRequest.delete(id);
+    });
+    for (const m of messages) {
+      const id = rawIdOf(m)?.value;
+      const answer = session.receive(m);
+      if (kindOf(m.value) !== "request" || id === undefined) continue;
+      void answer.then((text) => this.#answer(exchange, id, text));
+    }
+  }
+
+  #openSse(exchange: Exchange): void {
+    if (exchange.sse) return;
+    exchange.sse = true;
+    exchange.res.writeHead(200, { ...this.#headers("text/event-stream"), connection: "keep-alive" });
+  }
+
+  #answer(exchange: Exchange, id: string | number, text: string | undefined): void {
+    if (exchange.done) return;
+    exchange.answers.set(id, text);
+    if (exchange.answers.size < exchange.ids.length) return;
+    exchange.done = true;
+    for (const i of exchange.ids) if (this.#byRequest.get(i) === exchange) this.#byRequest.delete(i);
+    const texts = exchange.ids
+      .map((i) => exchange.answers.get(i))
+      .filter((t): t is string => t !== undefined);
+    const { res } = exchange;
+    if (res.writableEnded || res.destroyed) return;
+    if (exchange.sse) {
+      for (const t of texts) res.write(`event: message\ndata: ${t}\n\n`);
+      res.end();
+      return;
+    }
+    if (texts.length === 0) {
+      res.writeHead(202, { "mcp-session-id": this.sessionId }).end();
+      return;
+    }
+    res.writeHead(200, this.#headers("application/json"));
+    res.end(exchange.batch ? `[${texts.join(",")}]` : texts[0]);
+  }
+
+  /** Sends a message to the client: on its request's stream when it is tied to one, else the session's. */
+  send(text: string, related?: RawId): void {
+    if (this.#closed) return;
+    const exchange = related !== undefined ? this.#byRequest.get(related.value) : undefined;
+    if (exchange && !exchange.done && !exchange.res.destroyed) {
+      this.#openSse(exchange);
+      exchange.res.write(`event: message\ndata: ${text}\n\n`);
+      return;
+    }
+    this.#standalone?.write(`event: message\ndata: ${text}\n\n`);
+  }
+
+  /** Ends every open stream. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const exchange of new Set(this.#byRequest.values())) exchange.res.end();
+    this.#byRequest.clear();
+    this.#standalone?.end();
+  }
+}
+
+/** A JSON-RPC error as an HTTP answer. */
+export function httpError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
+}

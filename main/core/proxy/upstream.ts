@@ -1,0 +1,420 @@
+/**
+ * One upstream server as the warden knows it: its own connection (the control lane: the tool catalogue,
+ * the state the UI shows, restarts with backoff) and one lane per client and set of declared
+ * capabilities, opened when that client first connects. Stdio servers therefore run one process for the
+ * warden and one per client, unless the servers file marks the server `"share": true` (one process for
+ * every client; a server request that cannot be tied to one client's call is then refused).
+ */
+import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { ServerStatus } from "../../../shared/contract.js";
+import { canonicalJson } from "../canonical.js";
+import { Emitter } from "../emitter.js";
+import { toolRisks } from "../risk.js";
+import type { ServerConfig } from "../servers-config.js";
+import { Lane, NotSentError } from "./lane.js";
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  HttpPeer,
+  HttpStatusError,
+  type Peer,
+  SsePeer,
+  StdioPeer,
+} from "./peers.js";
+
+const STDERR_LINES = 50;
+const FIRST_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 30_000;
+/** A server that stays up this long is healthy again: its next crash restarts at the first backoff step. */
+const HEALTHY_AFTER_MS = 30_000;
+/** How long one connect attempt (process start or HTTP, then initialize) may take. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** How long a client's lane stays open once its last session has ended. */
+export const LANE_IDLE_MS = 5 * 60_000;
+/** Lanes one client may have open to one server at once (each a process for a stdio server). */
+export const MAX_LANES_PER_CLIENT = 8;
+/** How often the warden checks that an HTTP server still knows its session. */
+const HTTP_HEALTH_MS = 60_000;
+
+/** The newest legacy protocol revision the warden offers when it speaks for itself. */
+export const WARDEN_PROTOCOL_VERSION = "2025-11-25";
+
+export interface UpstreamEvents {
+  state: ServerStatus["state"];
+  toolsChanged: readonly Tool[];
+}
+
+/** What a client lane is opened with. */
+export interface LaneRequest {
+  grant: string;
+  /** The client's initialize params, as it sent them. */
+  paramsText: string;
+  capabilities: Record<string, unknown>;
+  protocolVersion: string;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** One upstream server and its connections. */
+export class Upstream extends Emitter<UpstreamEvents> {
+  readonly name: string;
+  readonly config: ServerConfig;
+  #control: Lane | undefined;
+  readonly #lanes = new Map<string, { grant: string; opening: Promise<Lane> }>();
+  #state: ServerStatus["state"] = "stopped";
+  #transportKind: ServerStatus["transport"];
+  #tools: Tool[] = [];
+  #capabilities: Record<string, unknown> = {};
+  #instructions: string | undefined;
+  #stderr: string[] = [];
+  #stderrPartial = "";
+  #restarts = 0;
+  #failures = 0;
+  #lastError: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #health: NodeJS.Timeout | undefined;
+  #connectedAt = 0;
+  #stopping = false;
+  #ready: Promise<void>;
+  #markReady: () => void = () => {};
+
+  constructor(name: string, config: ServerConfig) {
+    super();
+    this.name = name;
+    this.config = config;
+    this.#transportKind = config.url ? (config.transport === "sse" ? "sse" : "http") : "stdio";
+    this.#ready = this.#newReady();
+  }
+
+  #newReady(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#markReady = resolve;
+    });
+  }
+
+  get state(): ServerStatus["state"] {
+    return this.#state;
+  }
+  get tools(): readonly Tool[] {
+    return this.#tools;
+  }
+  get capabilities(): Record<string, unknown> {
+    return this.#capabilities;
+  }
+  get instructions(): string | undefined {
+    return this.#instructions;
+  }
+  /** The most one message from this server may be. */
+  get maxMessageBytes(): number {
+    return this.config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+  /** How long one request may wait for the server (progress extends it). */
+  get timeoutMs(): number {
+    return this.config.timeoutMs ?? 300_000;
+  }
+
+  /** Resolves once the server has connected (or `ms` has passed); true when connected. */
+  async whenReady(ms: number): Promise<boolean> {
+    if (this.#state === "connected") return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    await Promise.race([this.#ready, timeout]);
+    clearTimeout(timer);
+    return this.state === "connected";
+  }
+
+  /** The status the UI shows. */
+  status(endpoint: string): ServerStatus {
+    return {
+      name: this.name,
+      transport: this.#transportKind,
+      state: this.#state,
+      tools: this.#tools.map((t) => {
+        const { risk, actions } = toolRisks(t);
+        return {
+          name: t.name,
+          ...(t.description ? { description: t.description } : {}),
+          risk,
+          ...(actions ? { actions: { ...actions } } : {}),
+        };
+      }),
+      stderr: [...this.#stderr, ...(this.#stderrPartial ? [this.#stderrPartial] : [])].slice(-STDERR_LINES),
+      restarts: this.#restarts,
+      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+      endpoint,
+    };
+  }
+
+  /** Connects; on failure keeps retrying with backoff. Resolves after the first attempt. */
+  async start(): Promise<void> {
+    this.#stopping = false;
+    await this.#connect();
+  }
+
+  #setState(state: ServerStatus["state"]): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    if (state === "connected") this.#markReady();
+    else if (state !== "stopped") this.#ready = this.#newReady();
+    this.emit("state", state);
+  }
+
+  /** Keeps the server's last stderr lines (of all its processes); a line split across reads is joined. */
+  #captureStderr(text: string): void {
+    const lines = (this.#stderrPartial + text).split(/\r?\n/);
+    this.#stderrPartial = (lines.pop() ?? "").slice(0, 2_000);
+    for (const line of lines) {
+      if (!line) continue;
+      this.#stderr.push(line.length > 2_000 ? `${line.slice(0, 2_000)}…` : line);
+    }
+    if (this.#stderr.length > STDERR_LINES) this.#stderr.splice(0, this.#stderr.length - STDERR_LINES);
+  }
+
+  #peer(kind: "stdio" | "http" | "sse"): Peer {
+    const { config } = this;
+    const max = this.maxMessageBytes;
+    if (kind === "stdio") {
+      return new StdioPeer({
+        command: config.command ?? "",
+        args: config.args ?? [],
+        env: { ...getDefaultEnvironment(), ...(config.env ?? {}) },
+        ...(config.cwd ? { cwd: config.cwd } : {}),
+        maxMessageBytes: max,
+        onStderr: (text) => this.#captureStderr(text),
+      });
+    }
+    const options = { url: new URL(config.url ?? ""), headers: config.headers ?? {}, maxMessageBytes: max };
+    return kind === "sse" ? new SsePeer(options) : new HttpPeer(options);
+  }
+
+  /**
+   * Opens a connection and runs the handshake: Streamable HTTP first, then the older SSE transport when
+   * the server answers the POST with 400, 404 or 405 (unless `transport` pins one). Every attempt has a
+   * timeout; the error says what really happened.
+   */
+  async #open(key: string, paramsText: string, shared: boolean): Promise<Lane> {
+    const { config } = this;
+    const kinds: ("stdio" | "http" | "sse")[] = config.url
+      ? config.transport
+        ? [config.transport]
+        : ["http", "sse"]
+      : ["stdio"];
+    const timeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let lastError: Error | undefined;
+    for (const kind of kinds) {
+      const peer = this.#peer(kind);
+      const lane = new Lane(key, peer, shared);
+      try {
+        await withTimeout(
+          (async () => {
+            if (peer instanceof StdioPeer) await peer.started();
+            if (peer instanceof SsePeer) await peer.connect();
+            await lane.initialize(paramsText, timeoutMs);
+          })(),
+          timeoutMs,
+          kind === "stdio" ? "starting the server" : "connecting",
+        );
+        if (key === "control") this.#transportKind = kind;
+        return lane;
+      } catch (error) {
+        await lane.close().catch(() => {});
+        lastError = error as Error;
+        const refused =
+          lastError instanceof HttpStatusError ||
+          (lastError instanceof NotSentError && /HTTP 4\d\d/.test(lastError.message));
+        if (
+          kind === "http" &&
+          kinds.includes("sse") &&
+          refused &&
+          /\b(400|404|405)\b/.test(lastError.message)
+        )
+          continue;
+        break;
+      }
+    }
+    throw lastError ?? new Error("no transport to try");
+  }
+
+  async #connect(): Promise<void> {
+    this.#timer = undefined;
+    if (this.#stopping) return;
+    this.#setState(this.#restarts || this.#failures ? "restarting" : "starting");
+    const params = {
+      protocolVersion: WARDEN_PROTOCOL_VERSION,
+      capabilities: {},
+      clientInfo: { name: "mcp-warden", version: "0.1.0" },
+    };
+    let lane: Lane;
+    try {
+      lane = await this.#open("control", JSON.stringify(params), false);
+    } catch (error) {
+      this.#lastError = `could not connect: ${(error as Error).message}`;
+      this.#failures++;
+      this.#scheduleRestart();
+      return;
+    }
+    if (this.#stopping) {
+      await lane.close();
+      return;
+    }
+    const result = (lane.initResult?.value.result ?? {}) as {
+      capabilities?: Record<string, unknown>;
+      instructions?: string;
+    };
+    this.#capabilities = result.capabilities ?? {};
+    this.#instructions = result.instructions;
+    this.#control = lane;
+    lane.onnotification = (message) => {
+      if (message.value.method === "notifications/tools/list_changed" && lane === this.#control)
+        void this.#refreshTools(lane).catch(() => {});
+    };
+    lane.onclose = (reason) => this.#onControlClosed(lane, reason);
+    try {
+      await this.#refreshTools(lane);
+    } catch (error) {
+      await lane.close();
+      this.#control = undefined;
+      this.#lastError = `could not list the server's tools: ${(error as Error).message}`;
+      this.#failures++;
+      this.#scheduleRestart();
+      return;
+    }
+    this.#connectedAt = Date.now();
+    this.#failures = 0;
+    this.#lastError = undefined;
+    if (this.#transportKind !== "stdio") {
+      // An HTTP server that restarted forgets its sessions: a regular ping finds out and reconnects.
+      if (this.#health) clearInterval(this.#health);
+      this.#health = setInterval(() => void this.checkHealth(), HTTP_HEALTH_MS);
+      this.#health.unref();
+    }
+    this.#setState("connected");
+  }
+
+  /** Pings the server on the warden's own connection; a failure reconnects. */
+  async checkHealth(): Promise<void> {
+    const lane = this.#control;
+    if (!lane || lane.closed) return;
+    try {
+      // Any answer, even an error from a server without ping, shows the session is still known.
+      await lane.ask("ping", {}, 10_000);
+    } catch (error) {
+      if (lane === this.#control)
+        await lane.close(`the server stopped answering: ${(error as Error).message}`);
+    }
+  }
+
+  async #refreshTools(lane: Lane): Promise<void> {
+    if (!this.#capabilities.tools) {
+      this.#tools = [];
+      return;
+    }
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const answer = await lane.ask("tools/list", cursor ? { cursor } : {}, 60_000);
+      const page = answer.value.result as { tools?: Tool[]; nextCursor?: string } | undefined;
+      if (!page || !Array.isArray(page.tools)) {
+        const error = answer.value.error as { message?: string } | undefined;
+        throw new Error(error?.message ?? "tools/list gave no tools");
+      }
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor);
+    this.#tools = tools;
+    this.emit("toolsChanged", tools);
+  }
+
+  #onControlClosed(lane: Lane, reason: string): void {
+    if (lane !== this.#control) return;
+    this.#control = undefined;
+    if (this.#health) clearInterval(this.#health);
+    if (this.#stopping) return;
+    this.#lastError = reason;
+    if (Date.now() - this.#connectedAt > HEALTHY_AFTER_MS) this.#failures = 0;
+    this.#failures++;
+    this.#scheduleRestart();
+  }
+
+  #scheduleRestart(): void {
+    if (this.#stopping) return;
+    this.#restarts++;
+    this.#setState(this.#failures > 8 ? "failed" : "restarting");
+    const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, this.#failures - 1));
+    this.#timer = setTimeout(() => void this.#connect(), delay);
+  }
+
+  /**
+   * The lane for a client: one per grant, declared capabilities and protocol version (one for every
+   * client when the server is shared). Opened on first use with the client's own initialize; a closed
+   * lane (the process exited, the HTTP session expired) is opened anew.
+   */
+  async laneFor(request: LaneRequest): Promise<Lane> {
+    if (this.#stopping) throw new NotSentError(`upstream "${this.name}" is stopped`);
+    const shared = this.config.share === true;
+    const owner = shared ? "*" : request.grant;
+    const key = canonicalJson([owner, request.capabilities, request.protocolVersion]);
+    const existing = this.#lanes.get(key);
+    if (existing) {
+      const lane = await existing.opening.catch(() => undefined);
+      if (lane && !lane.closed) return lane;
+      if (this.#lanes.get(key) === existing) this.#lanes.delete(key);
+    }
+    let owned = 0;
+    for (const entry of this.#lanes.values()) if (entry.grant === owner) owned++;
+    if (owned >= MAX_LANES_PER_CLIENT) {
+      throw new NotSentError(
+        `this client already has ${MAX_LANES_PER_CLIENT} connections to "${this.name}" with different capabilities; close some sessions`,
+      );
+    }
+    const entry = { grant: owner, opening: this.#open(key, request.paramsText, shared) };
+    this.#lanes.set(key, entry);
+    const forget = () => {
+      if (this.#lanes.get(key) === entry) this.#lanes.delete(key);
+    };
+    let lane: Lane;
+    try {
+      lane = await entry.opening;
+    } catch (error) {
+      forget();
+      throw new NotSentError(`could not connect to "${this.name}": ${(error as Error).message}`);
+    }
+    lane.onclose = (reason) => {
+      forget();
+      if (lane.peer.kind === "stdio" && !this.#stopping) {
+        // The client's own process ended: its next request starts a new one.
+        this.#restarts++;
+        this.#lastError = reason;
+        this.emit("state", this.#state);
+      } else void this.checkHealth();
+    };
+    return lane;
+  }
+
+  /** Every client lane open now. */
+  async openLanes(): Promise<Lane[]> {
+    const lanes = await Promise.all([...this.#lanes.values()].map((e) => e.opening.catch(() => undefined)));
+    return lanes.filter((l): l is Lane => l !== undefined && !l.closed);
+  }
+
+  /** Disconnects everything and stops restarting (stdio servers' processes end). */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#health) clearInterval(this.#health);
+    const lanes = await this.openLanes();
+    this.#lanes.clear();
+    const control = this.#control;
+    this.#control = undefined;
+    await Promise.all([control?.close(), ...lanes.map((l) => l.close())]);
+    this.#setState("stopped");
+  }
+}
