@@ -9,6 +9,7 @@
  *   npx tsx bench/<name>.ts [--quick]  one benchmark alone
  */
 import { parseArgs } from "node:util";
+import { audit } from "./audit.js";
 import { decisions } from "./decisions.js";
 import { machine, machineLine } from "./lib/machine.js";
 import { buildLine, builtCli } from "./lib/paths.js";
@@ -23,7 +24,17 @@ import { startup } from "./startup.js";
 import { throughput } from "./throughput.js";
 import { ui } from "./ui.js";
 
-const BENCHMARKS: Benchmark[] = [overhead, ownCost, profile, decisions, throughput, memory, startup, ui];
+const BENCHMARKS: Benchmark[] = [
+  overhead,
+  ownCost,
+  profile,
+  decisions,
+  throughput,
+  memory,
+  startup,
+  ui,
+  audit,
+];
 
 const { values } = parseArgs({
   options: {

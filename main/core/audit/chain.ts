@@ -12,7 +12,7 @@
  * after the last checkpoint are chained but not yet signed. A symmetric key is enough because the one who
  * verifies is the one who signs; a public-key signature would only help a verifier who must not sign.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, hash, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 
 /** What the first line of a log links to. */
@@ -20,13 +20,14 @@ export const GENESIS = "0".repeat(64);
 
 /** The SHA-256 (hex) of a line's bytes, without its newline. */
 export function lineHash(line: string | Uint8Array): string {
-  return createHash("sha256").update(line).digest("hex");
+  return hash("sha256", line, "hex");
 }
 
-/** A line as written: the chain fields first, then the fields of `body` (a JSON object's text). */
+/** A line as written: the chain fields first, then the fields of `body` (JSON.stringify of an object). */
 export function chainedLine(seq: number, prev: string, body: string): string {
-  const rest = body.slice(1).trimStart();
-  return rest === "}" ? `{"seq":${seq},"prev":"${prev}"}` : `{"seq":${seq},"prev":"${prev}",${rest}`;
+  return body === "{}"
+    ? `{"seq":${seq},"prev":"${prev}"}`
+    : `{"seq":${seq},"prev":"${prev}",${body.slice(1)}`;
 }
 
 /** A line's place in the chain. */

@@ -154,6 +154,11 @@ export class AuditStore {
   #usage = 0;
   #files = 0;
   #rotateBlockedUntil = 0;
+  /** The last checkpoint, until the head file names it; when the head file was last written. */
+  #pendingHead: { seq: number; hash: string; ts: number } | undefined;
+  #headWrittenAt = 0;
+  /** Signs what was written within a second of it, so a quiet log does not stay unsigned until close. */
+  #signSoon: NodeJS.Timeout | undefined;
   /** A decision was refused for the bound, and no room was made since. */
   #refusing = false;
   #background: Promise<void> = Promise.resolve();
@@ -290,7 +295,8 @@ export class AuditStore {
   append(body: string, kind: LineKind = "other", ts?: number): number {
     if (!this.#writer.isOpen) throw new Error("the audit log is not open");
     const now = this.#options.now();
-    const estimate = Buffer.byteLength(body) + 100;
+    // Characters, not bytes: close enough to decide rotation and the bound, and cheaper to know.
+    const estimate = body.length + 100;
     if (this.#regular && this.#writer.size === 0) this.#startFile(now, listSegments(this.paths).at(-1)?.name);
     else if (this.#regular) this.#maybeRotate(now, estimate);
     this.#makeRoom(estimate, kind);
@@ -302,6 +308,15 @@ export class AuditStore {
       if (this.#lastTs === undefined || ts > this.#lastTs) this.#lastTs = ts;
     }
     if (this.#sinceCheckpoint >= this.#options.checkpointEvery) this.#quietly(() => this.checkpoint());
+    if (!this.#signSoon && this.#regular) {
+      this.#signSoon = setTimeout(() => {
+        this.#signSoon = undefined;
+        if (!this.#writer.isOpen) return;
+        this.#quietly(() => this.checkpoint(true));
+        this.#quietly(() => this.#writeHead());
+      }, 1_000);
+      this.#signSoon.unref();
+    }
     if (this.#sinceSnapshot >= Math.max(this.#options.snapshotEveryBytes, this.#lastSnapshotBytes))
       this.#quietly(() => this.writeSnapshot());
     return bytes;
@@ -347,8 +362,11 @@ export class AuditStore {
     );
   }
 
-  /** Writes a signed checkpoint if anything was written since the last one, and the signed head file. */
-  checkpoint(): void {
+  /**
+   * Writes a signed checkpoint if anything was written since the last one, and the signed head file (at
+   * most once a second unless `final`: on rotation and close), which lets verify see records cut off the end.
+   */
+  checkpoint(final = false): void {
     const key = this.#key;
     if (!key || !this.#writer.isOpen || this.#sinceCheckpoint === 0) return;
     const ts = this.#options.now();
@@ -361,13 +379,23 @@ export class AuditStore {
     });
     const head = this.#appendOther(body);
     this.#sinceCheckpoint = 0;
-    if (this.#regular)
-      writeSigned(
-        this.paths.head,
-        key,
-        "head",
-        JSON.stringify({ seq: head.seq, hash: head.hash, ts, key: this.#keyId }),
-      );
+    this.#pendingHead = { seq: head.seq, hash: head.hash, ts };
+    if (final || ts - this.#headWrittenAt >= 1_000) this.#writeHead();
+  }
+
+  /** Writes the signed head file naming the last checkpoint. */
+  #writeHead(): void {
+    const key = this.#key;
+    const head = this.#pendingHead;
+    if (!key || !head || !this.#regular) return;
+    this.#headWrittenAt = head.ts;
+    writeSigned(
+      this.paths.head,
+      key,
+      "head",
+      JSON.stringify({ seq: head.seq, hash: head.hash, ts: head.ts, key: this.#keyId }),
+    );
+    this.#pendingHead = undefined;
   }
 
   #maybeRotate(now: number, estimate: number): void {
@@ -383,7 +411,7 @@ export class AuditStore {
    */
   #rotate(now: number): void {
     try {
-      this.checkpoint();
+      this.checkpoint(true);
     } catch {
       this.#rotateBlockedUntil = now + 60_000;
       return;
@@ -464,7 +492,7 @@ export class AuditStore {
 
   /** Appends a line of the log's own (checkpoint, link, retention), which may use the reserve. */
   #appendOther(body: string): ChainHead {
-    this.#makeRoom(Buffer.byteLength(body) + 100, "other");
+    this.#makeRoom(body.length + 100, "other");
     const { bytes, head } = this.#writer.append(body);
     this.#wrote(bytes);
     return head;
@@ -608,8 +636,11 @@ export class AuditStore {
 
   /** Writes a last checkpoint and snapshot, and closes the active file. */
   close(): void {
+    clearTimeout(this.#signSoon);
+    this.#signSoon = undefined;
     if (this.#writer.isOpen) {
-      this.#quietly(() => this.checkpoint());
+      this.#quietly(() => this.checkpoint(true));
+      this.#quietly(() => this.#writeHead());
       this.#quietly(() => this.writeSnapshot());
     }
     this.#closed = true;

@@ -181,6 +181,19 @@ describe("the chain", () => {
     );
   });
 
+  it("a quiet log is signed within a second of its last record, without waiting for close", async () => {
+    const { path, log } = await open(filling().io);
+    log.decision(call("a", 1_000), []);
+    log.decision(call("b", 2_000), []);
+    const until = Date.now() + 10_000;
+    while (!linesOf(path).at(-1)?.includes('"t":"checkpoint"') && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const report = await verifyAudit({ active: path });
+    expect(report.problems).toEqual([]);
+    expect(report.signedThrough).toBe(report.lastSeq);
+    expect(report.lastSeq).toBe(4);
+  });
+
   it("a log written before chaining stays readable, and new records chain onto its last line", async () => {
     const dir = logDir();
     dirs.push(dir);
