@@ -204,6 +204,8 @@ export interface RawMessage {
 /** `mcp-warden connect` as a child process, read and written as raw lines (no SDK client in between). */
 export interface RawBridge {
   messages: RawMessage[];
+  /** Every line read so far, as the bridge wrote it. */
+  lines(): string[];
   /** Writes one line (an object is sent as JSON). */
   send(message: object | string): void;
   /** Waits for the answer to request `id`. */
@@ -224,16 +226,20 @@ export function rawBridge(w: RunningWarden, server: string): RawBridge {
     CLIENT_TOKEN,
   ]);
   const messages: RawMessage[] = [];
+  const lines: string[] = [];
   let buffer = "";
   bridge.stdout?.on("data", (d: Buffer) => {
     buffer += d.toString();
     for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
-      messages.push(JSON.parse(buffer.slice(0, nl)) as RawMessage);
+      const line = buffer.slice(0, nl);
+      lines.push(line);
+      messages.push(JSON.parse(line) as RawMessage);
       buffer = buffer.slice(nl + 1);
     }
   });
   return {
     messages,
+    lines: () => lines,
     send: (message) =>
       bridge.stdin?.write(`${typeof message === "string" ? message : JSON.stringify(message)}\n`),
     answer: async (id, what = `the answer to ${id}`) => {
@@ -252,5 +258,97 @@ export function initializeRequest(id: string | number): object {
     id,
     method: "initialize",
     params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+  };
+}
+
+/** The JSON texts of the messages in an HTTP answer (plain JSON, or the data of each server-sent event). */
+export function messageTexts(contentType: string, body: string): string[] {
+  if (!contentType.includes("text/event-stream")) return body ? [body] : [];
+  return body
+    .split(/\n\n/)
+    .map((event) =>
+      event
+        .split("\n")
+        .filter((line) => line.startsWith("data: "))
+        .map((line) => line.slice(6))
+        .join("\n"),
+    )
+    .filter(Boolean);
+}
+
+/** A session on a warden endpoint spoken to as raw HTTP, so a test sees the exact bytes. */
+export interface RawHttpSession {
+  /** Posts one message text; resolves with the JSON texts the answer carried. */
+  post(text: string): Promise<{ status: number; texts: string[] }>;
+  initializeText: string;
+}
+
+/** Opens a session with raw HTTP (initialize, then initialized) and returns a poster for it. */
+export async function rawHttpSession(
+  endpoint: string,
+  token = CLIENT_TOKEN,
+  capabilities: Record<string, unknown> = {},
+): Promise<RawHttpSession> {
+  const headers = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    authorization: `Bearer ${token}`,
+  };
+  const init = await fetch(endpoint, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities, clientInfo: { name: "raw", version: "1" } },
+    }),
+  });
+  const session = init.headers.get("mcp-session-id") ?? "";
+  const initializeText = messageTexts(init.headers.get("content-type") ?? "", await init.text())[0] ?? "";
+  const post = async (text: string) => {
+    const res = await fetch(endpoint, {
+      method: "POST",
+      headers: { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
+      body: text,
+    });
+    return {
+      status: res.status,
+      texts: messageTexts(res.headers.get("content-type") ?? "", await res.text()),
+    };
+  };
+  await post('{"jsonrpc":"2.0","method":"notifications/initialized"}');
+  return { post, initializeText };
+}
+
+/** A stdio server spoken to directly with raw lines: what a client without the warden would read. */
+export function rawStdioServer(
+  command: string,
+  args: string[],
+): {
+  request(text: string, id: string | number): Promise<string>;
+  close(): void;
+} {
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const waiting = new Map<string, (line: string) => void>();
+  let parts: Buffer[] = [];
+  child.stdout?.on("data", (d: Buffer) => {
+    let start = 0;
+    for (let nl = d.indexOf(0x0a); nl !== -1; nl = d.indexOf(0x0a, start)) {
+      const line = Buffer.concat([...parts, d.subarray(start, nl)]).toString("utf8");
+      parts = [];
+      start = nl + 1;
+      const id = (JSON.parse(line) as { id?: unknown }).id;
+      waiting.get(JSON.stringify(id))?.(line);
+    }
+    parts.push(d.subarray(start));
+  });
+  return {
+    request: (text, id) =>
+      new Promise((resolve) => {
+        waiting.set(JSON.stringify(id), resolve);
+        child.stdin?.write(`${text}\n`);
+      }),
+    close: () => child.kill(),
   };
 }

@@ -306,3 +306,83 @@ describe("the loopback endpoint", () => {
     });
   });
 });
+
+describe("URL upstreams that heal", () => {
+  it("after the server restarts (its sessions gone), existing and new client sessions work again", async () => {
+    const port = await startEverything("streamableHttp");
+    warden = await startWarden({
+      policy: ALLOW_ALL,
+      servers: { remote: { url: `http://127.0.0.1:${port}/mcp` } },
+    });
+    const client = await warden.client("remote");
+    expect(textOf(await callTool(client, "echo", { message: "before" }))).toContain("before");
+    const old = upstream;
+    const exited = new Promise((r) => old?.once("exit", r));
+    old?.kill();
+    await exited;
+    upstream = spawn(process.execPath, [everythingEntry, "streamableHttp"], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: "pipe",
+    });
+    let out = "";
+    upstream.stderr?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    await waitFor(() => /running on port|listening on port/i.test(out), 15_000, "the restarted server");
+    // The client's own session on the server is gone: the warden opens a new one and sends the call again.
+    expect(textOf(await callTool(client, "echo", { message: "after" }))).toContain("after");
+    const fresh = await warden.client("remote");
+    expect(textOf(await callTool(fresh, "echo", { message: "new session" }))).toContain("new session");
+    await waitFor(
+      async () => (await warden?.api("listServers"))?.[0]?.state === "connected",
+      20_000,
+      "the warden's own connection to heal",
+    );
+  });
+
+  it("a server that is not up yet is reached over Streamable HTTP once it starts, not stuck on SSE", async () => {
+    const port = await freePort();
+    warden = await startWarden({
+      policy: ALLOW_ALL,
+      servers: { late: { url: `http://127.0.0.1:${port}/mcp` } },
+    });
+    const w = warden;
+    expect((await w.api("listServers"))[0]?.lastError).toMatch(
+      /could not connect: .*fetch failed|ECONNREFUSED/,
+    );
+    upstream = spawn(process.execPath, [everythingEntry, "streamableHttp"], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: "pipe",
+    });
+    await waitFor(
+      async () => (await w.api("listServers"))[0]?.state === "connected",
+      30_000,
+      "the late server",
+    );
+    expect((await w.api("listServers"))[0]).toMatchObject({ transport: "http", state: "connected" });
+    const client = await w.client("late");
+    expect(textOf(await callTool(client, "echo", { message: "late" }))).toContain("late");
+  });
+
+  it("a server that accepts the connection and never answers fails its attempt at the connect timeout, saying so", async () => {
+    const silent = createServer(() => {}).listen(0, "127.0.0.1");
+    await new Promise((r) => silent.once("listening", r));
+    const address = silent.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      warden = await startWarden({
+        policy: ALLOW_ALL,
+        servers: { mute: { url: `http://127.0.0.1:${port}/mcp`, connectTimeoutMs: 1_000 } },
+      });
+      const w = warden;
+      await waitFor(
+        async () => Boolean((await w.api("listServers"))[0]?.lastError),
+        10_000,
+        "the first attempt",
+      );
+      expect((await w.api("listServers"))[0]?.lastError).toContain("did not answer within 1 s");
+    } finally {
+      silent.close();
+    }
+  });
+});

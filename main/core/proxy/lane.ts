@@ -6,7 +6,7 @@
  * this lane whose request they belong to. Nothing reaches another client's lane.
  */
 
-import type { Peer } from "./peers.js";
+import { type Peer, SessionExpiredError } from "./peers.js";
 import {
   errorResponse,
   kindOf,
@@ -211,6 +211,9 @@ export class Lane {
         const message = (error as Error).message;
         // HTTP: a send that failed before the server answered was not taken; stdio: the pipe is gone.
         pending.reject(new NotSentError(message));
+        // A server that forgot the session (it restarted) forgets it for every request: this lane is done,
+        // and the next request opens a new session.
+        if (error instanceof SessionExpiredError) this.#onClose(message);
       });
     });
   }

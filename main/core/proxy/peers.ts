@@ -266,9 +266,10 @@ export class HttpPeer implements Peer {
     }
     if (!response.ok) {
       const body = await response.text().catch(() => "");
-      if (response.status === 404 && hadSession)
+      // The spec says 404; some servers (the SDK's own examples among them) answer 400 "No valid session ID".
+      if (hadSession && (response.status === 404 || (response.status === 400 && /session/i.test(body))))
         throw new SessionExpiredError(
-          404,
+          response.status,
           `the server no longer knows this session (${statusText(response, body)})`,
         );
       throw new HttpStatusError(response.status, statusText(response, body));
