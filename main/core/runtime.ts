@@ -99,6 +99,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const adminToken = options.adminToken ?? tokens.admin;
 
   let warden: Warden;
+  const settings = options.settings ?? fileSettings(paths.dir);
+  // How often a call waiting for a human tells its client it is still alive (progress), in milliseconds.
+  const keepAlive = settings.get("approvalProgressMs");
   try {
     warden = await Warden.start({
       policyPath,
@@ -106,7 +109,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       auditPath: paths.audit,
       pinsPath: paths.pins,
       grants,
-      settings: options.settings ?? fileSettings(paths.dir),
+      settings,
     });
   } catch (error) {
     throw new StartupError((error as Error).message);
@@ -119,6 +122,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       grants,
       adminToken,
       ...(uiDir ? { uiDir } : {}),
+      ...(typeof keepAlive === "number" && Number.isInteger(keepAlive) && keepAlive >= 100
+        ? { keepAliveMs: keepAlive }
+        : {}),
     });
   } catch (error) {
     await warden.close();

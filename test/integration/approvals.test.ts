@@ -1,4 +1,5 @@
 /** Approvals end to end: a call waits, a human answers through the control API, the upstream sees it or not. */
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -177,5 +178,54 @@ describe("approvals", () => {
     const { w } = await setup();
     await expect(w.api("listApprovals", {}, CLIENT_TOKEN)).rejects.toThrow(/HTTP 401/);
     await expect(w.client("virt", ADMIN_TOKEN)).rejects.toThrow();
+  });
+});
+
+describe("a call that waits for a human longer than the client would wait", () => {
+  const LONG_WAIT = APPROVE_POLICY.replace('"2s"', '"2m"');
+
+  it("keeps a client that resets its timeout on progress waiting until the answer", async () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, "settings.json"), JSON.stringify({ approvalProgressMs: 300 }));
+    const state = join(tempDir(), "virt.json");
+    warden = await startWarden({
+      policy: LONG_WAIT,
+      servers: { virt: virtualizationServer("testing", state) },
+      dataDir,
+    });
+    const w = warden;
+    const client = await w.client("virt");
+    let progress = 0;
+    const call = client.request(
+      { method: "tools/call", params: { name: "stop_vm", arguments: { vm_name: "dev-web" } } },
+      CallToolResultSchema,
+      // The client gives up after 1 s without news; the human answers after several times that.
+      { timeout: 1_000, resetTimeoutOnProgress: true, onprogress: () => void progress++ },
+    );
+    const pending = await pendingOne(w);
+    await waitFor(() => progress >= 8, 10_000, "progress while the call waits");
+    expect(await w.api("approve", { id: pending?.id ?? "", callHash: pending?.callHash })).toEqual({ ok: true });
+    const result = await call;
+    expect(result.isError).toBeFalsy();
+    expect(readState(state).calls.map((c) => c.tool)).toEqual(["stop_vm"]);
+  });
+
+  it("a client that asked for no progress gets none while it waits", async () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, "settings.json"), JSON.stringify({ approvalProgressMs: 100 }));
+    warden = await startWarden({
+      policy: LONG_WAIT,
+      servers: { virt: virtualizationServer("testing", join(tempDir(), "virt.json")) },
+      dataDir,
+    });
+    const w = warden;
+    const client = await w.client("virt");
+    const notifications: string[] = [];
+    client.fallbackNotificationHandler = async (n) => void notifications.push(n.method);
+    const call = callTool(client, "stop_vm", { vm_name: "dev-web" });
+    const pending = await pendingOne(w);
+    await w.api("deny", { id: pending?.id ?? "" });
+    expect((await call).isError).toBe(true);
+    expect(notifications).not.toContain("notifications/progress");
   });
 });
