@@ -185,7 +185,11 @@ async function ensurePackages(dir, specs) {
     env: { ...process.env, npm_config_update_notifier: "false" },
   });
   const ok = r.code === 0 && specs.every(([pkg, version]) => installedVersion(dir, pkg) === version);
-  return ok ? { ok } : { ok, error: r.output.trim().split("\n").slice(-5).join("\n") };
+  const lines = r.output.trim().split("\n");
+  const telling = lines
+    .filter((l) => /\b(code|errno|E[A-Z0-9]{3,}|notarget|network|404)\b/.test(l))
+    .slice(0, 3);
+  return ok ? { ok } : { ok, error: (telling.length > 0 ? telling : lines.slice(-3)).join(" / ") };
 }
 
 async function ensureTools() {
@@ -314,6 +318,9 @@ function startRelay(target) {
     });
     req.pipe(upstream);
   });
+  // Idle keep-alive sockets stay open longer than the suite's client keeps them, so the relay never closes
+  // one just as the client reuses it ("fetch failed").
+  server.keepAliveTimeout = 65_000;
   return new Promise((resolvePromise) => {
     server.listen(0, "127.0.0.1", () => resolvePromise({ server, port: server.address().port }));
   });
@@ -432,18 +439,27 @@ async function runSuite(tools, era, target, url, expected) {
     return found;
   };
   const wanted = flags.scenario?.length ? flags.scenario : expected;
-  let queue = flags.scenario?.length ? wanted.map(single) : [[...base, ...ERAS[era].selection]];
-  while (queue.length > 0) {
-    const args = queue.shift();
-    const r = await runWatched(tools, args, dir);
+  /** Runs single-scenario suites, a few at a time. */
+  const runSingles = async (names) => {
+    const queue = [...names];
+    const worker = async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+        const r = await runWatched(tools, single(name), dir);
+        output += r.output;
+        if (r.hung) hung.push(r.hung);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(3, queue.length) }, worker));
+  };
+  if (flags.scenario?.length) await runSingles(wanted);
+  else {
+    const r = await runWatched(tools, [...base, ...ERAS[era].selection], dir);
     output += r.output;
     if (r.hung) {
       hung.push(r.hung);
-      // Go on with what the stopped run had not reached yet, one scenario at a time.
-      if (!args.includes("--scenario")) {
-        const have = results();
-        queue = wanted.filter((n) => !have[n] && !hung.includes(n)).map(single);
-      }
+      // Go on with what the stopped run had not reached yet, one scenario per suite run.
+      const have = results();
+      await runSingles(wanted.filter((n) => !have[n] && !hung.includes(n)));
     }
   }
   writeFileSync(join(dir, "suite-output.log"), output);
@@ -498,15 +514,13 @@ async function runClientLeg(tools, target) {
     : CLIENT_SCENARIOS;
   const started = Date.now();
   const stopped = [];
-  // Each scenario has its own test server (and, through the warden, its own warden): run them side by side.
-  const outputs = await Promise.all(
-    wanted.map(async (name) => {
-      const args = [tools.suiteBin("legacy"), "client", "--command", command, "--scenario", name, "-o", dir];
-      const r = await runProcess(tools.node22, args, { timeoutMs: 90_000, cwd: dir });
-      if (r.signal) stopped.push(name);
-      return r.output;
-    }),
-  );
+  const outputs = [];
+  for (const name of wanted) {
+    const args = [tools.suiteBin("legacy"), "client", "--command", command, "--scenario", name, "-o", dir];
+    const r = await runProcess(tools.node22, args, { timeoutMs: 90_000, cwd: dir });
+    if (r.signal) stopped.push(name);
+    outputs.push(r.output);
+  }
   writeFileSync(join(dir, "suite-output.log"), outputs.join("\n"));
   const scenarios = {};
   const found = {};
@@ -534,7 +548,11 @@ async function runClientLeg(tools, target) {
 // ---------------------------------------------------------------------------------------------------------
 
 const pad = (s, n) => String(s).padEnd(n);
-const cell = (r) => (r ? `${r.status === "pass" ? "pass" : "FAIL"} ${r.passed}/${r.passed + r.failed}` : "—");
+/** "pass 3/3", "FAIL 1/2", with "+2w" when some checks only warned. */
+const cell = (r) =>
+  r
+    ? `${r.status === "pass" ? "pass" : "FAIL"} ${r.passed}/${r.passed + r.failed}${r.warnings ? ` +${r.warnings}w` : ""}`
+    : "—";
 
 function printTable(result) {
   const width = Math.max(
@@ -543,7 +561,7 @@ function printTable(result) {
   );
   log("");
   log(
-    `${pad("leg", 7)}${pad("era", 11)}${pad("scenario", width)}${pad("direct", 12)}${pad("warden", 12)}note`,
+    `${pad("leg", 7)}${pad("era", 11)}${pad("scenario", width)}${pad("direct", 14)}${pad("warden", 14)}note`,
   );
   for (const [, era] of Object.entries(result.eras)) {
     for (const [name, s] of Object.entries(era.scenarios)) {
@@ -554,7 +572,7 @@ function printTable(result) {
         .filter(Boolean)
         .join("; ");
       log(
-        `${pad(era.leg, 7)}${pad(era.protocol, 11)}${pad(name, width)}${pad(cell(s.direct), 12)}${pad(cell(s.warden), 12)}${note}`,
+        `${pad(era.leg, 7)}${pad(era.protocol, 11)}${pad(name, width)}${pad(cell(s.direct), 14)}${pad(cell(s.warden), 14)}${note}`,
       );
     }
   }
@@ -621,25 +639,19 @@ async function main() {
   const lists = Object.fromEntries(
     await Promise.all(eras.map(async (era) => [era, await listScenarios(tools, era)])),
   );
-  const jobs = eras.flatMap((era) => [
-    runSuite(tools, era, "direct", direct.url, lists[era].names).then((r) => ({ era, target: "direct", r })),
-    ...(wardenUrl
-      ? [
-          runSuite(tools, era, "warden", wardenUrl, lists[era].names).then((r) => ({
-            era,
-            target: "warden",
-            r,
-          })),
-        ]
-      : []),
-  ]);
+  // One era at a time (direct and warden side by side), then the client leg: the suite's timing windows
+  // (listen streams, SSE retry) are short, and a 2-core machine running everything at once misses them.
+  const done = [];
+  const both = (era, run) =>
+    Promise.all([
+      run("direct").then((r) => ({ era, target: "direct", r })),
+      ...(flags["direct-only"] ? [] : [run("warden").then((r) => ({ era, target: "warden", r }))]),
+    ]);
+  const urls = { direct: direct.url, warden: wardenUrl };
+  for (const era of eras)
+    done.push(...(await both(era, (target) => runSuite(tools, era, target, urls[target], lists[era].names))));
   const withClient = eras.includes("legacy") && !flags["no-client"];
-  if (withClient) {
-    jobs.push(runClientLeg(tools, "direct").then((r) => ({ era: "legacy-client", target: "direct", r })));
-    if (!flags["direct-only"])
-      jobs.push(runClientLeg(tools, "warden").then((r) => ({ era: "legacy-client", target: "warden", r })));
-  }
-  const done = await Promise.all(jobs);
+  if (withClient) done.push(...(await both("legacy-client", (target) => runClientLeg(tools, target))));
 
   const result = {
     generatedAt: new Date().toISOString(),
