@@ -358,7 +358,7 @@ export class AuditStore {
     }
     if (kind === "decision") this.#refusing = true;
     throw new AuditFullError(
-      `the audit log has reached its disk bound (${formatBytes(this.#usage)} of ${formatBytes(this.#options.maxBytes)} in ${this.paths.dir}); nothing is forwarded until there is room: raise "audit": {"maxMB": …} in settings.json or move old ${this.paths.base}.*.jsonl.gz files elsewhere`,
+      `the audit log has reached its disk bound (${formatBytes(this.#usage)} of ${formatBytes(this.#options.maxBytes)} in ${this.paths.dir}); nothing is forwarded until there is room: move old ${this.paths.base}.*.jsonl.gz files elsewhere, or raise the bound`,
     );
   }
 
@@ -590,10 +590,11 @@ export class AuditStore {
   /** Where the history kept on disk begins, and whether older records were removed. */
   async historyStart(): Promise<HistoryStart> {
     const oldest = listSegments(this.paths)[0];
-    const path = oldest?.path ?? this.paths.active;
+    // Only regular files are read: a device in the log's place (/dev/full) would never end.
+    const path = oldest?.path ?? (this.#regular ? this.paths.active : undefined);
     let first: Buffer | undefined;
     try {
-      for await (const line of linesForward(path, oldest?.compressed ?? false)) {
+      for await (const line of path ? linesForward(path, oldest?.compressed ?? false) : []) {
         if (line.bytes.length) {
           first = line.bytes;
           break;

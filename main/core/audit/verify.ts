@@ -4,7 +4,7 @@
  * between files, and the end of the log against the signed head file, and reports each edit, deletion,
  * insertion, reordering and truncation with its place (file, line, seq).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { chainFields, checkpointText, claimsChain, GENESIS, lineHash, macMatches } from "./chain.js";
 import { type AuditPaths, auditPaths, listSegments, plainName, readSigned } from "./files.js";
@@ -69,6 +69,15 @@ const MAX_PROBLEMS = 200;
 /** A place as text: "audit.jsonl line 14 (seq 13)". */
 export function placeText(place: LinePlace): string {
   return `${place.file} line ${place.line}${place.seq !== undefined ? ` (seq ${place.seq})` : ""}`;
+}
+
+/** Only regular files are read: a device in the log's place (/dev/full) would never end. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function readKey(path: string): Buffer | undefined {
@@ -136,12 +145,12 @@ export async function verifyAudit(target: VerifyTarget): Promise<VerifyReport> {
   const files: { name: string; path: string; compressed: boolean }[] = whole
     ? [
         ...listSegments(paths).map((s) => ({ name: s.name, path: s.path, compressed: s.compressed })),
-        ...(existsSync(paths.active)
+        ...(isFile(paths.active)
           ? [{ name: basename(paths.active), path: paths.active, compressed: false }]
           : []),
       ]
     : [{ name: basename(target.file), path: target.file, compressed: target.file.endsWith(".gz") }];
-  if (!whole && !existsSync(target.file)) throw new Error(`no such file: ${target.file}`);
+  if (!whole && !isFile(target.file)) throw new Error(`not a regular file: ${target.file}`);
 
   const head = whole && key ? signedPosition(paths.head, key, "head") : undefined;
   const snapshot = whole && key ? signedPosition(paths.snapshot, key, "snapshot") : undefined;
