@@ -72,7 +72,10 @@ export interface CallRecord {
   client: string;
   session: string;
   server: string;
+  /** The tool; for a resource read, prompt or completion, the request's method (`resources/read` …). */
   tool: string;
+  /** Set for a request other than tools/call: `resources/read`, `prompts/get` or `completion/complete`. */
+  method?: string;
   args: Record<string, unknown>;
   /** The arguments were over 8 KB: `args` holds the first 8 KB of their JSON (the audit log has them whole). */
   argsTruncated?: boolean;
@@ -175,6 +178,8 @@ export interface WardenState {
 export interface DryRunCall {
   server: string;
   tool: string;
+  /** A request other than tools/call (`resources/read`, `prompts/get`, `completion/complete`); `args` are its params. */
+  method?: "resources/read" | "prompts/get" | "completion/complete";
   args: Record<string, unknown>;
   client?: string;
   /** Policy text to try; the running policy when absent. */

@@ -151,6 +151,18 @@ export const policySchema = z
       .record(z.string().min(1), z.union([rule, z.array(subRule).min(1)]))
       .default({})
       .describe('Rules keyed by "server/tool", "tool", an operation name, "server/*" or "*".'),
+    resources: z
+      .record(z.string().min(1), z.union([rule, z.array(subRule).min(1)]))
+      .optional()
+      .describe(
+        'Rules for resources/read (and completions of resource templates), keyed by a URI pattern where * matches anything ("file:///home/*"), optionally after "server/"; the arguments rules see are {"uri": ...}.',
+      ),
+    prompts: z
+      .record(z.string().min(1), z.union([rule, z.array(subRule).min(1)]))
+      .optional()
+      .describe(
+        'Rules for prompts/get (and completions of prompt arguments), keyed by "server/prompt", "prompt", "server/*" or "*"; the arguments rules see are {"name": ..., "arguments": {...}}.',
+      ),
     comment,
   })
   .describe("MCP Warden policy");

@@ -35,6 +35,8 @@ export const DEFAULT_POLICY = {
     },
     delete_vm: { action: "deny", reason: "Deleting a VM destroys it and its disks: do it yourself" },
   },
+  resources: { "*": { action: "allow", comment: "Reading a resource changes nothing." } },
+  prompts: { "*": { action: "allow", comment: "A prompt template only fills in text." } },
 };
 
 /** Client grants and the admin token. */

@@ -20,6 +20,7 @@ import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shar
 import { Grants } from "./grants.js";
 import { ClientSession } from "./proxy/client-session.js";
 import { HttpChannel } from "./proxy/http-channel.js";
+import { isModernRequest, MODERN_VERSIONS, serveModern } from "./proxy/modern.js";
 import { MessageError, methodOf, parseMessages, type RawMessage } from "./proxy/raw-json.js";
 import type { Upstream } from "./proxy/upstream.js";
 import type { Warden } from "./warden.js";
@@ -189,7 +190,12 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     const upstream = warden.upstreams.get(serverName);
     if (!upstream) return jsonRpcError(res, 404, -32001, `no server named "${serverName}"`);
     const version = req.headers["mcp-protocol-version"];
-    if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+    const known = [...SUPPORTED_PROTOCOL_VERSIONS, ...MODERN_VERSIONS];
+    if (
+      typeof version === "string" &&
+      !known.includes(version) &&
+      req.headers["mcp-session-id"] !== undefined
+    )
       return jsonRpcError(res, 400, -32000, `Bad Request: Unsupported protocol version: ${version}`);
     let messages: RawMessage[] = [];
     let batch = false;
@@ -220,6 +226,14 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
         return jsonRpcError(res, 400, -32600, `Invalid Request: a batch of more than ${MAX_BATCH} messages`);
     }
     const sessionId = req.headers["mcp-session-id"];
+    if (sessionId === undefined && req.method === "POST" && isModernRequest(req, messages)) {
+      return serveModern(req, res, messages[0] as RawMessage, {
+        warden,
+        upstream,
+        grant,
+        ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
+      });
+    }
     if (typeof sessionId === "string") {
       const session = sessions.get(sessionId);
       if (!session || session.upstream !== serverName)
@@ -237,6 +251,11 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       if (messages.some((m) => methodOf(m) === "initialize"))
         return jsonRpcError(res, 400, -32600, "Invalid Request: Server already initialized");
       return session.channel.handlePost(res, messages, batch, session.client);
+    }
+    if (req.method === "GET" || req.method === "DELETE") {
+      // Without a session there is nothing to stream or end (2026-07-28 has no sessions at all).
+      res.setHeader("allow", "POST");
+      return jsonRpcError(res, 405, -32000, "Method not allowed without a session");
     }
     if (req.method !== "POST" || !messages.some((m) => methodOf(m) === "initialize")) {
       return jsonRpcError(res, 400, -32000, "bad request: no valid session id (initialize first)");

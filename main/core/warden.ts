@@ -45,7 +45,14 @@ import {
   routesFor,
   rulesFor,
 } from "./policy/compile.js";
-import { type DecisionWithCounts, decide, type LimitView, type PolicyCall } from "./policy/decide.js";
+import {
+  type DecisionWithCounts,
+  decide,
+  GOVERNED_REQUESTS,
+  type GovernedRequest,
+  type LimitView,
+  type PolicyCall,
+} from "./policy/decide.js";
 import { NotSentError } from "./proxy/lane.js";
 import type { RawMessage } from "./proxy/raw-json.js";
 import { Upstream } from "./proxy/upstream.js";
@@ -82,7 +89,10 @@ export interface WardenOptions {
 /** One tools/call arriving from a client. */
 export interface IncomingCall {
   server: string;
+  /** The tool; for another governed request, its method. */
   tool: string;
+  /** Set for a resource read, prompt or completion (then `args` are the request's params). */
+  method?: GovernedRequest;
   args: Record<string, unknown>;
   grant: string;
   session: string;
@@ -314,6 +324,7 @@ export class Warden {
     const policyCall: PolicyCall = {
       server: call.server,
       tool: call.tool,
+      ...(call.method ? { method: call.method } : {}),
       args: call.args,
       grant: call.grant,
       session: call.session,
@@ -321,7 +332,7 @@ export class Warden {
     let decision: DecisionWithCounts;
     try {
       decision =
-        this.#heldBack(call.server, call.tool) ??
+        (call.method ? undefined : this.#heldBack(call.server, call.tool)) ??
         decide(this.#policy, policyCall, {
           denyAll: this.denyAll,
           limits: this.limiter,
@@ -343,6 +354,7 @@ export class Warden {
       session: call.session,
       server: call.server,
       tool: call.tool,
+      ...(call.method ? { method: call.method } : {}),
       args: call.args,
       status:
         decision.verdict === "deny"
@@ -417,26 +429,13 @@ export class Warden {
       // The policy, Deny-all or a tool's pin may have changed while the call waited: decide again (the
       // call already holds its slots, so limits are not counted twice).
       const now =
-        this.#heldBack(call.server, call.tool) ??
+        (call.method ? undefined : this.#heldBack(call.server, call.tool)) ??
         decide(this.#policy, policyCall, { denyAll: this.denyAll, limits: NO_LIMITS, now: this.#now() });
       if (now.verdict === "deny")
         return refuse("denied", now.rule, `approved, but refused by now: ${now.reason}`);
       if (!this.#writeOutcome({ id, status: "approved" })) return unaudited();
     }
     return this.#forward(call, id, started, reservation);
-  }
-
-  /**
-   * Decides a request other than tools/call that reaches the server (resources, prompts, completions):
-   * the refusal's text, or undefined when it may pass.
-   */
-  decideRequest(
-    _server: string,
-    _method: string,
-    _params: Record<string, unknown>,
-    _who: { grant: string; session: string },
-  ): string | undefined {
-    return undefined;
   }
 
   /** A refusal for a tool the user has not accepted, or one the server does not offer; undefined otherwise. */
@@ -658,7 +657,8 @@ export class Warden {
         policy,
         {
           server: params.server,
-          tool: params.tool,
+          tool: params.method ?? params.tool,
+          ...(params.method ? { method: params.method } : {}),
           args: params.args ?? {},
           grant: params.client ?? "dry-run",
           session: "dry-run",
@@ -714,7 +714,14 @@ export function replayCalls(
     total++;
     const decision = decide(
       policy,
-      { server: call.server, tool: call.tool, args: call.args, grant: call.client, session: call.session },
+      {
+        server: call.server,
+        tool: call.tool,
+        ...(isGoverned(call.method) ? { method: call.method } : {}),
+        args: call.args,
+        grant: call.client,
+        session: call.session,
+      },
       { denyAll: false, limits: limiter, now: call.ts },
     );
     if (decision.verdict !== "deny") limiter.reserve(decision.counterKeys, call.ts);
@@ -732,6 +739,11 @@ export function compileOptions(settings: SettingsStore): CompileOptions {
   if (typeof timeout !== "string" || !DURATION_PATTERN.test(timeout)) return {};
   const ms = durationMs(timeout);
   return ms <= 7 * 86_400_000 ? { defaultApprovalTimeoutMs: ms } : {};
+}
+
+/** Whether a recorded method is one the policy decides besides tools/call. */
+function isGoverned(method: string | undefined): method is GovernedRequest {
+  return (GOVERNED_REQUESTS as readonly (string | undefined)[]).includes(method);
 }
 
 /** A standing approval is for one client's exact call. */

@@ -21,6 +21,7 @@ import {
   tempDir,
   textOf,
   virtualizationServer,
+  waitFor,
 } from "../helpers/warden.js";
 
 const everything = {
@@ -84,6 +85,51 @@ describe("server-everything behind the warden", () => {
     const prompt = await client.getPrompt({ name: "simple-prompt" });
     expect(prompt.messages.length).toBeGreaterThan(0);
     expect(await client.ping()).toEqual({});
+  });
+
+  it("decides and audits resource reads, prompts and completions by their own rules, with default for the rest", async () => {
+    warden = await startWarden({
+      policy: JSON.stringify({
+        version: "1",
+        default: "deny",
+        tools: {},
+        resources: { "demo://resource/static/document/*": { action: "allow" } },
+        prompts: { "simple-prompt": { action: "allow" }, "args-prompt": { action: "approve" } },
+      }),
+      servers: { everything },
+    });
+    const w = warden;
+    const client = await w.client("everything");
+    const uris = (await client.listResources()).resources.map((r) => r.uri);
+    const document = uris.find((u) => u.startsWith("demo://resource/static/document/")) ?? "";
+    const other = uris.find((u) => !u.startsWith("demo://resource/static/document/")) ?? "";
+    expect((await client.readResource({ uri: document })).contents[0]?.uri).toBe(document);
+    await expect(client.readResource({ uri: other })).rejects.toThrow(
+      /no rule allows this resource \[rule: default\]/,
+    );
+    expect((await client.getPrompt({ name: "simple-prompt" })).messages.length).toBeGreaterThan(0);
+
+    const asked = client.getPrompt({ name: "args-prompt", arguments: { city: "Oslo" } });
+    await waitFor(async () => (await w.api("listApprovals")).length === 1, 10_000, "the prompt's approval");
+    const [pending] = await w.api("listApprovals");
+    expect(pending).toMatchObject({
+      tool: "prompts/get",
+      args: { name: "args-prompt", arguments: { city: "Oslo" } },
+    });
+    await w.api("deny", { id: pending?.id ?? "" });
+    await expect(asked).rejects.toThrow(/a human denied this call/);
+
+    await expect(
+      client.complete({
+        ref: { type: "ref/prompt", name: "args-prompt" },
+        argument: { name: "city", value: "O" },
+      }),
+    ).rejects.toThrow(/completions are refused where a human must approve/);
+    const calls = await w.api("listCalls", {});
+    const byMethod = calls.map((c) => [c.method, c.status]);
+    expect(byMethod).toContainEqual(["resources/read", "allowed"]);
+    expect(byMethod).toContainEqual(["resources/read", "denied"]);
+    expect(byMethod).toContainEqual(["prompts/get", "rejected"]);
   });
 
   it("refuses resources and prompts while Deny-all is on", async () => {

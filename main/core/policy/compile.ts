@@ -67,8 +67,28 @@ export interface CompiledPolicy {
   foldedRules: ReadonlyMap<string, readonly CompiledRule[]>;
   /** Operation routes by lower-cased tool name. */
   routes: ReadonlyMap<string, readonly OperationRoute[]>;
+  /** Rules for resources/read: URI patterns, server-qualified ones first, each in the order written. */
+  resourceRules: readonly ResourceRule[];
+  /** Rules for prompts/get by key ("server/prompt", "prompt", "server/*", "*"). */
+  promptRules: ReadonlyMap<string, readonly CompiledRule[]>;
   /** The longest window any limit uses: how long counter history must be kept. */
   longestWindowMs: number;
+}
+
+/** The rules for resources whose URI matches a pattern (on one server, or any). */
+export interface ResourceRule {
+  server: string | undefined;
+  pattern: RegExp;
+  rules: readonly CompiledRule[];
+}
+
+/** A server name as the servers file allows it: the part before the first "/" of a qualified key. */
+const SERVER_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** A URI pattern (`*` matches any run of characters) as an anchored regular expression. */
+function uriPattern(pattern: string): RegExp {
+  const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${escaped.join(".*")}$`, "su");
 }
 
 export type CompileResult = { ok: true; policy: CompiledPolicy } | { ok: false; errors: PolicyError[] };
@@ -156,16 +176,33 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   addFormats(ajv);
   const rules = new Map<string, CompiledRule[]>();
   let longestWindowMs = 0;
-  for (const [key, entry] of Object.entries(policy.tools)) {
-    const label = `tools[${JSON.stringify(key)}]`;
+  /** Compiles one section's rule or list of sub-rules. */
+  const compileEntry = (section: string, key: string, entry: Rule | SubRule[]): CompiledRule[] => {
+    const label = `${section}[${JSON.stringify(key)}]`;
     const list = Array.isArray(entry)
       ? entry.map((r, i) =>
-          compileRule(ajv, r, `${label}[${i}]`, ["tools", key, i], policy, errors, fallbackTimeoutMs),
+          compileRule(ajv, r, `${label}[${i}]`, [section, key, i], policy, errors, fallbackTimeoutMs),
         )
-      : [compileRule(ajv, entry, label, ["tools", key], policy, errors, fallbackTimeoutMs)];
+      : [compileRule(ajv, entry, label, [section, key], policy, errors, fallbackTimeoutMs)];
     for (const r of list) for (const l of r.limits) longestWindowMs = Math.max(longestWindowMs, l.windowMs);
-    rules.set(key, list);
+    return list;
+  };
+  for (const [key, entry] of Object.entries(policy.tools)) rules.set(key, compileEntry("tools", key, entry));
+  const qualified: ResourceRule[] = [];
+  const plain: ResourceRule[] = [];
+  for (const [key, entry] of Object.entries(policy.resources ?? {})) {
+    const slash = key.indexOf("/");
+    const server = slash > 0 && SERVER_NAME.test(key.slice(0, slash)) ? key.slice(0, slash) : undefined;
+    const rule = {
+      server,
+      pattern: uriPattern(server ? key.slice(slash + 1) : key),
+      rules: compileEntry("resources", key, entry),
+    };
+    (server ? qualified : plain).push(rule);
   }
+  const promptRules = new Map<string, CompiledRule[]>();
+  for (const [key, entry] of Object.entries(policy.prompts ?? {}))
+    promptRules.set(key, compileEntry("prompts", key, entry));
 
   const routes = new Map<string, OperationRoute[]>();
   const addRoutes = (operation: string, targets: readonly OperationTarget[]) => {
@@ -192,7 +229,19 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   const foldedRules = new Map<string, CompiledRule[]>();
   for (const [key, list] of rules)
     if (!foldedRules.has(key.toLowerCase())) foldedRules.set(key.toLowerCase(), list);
-  return { ok: true, policy: { source: policy, defaultRule, rules, foldedRules, routes, longestWindowMs } };
+  return {
+    ok: true,
+    policy: {
+      source: policy,
+      defaultRule,
+      rules,
+      foldedRules,
+      routes,
+      resourceRules: [...qualified, ...plain],
+      promptRules,
+      longestWindowMs,
+    },
+  };
 }
 
 /**

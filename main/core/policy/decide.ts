@@ -13,10 +13,17 @@ import {
   rulesFor,
 } from "./compile.js";
 
+/** The requests the policy decides besides tools/call. */
+export const GOVERNED_REQUESTS = ["resources/read", "prompts/get", "completion/complete"] as const;
+export type GovernedRequest = (typeof GOVERNED_REQUESTS)[number];
+
 /** The call as the policy sees it. */
 export interface PolicyCall {
   server: string;
+  /** The tool; for another governed request, its method (then `args` are its params). */
   tool: string;
+  /** Set for a request other than tools/call. */
+  method?: GovernedRequest;
   args: Record<string, unknown>;
   /** The client's grant name (its token). */
   grant: string;
@@ -82,6 +89,61 @@ function candidateKeys(
   return keys.filter((k, i) => keys.findIndex((o) => o.key === k.key) === i);
 }
 
+/** The first rule of a list that fits the arguments. */
+function firstMatch(rules: readonly CompiledRule[] | undefined, args: unknown): CompiledRule | undefined {
+  return rules?.find((r) => r.matches(args));
+}
+
+/** The resource rule for a URI: server-qualified patterns first, each in the order written. */
+function resourceRule(
+  policy: CompiledPolicy,
+  server: string,
+  uri: unknown,
+  args: unknown,
+): CompiledRule | undefined {
+  if (typeof uri !== "string") return undefined;
+  for (const r of policy.resourceRules) {
+    if (r.server !== undefined && r.server !== server) continue;
+    if (!r.pattern.test(uri)) continue;
+    const rule = firstMatch(r.rules, args);
+    if (rule) return rule;
+  }
+  return undefined;
+}
+
+/** The prompt rule for a prompt name: "server/prompt", "prompt", "server/*", "*". */
+function promptRule(
+  policy: CompiledPolicy,
+  server: string,
+  name: unknown,
+  args: unknown,
+): CompiledRule | undefined {
+  if (typeof name !== "string") return undefined;
+  for (const key of [`${server}/${name}`, name, `${server}/*`, "*"]) {
+    const rule = firstMatch(policy.promptRules.get(key), args);
+    if (rule) return rule;
+  }
+  return undefined;
+}
+
+/** The rule for a request other than tools/call; a completion is decided as what it completes. */
+function requestRule(policy: CompiledPolicy, call: PolicyCall): CompiledRule | undefined {
+  const args = call.args;
+  if (call.method === "resources/read") return resourceRule(policy, call.server, args.uri, args);
+  if (call.method === "prompts/get") return promptRule(policy, call.server, args.name, args);
+  const ref = (args.ref ?? {}) as { type?: unknown; name?: unknown; uri?: unknown };
+  return ref.type === "ref/prompt"
+    ? promptRule(policy, call.server, ref.name, args)
+    : resourceRule(policy, call.server, ref.uri, args);
+}
+
+/** What a request that no rule names is called in the default's reason. */
+const KIND: Record<GovernedRequest, string> = {
+  "resources/read": "resource",
+  "prompts/get": "prompt",
+  "completion/complete": "completion",
+};
+
 /** Finds the rule that governs a call and the operation it was recognised as. */
 export function findRule(
   policy: CompiledPolicy,
@@ -106,14 +168,31 @@ function deny(
   return { verdict: "deny", rule, reason, denial, counterKeys: [], ...(operation ? { operation } : {}) };
 }
 
+/** The default rule, with a reason that names what no rule allows (unless the policy gives its own). */
+function requestDefault(policy: CompiledPolicy, method: GovernedRequest): CompiledRule {
+  if (policy.source.reason !== undefined) return policy.defaultRule;
+  return { ...policy.defaultRule, reason: `no rule allows this ${KIND[method]}` };
+}
+
 /** Decides one call. */
 export function decide(policy: CompiledPolicy, call: PolicyCall, ctx: DecideContext): DecisionWithCounts {
   if (ctx.denyAll)
     return deny("deny-all", "Deny-all is on: every call is refused until it is turned off", "deny-all");
 
-  const { rule, operation } = findRule(policy, call.server, call.tool, call.args);
+  const { rule, operation } = call.method
+    ? { rule: requestRule(policy, call) ?? requestDefault(policy, call.method), operation: undefined }
+    : findRule(policy, call.server, call.tool, call.args);
   if (rule.action === "deny") {
     return deny(rule.label, rule.reason ?? `${rule.label} denies this tool`, "rule", operation);
+  }
+  if (rule.action === "approve" && call.method === "completion/complete") {
+    // Nobody is asked to approve an autocomplete: where the prompt or resource needs a human, its
+    // completions are refused.
+    return deny(
+      rule.label,
+      "completions are refused where a human must approve the prompt or resource",
+      "rule",
+    );
   }
 
   const argsProblem = rule.checkArgs?.(call.args);
@@ -155,7 +234,10 @@ export function decide(policy: CompiledPolicy, call: PolicyCall, ctx: DecideCont
     verdict: rule.action,
     rule: rule.label,
     reason:
-      rule.reason ?? (rule.action === "approve" ? "this tool needs a human's approval" : "allowed by policy"),
+      rule.reason ??
+      (rule.action === "approve"
+        ? `this ${call.method ? KIND[call.method] : "tool"} needs a human's approval`
+        : "allowed by policy"),
     counterKeys,
     ...(operation ? { operation } : {}),
   };

@@ -5,6 +5,7 @@
  * reaches this client only, with the client's own ids and progress tokens.
  */
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { GOVERNED_REQUESTS, type GovernedRequest } from "../policy/decide.js";
 import type { Warden } from "../warden.js";
 import { type Lane, type LaneClient, NotSentError } from "./lane.js";
 import {
@@ -52,6 +53,7 @@ export class ClientSession implements LaneClient {
   readonly #upstream: Upstream;
   readonly #outlet: ClientOutlet;
   readonly #keepAliveMs: number;
+  readonly #answer: (text: string) => string;
   #laneRequest: LaneRequest | undefined;
   #lane: Lane | undefined;
   #nextAsk = 1;
@@ -66,6 +68,8 @@ export class ClientSession implements LaneClient {
     sessionId: string;
     outlet: ClientOutlet;
     keepAliveMs?: number;
+    /** Shapes each answer for the client's protocol era (2026-07-28 adds what its results require). */
+    answer?: (text: string) => string;
   }) {
     this.#warden = options.warden;
     this.#upstream = options.upstream;
@@ -73,6 +77,7 @@ export class ClientSession implements LaneClient {
     this.sessionId = options.sessionId;
     this.#outlet = options.outlet;
     this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
+    this.#answer = options.answer ?? ((text) => text);
   }
 
   get upstream(): Upstream {
@@ -140,7 +145,8 @@ export class ClientSession implements LaneClient {
     const abort = new AbortController();
     this.#inFlight.set(id.value, abort);
     try {
-      return await this.#onRequest(message, id, abort.signal);
+      const answer = await this.#onRequest(message, id, abort.signal);
+      return answer === undefined ? undefined : this.#answer(answer);
     } catch (error) {
       return errorResponse(
         id.text,
@@ -176,12 +182,31 @@ export class ClientSession implements LaneClient {
       const answer = await this.#relay(message, signal);
       return withId(this.#filterTools(answer), id.text);
     }
-    const refusal = this.#warden.decideRequest(this.#upstream.name, method, paramsOf(message), {
+    if (isGoverned(method)) return this.#governed(method, message, id, signal);
+    return withId(await this.#relay(message, signal), id.text);
+  }
+
+  /** A resource read, prompt or completion: decided and audited like a tool call; refused with an error. */
+  async #governed(
+    method: GovernedRequest,
+    message: RawMessage,
+    id: RawId,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const outcome = await this.#warden.handleCall({
+      server: this.#upstream.name,
+      tool: method,
+      method,
+      args: paramsWithoutMeta(message),
       grant: this.grant,
       session: this.sessionId,
+      signal,
+      forward: () => this.#relay(message, signal),
     });
-    if (refusal) return errorResponse(id.text, INVALID_REQUEST, refusal);
-    return withId(await this.#relay(message, signal), id.text);
+    if (outcome.relayed) return withId(outcome.relayed, id.text);
+    if (signal.aborted) return undefined;
+    const text = outcome.refused.content.map((c) => ("text" in c ? c.text : "")).join(" ");
+    return errorResponse(id.text, INVALID_REQUEST, text);
   }
 
   async #initialize(message: RawMessage, id: RawId): Promise<string> {
@@ -204,19 +229,26 @@ export class ClientSession implements LaneClient {
           ? params.protocolVersion
           : "other",
     };
+    const failed = await this.openLane(request);
+    if (failed) return errorResponse(id.text, INTERNAL_ERROR, `MCP Warden: ${failed}`);
+    const init = this.#lane?.initResult;
+    if (!init)
+      return errorResponse(id.text, INTERNAL_ERROR, "MCP Warden: the server gave no initialize result");
+    return withId(announceListChanges(init), id.text);
+  }
+
+  /** Opens (or joins) the client's lane; says why when the server cannot be reached. */
+  async openLane(request: LaneRequest): Promise<string | undefined> {
     let lane: Lane;
     try {
       lane = await this.#upstream.laneFor(request);
     } catch (error) {
-      return errorResponse(id.text, INTERNAL_ERROR, `MCP Warden: ${errorText(error)}`);
+      return errorText(error);
     }
-    this.capabilities = capabilities;
+    this.capabilities = request.capabilities;
     this.#laneRequest = request;
     this.#attach(lane);
-    const init = lane.initResult;
-    if (!init)
-      return errorResponse(id.text, INTERNAL_ERROR, "MCP Warden: the server gave no initialize result");
-    return withId(announceListChanges(init), id.text);
+    return undefined;
   }
 
   #attach(lane: Lane): void {
@@ -320,6 +352,17 @@ export class ClientSession implements LaneClient {
     this.#asks.clear();
     this.#lane?.detach(this, LANE_IDLE_MS);
   }
+}
+
+/** Whether a method is one the policy decides besides tools/call. */
+function isGoverned(method: string): method is GovernedRequest {
+  return (GOVERNED_REQUESTS as readonly string[]).includes(method);
+}
+
+/** A request's params as the policy sees them: without `_meta`. */
+function paramsWithoutMeta(message: RawMessage): Record<string, unknown> {
+  const { _meta: _, ...params } = paramsOf(message);
+  return params;
 }
 
 /**

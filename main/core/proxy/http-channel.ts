@@ -19,21 +19,22 @@ interface Exchange {
 
 /** One session's HTTP transport. */
 export class HttpChannel implements ClientOutlet {
-  readonly sessionId: string;
+  /** The session's id; none for 2026-07-28, which has no sessions. */
+  readonly sessionId: string | undefined;
   readonly #byRequest = new Map<string | number, Exchange>();
   #standalone: ServerResponse | undefined;
   #closed = false;
 
-  constructor(sessionId: string) {
+  constructor(sessionId: string | undefined) {
     this.sessionId = sessionId;
   }
 
+  #session(): Record<string, string> {
+    return this.sessionId ? { "mcp-session-id": this.sessionId } : {};
+  }
+
   #headers(contentType: string): Record<string, string> {
-    return {
-      "content-type": contentType,
-      "cache-control": "no-cache, no-transform",
-      "mcp-session-id": this.sessionId,
-    };
+    return { "content-type": contentType, "cache-control": "no-cache, no-transform", ...this.#session() };
   }
 
   /** Opens the session's own event stream (messages tied to no request). */
@@ -65,7 +66,7 @@ export class HttpChannel implements ClientOutlet {
       return;
     }
     if (ids.length === 0) {
-      res.writeHead(202, { "mcp-session-id": this.sessionId }).end();
+      res.writeHead(202, this.#session()).end();
       for (const m of messages) void session.receive(m);
       return;
     }
@@ -105,7 +106,7 @@ export class HttpChannel implements ClientOutlet {
       return;
     }
     if (texts.length === 0) {
-      res.writeHead(202, { "mcp-session-id": this.sessionId }).end();
+      res.writeHead(202, this.#session()).end();
       return;
     }
     res.writeHead(200, this.#headers("application/json"));

@@ -6,7 +6,7 @@
  * this lane whose request they belong to. Nothing reaches another client's lane.
  */
 
-import { type Peer, SessionExpiredError } from "./peers.js";
+import { AnswerBrokenError, HttpPeer, type Peer, SessionExpiredError } from "./peers.js";
 import {
   errorResponse,
   kindOf,
@@ -93,6 +93,7 @@ export class Lane {
     peer.onmessage = (message, related) => this.#onMessage(message, related);
     peer.ontoolarge = (problem, ids) => this.#onTooLarge(problem, ids);
     peer.onclose = (reason) => this.#onClose(reason);
+    if (peer instanceof HttpPeer) peer.waiting = (id) => this.#pending.has(id);
   }
 
   get closed(): boolean {
@@ -209,8 +210,11 @@ export class Lane {
       this.#peer.send(text, id).catch((error: unknown) => {
         if (!this.#pending.has(id)) return;
         const message = (error as Error).message;
-        // HTTP: a send that failed before the server answered was not taken; stdio: the pipe is gone.
-        pending.reject(new NotSentError(message));
+        // HTTP: a send that failed before the server answered was not taken; stdio: the pipe is gone. An
+        // answer that broke off after the server took the request is a failure of that request.
+        pending.reject(
+          error instanceof AnswerBrokenError ? new UpstreamFailedError(message) : new NotSentError(message),
+        );
         // A server that forgot the session (it restarted) forgets it for every request: this lane is done,
         // and the next request opens a new session.
         if (error instanceof SessionExpiredError) this.#onClose(message);

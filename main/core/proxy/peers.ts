@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { parseMessages, type RawMessage } from "./raw-json.js";
-import { readSse } from "./sse.js";
+import { readSse, type SseResume } from "./sse.js";
 
 /** A connection to one upstream server. */
 export interface Peer {
@@ -25,6 +25,9 @@ export interface Peer {
   close(): Promise<void>;
 }
 
+/** How often one request's event stream is taken up again before the request fails. */
+const MAX_RESUMES = 100;
+
 /** Default cap on one message from an upstream. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -37,6 +40,9 @@ export class HttpStatusError extends Error {
     super(message);
   }
 }
+
+/** The server took the request, then its answer broke off: the request may have run. */
+export class AnswerBrokenError extends Error {}
 
 /** The upstream no longer knows the session (HTTP 404 on a request that named one). */
 export class SessionExpiredError extends HttpStatusError {}
@@ -221,6 +227,8 @@ function statusText(response: Response, body: string): string {
 /** A Streamable HTTP server. */
 export class HttpPeer implements Peer {
   readonly kind = "http";
+  /** Whether the lane still waits for the answer to a request (so a cut event stream is taken up again). */
+  waiting?: (id: number) => boolean;
   onmessage?: Peer["onmessage"];
   ontoolarge?: Peer["ontoolarge"];
   onclose?: Peer["onclose"];
@@ -274,15 +282,53 @@ export class HttpPeer implements Peer {
         );
       throw new HttpStatusError(response.status, statusText(response, body));
     }
-    const type = response.headers.get("content-type") ?? "";
-    if (type.includes("text/event-stream") && response.body) {
-      await readSse(response.body, this.#options.maxMessageBytes, (event) => {
-        if (event.event === "message" && event.data) deliver(this, event.data, related);
-      });
-      return;
+    try {
+      const type = response.headers.get("content-type") ?? "";
+      if (type.includes("text/event-stream") && response.body) {
+        const resume: SseResume = {};
+        const onEvent = (event: { event: string; data: string }) => {
+          if (event.event === "message" && event.data) deliver(this, event.data, related);
+        };
+        await readSse(response.body, this.#options.maxMessageBytes, onEvent, resume);
+        await this.#resume(related, resume, onEvent);
+        return;
+      }
+      const body = await bodyText(response, this.#options.maxMessageBytes);
+      if (body.trim()) deliver(this, body, related);
+    } catch (error) {
+      throw new AnswerBrokenError((error as Error).message);
     }
-    const body = await bodyText(response, this.#options.maxMessageBytes);
-    if (body.trim()) deliver(this, body, related);
+  }
+
+  /**
+   * A server may end a request's event stream before its answer (SSE polling): where it gave event ids,
+   * the stream is taken up again with a GET naming the last one, after the delay the server asked for,
+   * until the answer has come (or the lane stopped waiting for it).
+   */
+  async #resume(
+    related: number | undefined,
+    resume: SseResume,
+    onEvent: (event: { event: string; data: string }) => void,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < MAX_RESUMES; attempt++) {
+      if (related === undefined || resume.lastEventId === undefined || this.#closed) return;
+      if (!this.waiting?.(related)) return;
+      await new Promise((r) => setTimeout(r, resume.retryMs ?? 1_000));
+      if (!this.waiting?.(related) || this.#closed) return;
+      const response = await this.#fetch(this.#options.url, {
+        method: "GET",
+        headers: this.#headers({ accept: "text/event-stream", "last-event-id": resume.lastEventId }),
+        signal: AbortSignal.any([this.#abort.signal]),
+      });
+      if (!response.ok || !response.body) {
+        await response.body?.cancel().catch(() => {});
+        throw new HttpStatusError(
+          response.status,
+          `the server's event stream could not be resumed (HTTP ${response.status})`,
+        );
+      }
+      await readSse(response.body, this.#options.maxMessageBytes, onEvent, resume);
+    }
   }
 
   /** Opens the stream of messages that belong to no request (list changes, logging), where offered. */

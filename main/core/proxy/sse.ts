@@ -10,6 +10,12 @@ export interface SseEvent {
   id?: string;
 }
 
+/** What a stream has said about resuming it: the last event id and the delay the server asked for. */
+export interface SseResume {
+  lastEventId?: string;
+  retryMs?: number;
+}
+
 /** Thrown when one event's data is over the cap. */
 export class EventTooLargeError extends Error {}
 
@@ -18,6 +24,7 @@ export async function readSse(
   body: ReadableStream<Uint8Array>,
   maxEventBytes: number,
   onEvent: (event: SseEvent) => void,
+  resume: SseResume = {},
 ): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = "";
@@ -44,7 +51,10 @@ export async function readSse(
       if (dataSize > maxEventBytes) throw new EventTooLargeError(`an event over ${maxEventBytes} bytes`);
       data.push(value);
     } else if (field === "event") event = value;
-    else if (field === "id") id = value;
+    else if (field === "id") {
+      id = value;
+      resume.lastEventId = value;
+    } else if (field === "retry" && /^\d+$/.test(value)) resume.retryMs = Number(value);
   };
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     buffer += decoder.decode(chunk, { stream: true });

@@ -42,6 +42,8 @@ export const WARDEN_PROTOCOL_VERSION = "2025-11-25";
 export interface UpstreamEvents {
   state: ServerStatus["state"];
   toolsChanged: readonly Tool[];
+  /** The server announced that its prompts or resources changed. */
+  listChanged: "prompts" | "resources";
 }
 
 /** What a client lane is opened with. */
@@ -72,6 +74,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #tools: Tool[] = [];
   #capabilities: Record<string, unknown> = {};
   #instructions: string | undefined;
+  #serverInfo: Record<string, unknown> | undefined;
   #stderr: string[] = [];
   #stderrPartial = "";
   #restarts = 0;
@@ -109,6 +112,10 @@ export class Upstream extends Emitter<UpstreamEvents> {
   }
   get instructions(): string | undefined {
     return this.#instructions;
+  }
+  /** Who the server says it is (its initialize answer's serverInfo). */
+  get serverInfo(): Record<string, unknown> | undefined {
+    return this.#serverInfo;
   }
   /** The most one message from this server may be. */
   get maxMessageBytes(): number {
@@ -268,13 +275,18 @@ export class Upstream extends Emitter<UpstreamEvents> {
     const result = (lane.initResult?.value.result ?? {}) as {
       capabilities?: Record<string, unknown>;
       instructions?: string;
+      serverInfo?: Record<string, unknown>;
     };
     this.#capabilities = result.capabilities ?? {};
     this.#instructions = result.instructions;
+    this.#serverInfo = result.serverInfo;
     this.#control = lane;
     lane.onnotification = (message) => {
-      if (message.value.method === "notifications/tools/list_changed" && lane === this.#control)
-        void this.#refreshTools(lane).catch(() => {});
+      if (lane !== this.#control) return;
+      const method = message.value.method;
+      if (method === "notifications/tools/list_changed") void this.#refreshTools(lane).catch(() => {});
+      else if (method === "notifications/prompts/list_changed") this.emit("listChanged", "prompts");
+      else if (method === "notifications/resources/list_changed") this.emit("listChanged", "resources");
     };
     lane.onclose = (reason) => this.#onControlClosed(lane, reason);
     try {

@@ -1,0 +1,329 @@
+/**
+ * MCP 2026-07-28 through the warden: a TS SDK v2 client pinned to the new revision (no initialize, no
+ * session, `server/discover` and per-request `_meta`) and one in legacy mode, both governed by the same
+ * policy, limits and audit; the front door's header and `_meta` checks; isolation between clients;
+ * subscriptions/listen.
+ */
+import { join } from "node:path";
+import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@modelcontextprotocol/client";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  CLIENT_TOKEN,
+  messageTexts,
+  type RunningWarden,
+  readState,
+  repoRoot,
+  SEED_POLICY,
+  startWarden,
+  tempDir,
+  virtualizationServer,
+  waitFor,
+} from "../helpers/warden.js";
+
+const MODERN = "2026-07-28";
+let warden: RunningWarden | undefined;
+const clients: ClientV2[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close().catch(() => {});
+  await warden?.stop();
+  warden = undefined;
+});
+
+async function v2Client(w: RunningWarden, server: string, mode: "modern" | "legacy", token = CLIENT_TOKEN) {
+  const client = new ClientV2(
+    { name: `v2-${mode}`, version: "1.0.0" },
+    { versionNegotiation: { mode: mode === "modern" ? { pin: MODERN } : "legacy" } },
+  );
+  await client.connect(
+    new HttpV2(new URL(`${w.url}/mcp/${server}`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  clients.push(client);
+  return client;
+}
+
+function text(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content.map((c) => c.text ?? "").join("");
+}
+
+describe("a TS SDK v2 client in either era", () => {
+  it.each(["modern", "legacy"] as const)(
+    "%s: the seed policy lets exactly 10 stop_vm a minute through",
+    async (mode) => {
+      const state = join(tempDir(), "virt.json");
+      warden = await startWarden({
+        policy: SEED_POLICY,
+        servers: { virt: virtualizationServer("testing", state) },
+      });
+      const client = await v2Client(warden, "virt", mode);
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      // Filtered as in the legacy era: the seed's only rule is stop_vm (and the tools that can stop a VM).
+    expect(names).toContain("stop_vm");
+    expect(names).not.toContain("delete_vm");
+    expect(names).not.toContain("list_vms");
+      const results = [];
+      for (let i = 0; i < 11; i++)
+        results.push(await client.callTool({ name: "stop_vm", arguments: { vm_name: `dev-${i}` } }));
+      expect(results.filter((r) => !r.isError)).toHaveLength(10);
+      expect(text(results[10])).toContain('limit "stop_vm_rate" reached: 10 per minute per grant');
+      expect(readState(state).calls.filter((c) => c.tool === "stop_vm")).toHaveLength(10);
+      const calls = await warden.api("listCalls", {});
+      expect(calls.filter((c) => c.status === "rate-limited")).toHaveLength(1);
+    },
+  );
+});
+
+/** A raw 2026-07-28 POST, so the test sees the status and the exact error. */
+async function post(
+  w: RunningWarden,
+  body: Record<string, unknown>,
+  headers: Record<string, string | undefined>,
+): Promise<{
+  status: number;
+  body: { error?: { code: number; data?: unknown }; result?: Record<string, unknown> };
+}> {
+  const res = await fetch(`${w.url}/mcp/virt`, {
+    method: "POST",
+    headers: Object.fromEntries(
+      Object.entries({
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${CLIENT_TOKEN}`,
+        ...headers,
+      }).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...body }),
+  });
+  const texts = messageTexts(res.headers.get("content-type") ?? "", await res.text());
+  return { status: res.status, body: JSON.parse(texts.at(-1) ?? "{}") };
+}
+
+const META = {
+  "io.modelcontextprotocol/protocolVersion": MODERN,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+};
+
+describe("the 2026-07-28 front door", () => {
+  it("answers server/discover from the upstream's own handshake", async () => {
+    warden = await startWarden({
+      policy: SEED_POLICY,
+      servers: { virt: virtualizationServer("testing", join(tempDir(), "v.json")) },
+    });
+    const { status, body } = await post(
+      warden,
+      { method: "server/discover", params: { _meta: META } },
+      { "mcp-protocol-version": MODERN, "mcp-method": "server/discover" },
+    );
+    expect(status).toBe(200);
+    expect(body.result).toMatchObject({
+      resultType: "complete",
+      supportedVersions: [MODERN],
+      capabilities: { tools: { listChanged: true } },
+      cacheScope: "private",
+      _meta: { "io.modelcontextprotocol/serverInfo": { name: expect.any(String) } },
+    });
+  });
+
+  it("refuses what the revision forbids, each with its status and code", async () => {
+    warden = await startWarden({
+      policy: SEED_POLICY,
+      servers: { virt: virtualizationServer("testing", join(tempDir(), "v.json")) },
+    });
+    const w = warden;
+    const list = { method: "tools/list", params: { _meta: META } };
+    const cases: [string, Record<string, unknown>, Record<string, string | undefined>, number, number][] = [
+      [
+        "Mcp-Method disagrees",
+        list,
+        { "mcp-protocol-version": MODERN, "mcp-method": "prompts/list" },
+        400,
+        -32020,
+      ],
+      ["Mcp-Method missing", list, { "mcp-protocol-version": MODERN }, 400, -32020],
+      [
+        "header and body versions disagree",
+        {
+          method: "tools/list",
+          params: { _meta: { ...META, "io.modelcontextprotocol/protocolVersion": "v999.0.0" } },
+        },
+        { "mcp-protocol-version": MODERN, "mcp-method": "tools/list" },
+        400,
+        -32020,
+      ],
+      [
+        "an unsupported version",
+        {
+          method: "tools/list",
+          params: { _meta: { ...META, "io.modelcontextprotocol/protocolVersion": "v999.0.0" } },
+        },
+        { "mcp-protocol-version": "v999.0.0", "mcp-method": "tools/list" },
+        400,
+        -32022,
+      ],
+      [
+        "no _meta",
+        { method: "tools/list", params: {} },
+        { "mcp-protocol-version": MODERN, "mcp-method": "tools/list" },
+        400,
+        -32602,
+      ],
+      [
+        "a tools/call whose Mcp-Name is another tool",
+        { method: "tools/call", params: { name: "stop_vm", arguments: {}, _meta: META } },
+        { "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": "list_vms" },
+        400,
+        -32020,
+      ],
+      [
+        "initialize with a 2026 _meta",
+        { method: "initialize", params: { _meta: META } },
+        { "mcp-protocol-version": MODERN, "mcp-method": "initialize" },
+        404,
+        -32601,
+      ],
+      [
+        "ping",
+        { method: "ping", params: { _meta: META } },
+        { "mcp-protocol-version": MODERN, "mcp-method": "ping" },
+        404,
+        -32601,
+      ],
+    ];
+    for (const [what, body, headers, status, code] of cases) {
+      const answer = await post(w, body, headers);
+      expect({ what, status: answer.status, code: answer.body.error?.code }).toEqual({ what, status, code });
+    }
+    const unsupported = await post(w, cases[3]?.[1] ?? {}, cases[3]?.[2] ?? {});
+    expect(unsupported.body.error?.data).toEqual({ supported: [MODERN], requested: "v999.0.0" });
+    const encoded = await post(
+      w,
+      { method: "tools/call", params: { name: "stop_vm", arguments: { vm_name: "dev-x" }, _meta: META } },
+      {
+        "mcp-protocol-version": MODERN,
+        "mcp-method": "tools/call",
+        "mcp-name": `=?base64?${Buffer.from("stop_vm").toString("base64")}?=`,
+      },
+    );
+    expect(encoded).toMatchObject({ status: 200, body: { result: { resultType: "complete" } } });
+    const get = await fetch(`${w.url}/mcp/virt`, { headers: { authorization: `Bearer ${CLIENT_TOKEN}` } });
+    expect(get.status).toBe(405);
+  });
+
+  it("lists say they may not be cached across clients; results say they are complete", async () => {
+    warden = await startWarden({
+      policy: SEED_POLICY,
+      servers: { virt: virtualizationServer("testing", join(tempDir(), "v.json")) },
+    });
+    const listed = await post(
+      warden,
+      { method: "tools/list", params: { _meta: META } },
+      { "mcp-protocol-version": MODERN, "mcp-method": "tools/list" },
+    );
+    expect(listed.body.result).toMatchObject({ resultType: "complete", ttlMs: 0, cacheScope: "private" });
+  });
+});
+
+describe("isolation in the 2026-07-28 era", () => {
+  const fixture = { command: process.execPath, args: [join(repoRoot, "test", "fixtures", "raw-server.mjs")] };
+
+  it("a log line reaches the client whose call caused it, not another client", async () => {
+    warden = await startWarden({
+      policy: JSON.stringify({ version: "1", default: "allow", tools: {} }),
+      servers: { fix: fixture },
+      extraArgs: ["--grant", "bob=bob-token"],
+    });
+    const alice = await v2Client(warden, "fix", "modern");
+    const bob = await v2Client(warden, "fix", "legacy", "bob-token");
+    const bobLogs: unknown[] = [];
+    bob.setNotificationHandler("notifications/message", async (n) => void bobLogs.push(n.params.data));
+    const result = await alice.callTool({ name: "log", arguments: { who: "alice" } });
+    expect(text(result)).toBe("logged");
+    await bob.callTool({ name: "slow", arguments: { ms: 10 } });
+    expect(bobLogs).toEqual([]);
+  });
+
+  it("a server's question for a 2026 client's call is refused, never put to another client", async () => {
+    warden = await startWarden({
+      policy: JSON.stringify({ version: "1", default: "allow", tools: {} }),
+      servers: { fix: fixture },
+      extraArgs: ["--grant", "bob=bob-token"],
+    });
+    const bob = new ClientV2({ name: "bob", version: "1" }, { capabilities: { elicitation: {} } });
+    const bobAsked: string[] = [];
+    bob.setRequestHandler("elicitation/create", async (request) => {
+      bobAsked.push(String(request.params.message));
+      return { action: "accept", content: {} };
+    });
+    await bob.connect(
+      new HttpV2(new URL(`${warden.url}/mcp/fix`), {
+        requestInit: { headers: { authorization: "Bearer bob-token" } },
+      }),
+    );
+    clients.push(bob);
+    const alice = await v2Client(warden, "fix", "modern");
+    const slow = bob.callTool({ name: "slow", arguments: { ms: 1500 } });
+    const answer = await alice.callTool({ name: "confirm", arguments: { disk: "X" } });
+    await slow;
+    expect(bobAsked).toEqual([]);
+    expect(text(answer)).toContain("elicitation failed");
+  });
+});
+
+describe("subscriptions/listen", () => {
+  it("acknowledges first, then announces a tool list change, tagged with the listen request's id", async () => {
+    warden = await startWarden({
+      policy: SEED_POLICY,
+      servers: { virt: virtualizationServer("testing", join(tempDir(), "v.json")) },
+    });
+    const w = warden;
+    const abort = new AbortController();
+    const res = await fetch(`${w.url}/mcp/virt`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${CLIENT_TOKEN}`,
+        "mcp-protocol-version": MODERN,
+        "mcp-method": "subscriptions/listen",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: "listen-1",
+        method: "subscriptions/listen",
+        params: { _meta: META, notifications: { toolsListChanged: true, resourceSubscriptions: ["x://y"] } },
+      }),
+      signal: abort.signal,
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let seen = "";
+    const events = () => messageTexts("text/event-stream", seen).map((t) => JSON.parse(t));
+    const read = async (n: number) => {
+      while (events().length < n) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+    };
+    await read(1);
+    expect(events()[0]).toMatchObject({
+      method: "notifications/subscriptions/acknowledged",
+      params: {
+        _meta: { "io.modelcontextprotocol/subscriptionId": "listen-1" },
+        notifications: { toolsListChanged: true },
+      },
+    });
+    expect(events()[0].params.notifications.resourceSubscriptions).toBeUndefined();
+    await w.api("savePolicy", { text: JSON.stringify({ version: "1", default: "allow", tools: {} }) });
+    await read(2);
+    expect(events()[1]).toEqual({
+      jsonrpc: "2.0",
+      method: "notifications/tools/list_changed",
+      params: { _meta: { "io.modelcontextprotocol/subscriptionId": "listen-1" } },
+    });
+    abort.abort();
+    await waitFor(() => true, 10, "");
+  });
+});
