@@ -77,6 +77,13 @@ describe("rotation", () => {
     expect(report.problems).toEqual([]);
     expect(report.files).toHaveLength(files.length + 1);
     expect(report.signedThrough).toBe(report.lastSeq);
+
+    // The ring is refilled across the files, compressed ones too, newest first.
+    const again = await openLog(dir, Date.now() - HOUR, {}, 150);
+    expect(again.log.recent(150).map((r) => r.id)).toEqual(
+      Array.from({ length: 150 }, (_, i) => `c${199 - i}`),
+    );
+    expect(again.log.get("c60")).toMatchObject({ outcome: "ok", latencyMs: 5 });
   });
 
   it("rotates by age: a file started more than rotateAfter ago is rotated at the next write", async () => {
