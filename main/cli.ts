@@ -9,7 +9,15 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import packageJson from "../package.json" with { type: "json" };
 import { policyJsonSchema } from "../shared/policy-schema.js";
-import { type CommandSpec, command, commandHelp, parseCommand, topHelp, wantsHelp } from "./commands/args.js";
+import {
+  type CommandSpec,
+  checkOptions,
+  command,
+  commandHelp,
+  parseCommand,
+  topHelp,
+  wantsHelp,
+} from "./commands/args.js";
 import { AUDIT, auditCommand } from "./commands/audit.js";
 import { demoServer, thisCli } from "./commands/common.js";
 import { INIT, initCommand } from "./commands/init.js";
@@ -185,6 +193,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
       process.stdout.write(commandHelp(spec));
       return 0;
     }
+    // Every command's options are checked the same way, before it runs (each also parses its own).
+    if (spec) checkOptions(spec, rest);
     switch (name) {
       case "serve":
         await serve(rest);

@@ -135,20 +135,16 @@ function parserOptions(spec: CommandSpec) {
 }
 
 /**
- * Parses a command's arguments. Mistakes are user errors of one line ending in a pointer to `--help`:
- * an unknown option, a value missing or given to a flag, too many or too few arguments.
+ * Checks a command's options: an unknown option, a value missing or given to a flag is a user error of one
+ * line ending in a pointer to `--help`. Returns the positional arguments.
  */
-export function parseCommand<O extends Record<string, OptionSpec>>(
-  spec: CommandSpec<O>,
-  argv: readonly string[],
-): { values: Values<O>; positionals: string[] } {
-  const options = parserOptions(spec);
+export function checkOptions(spec: CommandSpec, argv: readonly string[]): string[] {
   const fail = (problem: string): never => {
     throw userError(`${spec.name}: ${problem}; see mcp-warden ${spec.name} --help`);
   };
   const { tokens } = parseArgs({
     args: [...argv],
-    options,
+    options: parserOptions(spec),
     strict: false,
     allowPositionals: true,
     tokens: true,
@@ -169,6 +165,21 @@ export function parseCommand<O extends Record<string, OptionSpec>>(
       }
     } else if (token.value !== undefined) fail(`--${token.name} takes no value`);
   }
+  return positionals;
+}
+
+/**
+ * Parses a command's arguments. Mistakes are user errors of one line ending in a pointer to `--help`:
+ * an unknown option, a value missing or given to a flag, too many or too few arguments.
+ */
+export function parseCommand<O extends Record<string, OptionSpec>>(
+  spec: CommandSpec<O>,
+  argv: readonly string[],
+): { values: Values<O>; positionals: string[] } {
+  const fail = (problem: string): never => {
+    throw userError(`${spec.name}: ${problem}; see mcp-warden ${spec.name} --help`);
+  };
+  const positionals = checkOptions(spec, argv);
   const allowed = spec.positionals ?? [];
   const required = allowed.filter((p) => !p.optional).length;
   if (positionals.length > allowed.length) {
@@ -176,6 +187,11 @@ export function parseCommand<O extends Record<string, OptionSpec>>(
     fail(allowed.length ? `unexpected argument "${extra}"` : `takes no arguments, not "${extra}"`);
   }
   if (positionals.length < required) fail(`missing ${allowed[positionals.length]?.name ?? "an argument"}`);
-  const { values } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: parserOptions(spec),
+    strict: false,
+    allowPositionals: true,
+  });
   return { values: values as Values<O>, positionals };
 }

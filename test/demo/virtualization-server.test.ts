@@ -84,6 +84,8 @@ async function start(
   mode: "production" | "testing",
   env: Record<string, string> = {},
   capabilities: ClientCapabilities = {},
+  /** Runs before the client connects: handlers set here see messages that arrive during start-up. */
+  beforeConnect: (client: Client) => void = () => {},
 ): Promise<Running> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -98,6 +100,7 @@ async function start(
   });
   const client = new Client({ name: "warden-test", version: "0.0.0" }, { capabilities });
   openClients.push(client);
+  beforeConnect(client);
   await client.connect(transport);
   return { client, transport, stderr: () => stderr };
 }
@@ -270,9 +273,13 @@ describe("virtualization-mcp demo server", () => {
   });
 
   it("adds vm_console and notifies list_changed after VIRT_LIST_CHANGE_AFTER_MS", async () => {
-    const { client } = await start("production", { VIRT_LIST_CHANGE_AFTER_MS: "50" });
-    const changed = new Promise<void>((resolve) => {
-      client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve());
+    // The server's timer starts when it does, so the notification can come before connect() resolves
+    // (a loaded machine): listen from the start.
+    let changed: Promise<void> = Promise.resolve();
+    const { client } = await start("production", { VIRT_LIST_CHANGE_AFTER_MS: "50" }, {}, (c) => {
+      changed = new Promise<void>((resolve) => {
+        c.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve());
+      });
     });
     await changed;
     const { tools } = await client.listTools();

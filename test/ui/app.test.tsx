@@ -149,7 +149,8 @@ describe("App: welcome and starter policy", () => {
     const api = fakeApi({ getState: noServers(), findClients: vi.fn(async () => [foundConfig()]) });
     render(<App bridge={bridge(api)} />);
     const welcome = await screen.findByRole("region", { name: "Welcome to MCP Warden" });
-    expect(document.title).toBe("Welcome — MCP Warden");
+    // The title is set by an effect, which may run just after the region is found.
+    await waitFor(() => expect(document.title).toBe("Welcome — MCP Warden"));
     expect(within(welcome).getByRole("group", { name: "Cursor: /home/me/.cursor/mcp.json" })).toBeTruthy();
     expect(welcome.textContent).toContain("2 servers, 0 already through the warden");
     expect(screen.queryByRole("list", { name: "Calls, newest first" })).toBeNull();
@@ -212,7 +213,8 @@ describe("App: welcome and starter policy", () => {
     render(<App bridge={bridge(api)} />);
     await user.click(await screen.findByRole("button", { name: "Starter policy for virt" }));
     await waitFor(() => expect(window.location.hash).toBe("#/policy"));
-    const note = await screen.findByRole("note");
+    // The policy editor is loaded on first use; a cold load can take longer than findBy's default second.
+    const note = await screen.findByRole("note", {}, { timeout: 15_000 });
     expect(note.textContent).toContain('Starter policy for "virt"');
     expect(note.textContent).toContain("not saved");
     expect(await screen.findByText("Edited, not saved")).toBeTruthy();
