@@ -1,7 +1,14 @@
 import { defineConfig } from "vitest/config";
 
-/** Tests that load the machine (a browser, a 10,000-call storm) run after the rest, one file at a time. */
-const HEAVY = ["test/e2e/**/*.test.ts", "test/integration/concurrency.test.ts"];
+/**
+ * Tests that load the machine (a browser, a 10,000-call storm, the conformance suite) run after the rest,
+ * one file at a time.
+ */
+const HEAVY = [
+  "test/e2e/**/*.test.ts",
+  "test/integration/concurrency.test.ts",
+  "test/conformance/**/*.test.ts",
+];
 
 export default defineConfig({
   test: {

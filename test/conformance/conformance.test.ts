@@ -21,67 +21,12 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const harness = join(root, "scripts", "conformance.mjs");
 const resultFile = join(root, "test-output", "conformance.json");
 
-const ERA_GAP =
-  "gap: the warden serves only the 2025-11-25 era: a 2026-07-28 request (no initialize, no Mcp-Session-Id, " +
-  "server/discover, per-request _meta) is refused with HTTP 400, -32000 and id null";
-
 /**
  * "<protocol version>/<scenario>" (server leg) or "<protocol version>/client/<scenario>" (client leg) → why it
- * may fail through the warden.
+ * may fail through the warden. Empty: every scenario passes through the warden wherever it passes direct, and
+ * fails no other check where it fails direct (the tasks extension, which the fixture does not implement).
  */
-const EXPECTED_FAILURES: Record<string, string> = {
-  "2026-07-28/server-stateless": ERA_GAP,
-  "2026-07-28/completion-complete": ERA_GAP,
-  "2026-07-28/tools-list": ERA_GAP,
-  "2026-07-28/tools-call-simple-text": ERA_GAP,
-  "2026-07-28/tools-call-image": ERA_GAP,
-  "2026-07-28/tools-call-audio": ERA_GAP,
-  "2026-07-28/tools-call-embedded-resource": ERA_GAP,
-  "2026-07-28/tools-call-mixed-content": ERA_GAP,
-  "2026-07-28/tools-call-error": ERA_GAP,
-  "2026-07-28/tools-call-with-progress": ERA_GAP,
-  "2026-07-28/server-sse-multiple-streams": ERA_GAP,
-  "2026-07-28/resources-list": ERA_GAP,
-  "2026-07-28/resources-read-text": ERA_GAP,
-  "2026-07-28/resources-read-binary": ERA_GAP,
-  "2026-07-28/resources-templates-read": ERA_GAP,
-  "2026-07-28/sep-2164-resource-not-found": ERA_GAP,
-  "2026-07-28/prompts-list": ERA_GAP,
-  "2026-07-28/prompts-get-simple": ERA_GAP,
-  "2026-07-28/prompts-get-with-args": ERA_GAP,
-  "2026-07-28/prompts-get-embedded-resource": ERA_GAP,
-  "2026-07-28/prompts-get-with-image": ERA_GAP,
-  "2026-07-28/dns-rebinding-protection": `${ERA_GAP} (the foreign Host is refused; the valid one gets that 400)`,
-  "2026-07-28/caching": ERA_GAP,
-  "2026-07-28/input-required-result-basic-elicitation": ERA_GAP,
-  "2026-07-28/input-required-result-basic-sampling": ERA_GAP,
-  "2026-07-28/input-required-result-basic-list-roots": ERA_GAP,
-  "2026-07-28/input-required-result-request-state": ERA_GAP,
-  "2026-07-28/input-required-result-multiple-input-requests": ERA_GAP,
-  "2026-07-28/input-required-result-multi-round": ERA_GAP,
-  "2026-07-28/input-required-result-missing-input-response": ERA_GAP,
-  "2026-07-28/input-required-result-non-tool-request": ERA_GAP,
-  "2026-07-28/input-required-result-result-type": ERA_GAP,
-  "2026-07-28/input-required-result-unsupported-methods": ERA_GAP,
-  "2026-07-28/input-required-result-tampered-state": ERA_GAP,
-  "2026-07-28/input-required-result-capability-check": ERA_GAP,
-  "2026-07-28/input-required-result-ignore-extra-params": ERA_GAP,
-  // Not scored for 2026-07-28 (pending), but they pass direct:
-  "2026-07-28/json-schema-2020-12": ERA_GAP,
-  "2026-07-28/http-header-validation": ERA_GAP,
-  "2026-07-28/http-custom-header-server-validation": ERA_GAP,
-  // The tasks extension (not scored): the fixture does not implement it, so these fail direct as well; through
-  // the warden they fail earlier and in more checks, for the era reason.
-  "2026-07-28/tasks-lifecycle": ERA_GAP,
-  "2026-07-28/tasks-capability-negotiation": ERA_GAP,
-  "2026-07-28/tasks-wire-fields": ERA_GAP,
-  "2026-07-28/tasks-request-state-removal": ERA_GAP,
-  "2026-07-28/tasks-mrtr-input": ERA_GAP,
-  "2026-07-28/tasks-request-headers": ERA_GAP,
-  "2026-07-28/tasks-dispatch-and-envelope": ERA_GAP,
-  "2026-07-28/tasks-required-task-error": ERA_GAP,
-  "2026-07-28/tasks-mrtr-composition": ERA_GAP,
-};
+const EXPECTED_FAILURES: Record<string, string> = {};
 
 /**
  * Scenarios our fixture does not pass direct, and why. Everything else must pass direct: otherwise the

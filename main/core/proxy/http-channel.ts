@@ -25,8 +25,12 @@ export class HttpChannel implements ClientOutlet {
   #standalone: ServerResponse | undefined;
   #closed = false;
 
-  constructor(sessionId: string | undefined) {
+  readonly #statusOf: (text: string) => number;
+
+  /** `statusOf` gives a single answer's HTTP status (2026-07-28 sends some errors with 400 or 404). */
+  constructor(sessionId: string | undefined, statusOf: (text: string) => number = () => 200) {
     this.sessionId = sessionId;
+    this.#statusOf = statusOf;
   }
 
   #session(): Record<string, string> {
@@ -109,8 +113,9 @@ export class HttpChannel implements ClientOutlet {
       res.writeHead(202, this.#session()).end();
       return;
     }
-    res.writeHead(200, this.#headers("application/json"));
-    res.end(exchange.batch ? `[${texts.join(",")}]` : texts[0]);
+    const body = exchange.batch ? `[${texts.join(",")}]` : (texts[0] ?? "");
+    res.writeHead(exchange.batch ? 200 : this.#statusOf(body), this.#headers("application/json"));
+    res.end(body);
   }
 
   /** Sends a message to the client: on its request's stream when it is tied to one, else the session's. */

@@ -18,6 +18,7 @@ import {
   replaceAt,
   spanAt,
   withId,
+  withoutMembers,
 } from "./raw-json.js";
 
 /** A client session attached to a lane. */
@@ -61,6 +62,15 @@ const NEEDS: Record<string, (caps: Record<string, unknown>, params: Record<strin
   "roots/list": (caps) => Boolean(caps.roots),
 };
 
+/** The `_meta` keys of MCP 2026-07-28's per-request envelope. */
+const ENVELOPE = /^io\.modelcontextprotocol\/(protocolVersion|clientCapabilities|clientInfo|logLevel)$/;
+
+/** A message that carries the headers its HTTP hop needs besides its text (2026-07-28). */
+export interface ModernRequest extends RawMessage {
+  /** Headers to send with it: Mcp-Method, Mcp-Name, the client's Mcp-Param-*. */
+  headers?: Record<string, string>;
+}
+
 /** Options for one request through a lane. */
 export interface LaneRequestOptions {
   timeoutMs: number;
@@ -86,8 +96,15 @@ export class Lane {
   #closeReason = "";
   #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(key: string, peer: Peer, shared: boolean) {
+  /**
+   * The revision the lane speaks: "legacy" (after an initialize) or "2026-07-28" (no handshake; each
+   * request carries its client's envelope, as the client sent it).
+   */
+  readonly era: "legacy" | "2026-07-28";
+
+  constructor(key: string, peer: Peer, shared: boolean, era: "legacy" | "2026-07-28" = "legacy") {
     this.key = key;
+    this.era = era;
     this.#peer = peer;
     this.shared = shared;
     peer.onmessage = (message, related) => this.#onMessage(message, related);
@@ -141,8 +158,21 @@ export class Lane {
   }
 
   /** A request of the warden's own (tools/list for the catalogue). */
-  ask(method: string, params: unknown, timeoutMs: number): Promise<RawMessage> {
-    return this.#send(undefined, undefined, method, JSON.stringify(params ?? {}), { timeoutMs });
+  ask(
+    method: string,
+    params: unknown,
+    timeoutMs: number,
+    headers?: Record<string, string>,
+  ): Promise<RawMessage> {
+    return this.#send(
+      undefined,
+      undefined,
+      method,
+      JSON.stringify(params ?? {}),
+      { timeoutMs },
+      undefined,
+      headers,
+    );
   }
 
   #send(
@@ -152,6 +182,7 @@ export class Lane {
     paramsText: string | undefined,
     options: LaneRequestOptions,
     original?: RawMessage,
+    headers?: Record<string, string>,
   ): Promise<RawMessage> {
     if (this.#closed)
       return Promise.reject(new NotSentError(`the connection to the server closed: ${this.#closeReason}`));
@@ -160,6 +191,10 @@ export class Lane {
     let progressToken: string | undefined;
     if (original) {
       text = withId(original, String(id));
+      // A 2026-07-28 client's envelope means nothing to a legacy connection (and makes dual-era servers
+      // read the request as 2026-07-28): the lane's handshake already said it.
+      if (this.era === "legacy")
+        text = withoutMembers(text, ["params", "_meta"], (key) => ENVELOPE.test(key));
       const token = spanAt(original.text, ["params", "_meta", "progressToken"]);
       if (token) {
         progressToken = original.text.slice(token[0], token[1]);
@@ -207,18 +242,20 @@ export class Lane {
       options.signal?.addEventListener("abort", onAbort, { once: true });
       this.#pending.set(id, pending);
       this.#arm(id, pending);
-      this.#peer.send(text, id).catch((error: unknown) => {
-        if (!this.#pending.has(id)) return;
-        const message = (error as Error).message;
-        // HTTP: a send that failed before the server answered was not taken; stdio: the pipe is gone. An
-        // answer that broke off after the server took the request is a failure of that request.
-        pending.reject(
-          error instanceof AnswerBrokenError ? new UpstreamFailedError(message) : new NotSentError(message),
-        );
-        // A server that forgot the session (it restarted) forgets it for every request: this lane is done,
-        // and the next request opens a new session.
-        if (error instanceof SessionExpiredError) this.#onClose(message);
-      });
+      this.#peer
+        .send(text, id, headers ?? (original as ModernRequest | undefined)?.headers)
+        .catch((error: unknown) => {
+          if (!this.#pending.has(id)) return;
+          const message = (error as Error).message;
+          // HTTP: a send that failed before the server answered was not taken; stdio: the pipe is gone. An
+          // answer that broke off after the server took the request is a failure of that request.
+          pending.reject(
+            error instanceof AnswerBrokenError ? new UpstreamFailedError(message) : new NotSentError(message),
+          );
+          // A server that forgot the session (it restarted) forgets it for every request: this lane is done,
+          // and the next request opens a new session.
+          if (error instanceof SessionExpiredError) this.#onClose(message);
+        });
     });
   }
 

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Warden } from "../warden.js";
 import { ClientSession } from "./client-session.js";
 import { HttpChannel } from "./http-channel.js";
+import type { ModernRequest } from "./lane.js";
 import {
   errorResponse,
   kindOf,
@@ -21,10 +22,10 @@ import {
   spanAt,
   splice,
 } from "./raw-json.js";
-import { type Upstream, WARDEN_PROTOCOL_VERSION } from "./upstream.js";
+import { MODERN_PROTOCOL_VERSION, type Upstream, WARDEN_PROTOCOL_VERSION } from "./upstream.js";
 
 /** The revisions served without sessions. */
-export const MODERN_VERSIONS: readonly string[] = ["2026-07-28"];
+export const MODERN_VERSIONS: readonly string[] = [MODERN_PROTOCOL_VERSION];
 
 export const META_VERSION = "io.modelcontextprotocol/protocolVersion";
 export const META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
@@ -149,6 +150,15 @@ function refusal(req: IncomingMessage, message: RawMessage): { status: number; t
   return undefined;
 }
 
+/** The HTTP status 2026-07-28 gives an answer: errors about the request itself are not a 200. */
+function statusOf(text: string): number {
+  const span = spanAt(text, ["error", "code"]);
+  const code = span ? text.slice(span[0], span[1]) : undefined;
+  if (code === "-32601") return 404;
+  if (code === "-32020" || code === "-32021" || code === "-32022") return 400;
+  return 200;
+}
+
 /** The upstream's capabilities as a 2026-07-28 server states them. */
 function discoverCapabilities(upstream: Upstream): Record<string, unknown> {
   const { tasks: _tasks, ...caps } = upstream.capabilities as Record<string, unknown>;
@@ -196,7 +206,7 @@ export async function serveModern(
   const legacyCapabilities = Object.fromEntries(
     Object.entries(capabilities).filter(([key]) => !ASKED_MID_CALL.includes(key)),
   );
-  const channel = new HttpChannel(undefined);
+  const channel = new HttpChannel(undefined, statusOf);
   const session = new ClientSession({
     warden: ctx.warden,
     upstream,
@@ -211,7 +221,7 @@ export async function serveModern(
   const opened = await session.openLane({
     grant: ctx.grant,
     capabilities: legacyCapabilities,
-    protocolVersion: "2026-07-28",
+    protocolVersion: MODERN_PROTOCOL_VERSION,
     paramsText: JSON.stringify({
       protocolVersion: WARDEN_PROTOCOL_VERSION,
       capabilities: legacyCapabilities,
@@ -219,7 +229,14 @@ export async function serveModern(
     }),
   });
   if (opened) return send(res, 200, errorResponse(id, -32603, `MCP Warden: ${opened}`));
-  channel.handlePost(res, [message], false, session);
+  // On to a 2026-07-28 server with the headers its hop needs: the method, the name, the client's Mcp-Param-*.
+  const headers: Record<string, string> = { "mcp-method": method };
+  for (const [key, value] of Object.entries(req.headers)) {
+    if ((key === "mcp-name" || key.startsWith("mcp-param-")) && typeof value === "string")
+      headers[key] = value;
+  }
+  const forwarded: ModernRequest = { text: message.text, value: message.value, headers };
+  channel.handlePost(res, [forwarded], false, session);
 }
 
 /** The answer to server/discover, from what the upstream said in the warden's own handshake. */

@@ -15,7 +15,7 @@ export interface Peer {
    * (HTTP: those on its response stream) are delivered with it. HTTP sends resolve once the answer to
    * the POST has been read; a failure rejects.
    */
-  send(text: string, related?: number): Promise<void>;
+  send(text: string, related?: number, headers?: Record<string, string>): Promise<void>;
   /** A message from the server, with the id of the request it came with when the transport knows it. */
   onmessage?: (message: RawMessage, related?: number) => void;
   /** A message too large to take, with the ids of the requests it may answer. */
@@ -67,6 +67,16 @@ function idsIn(head: string, tail: string): number[] {
   const end = /"id"\s*:\s*(\d+)\s*(?:,\s*"jsonrpc"\s*:\s*"2\.0"\s*)?\}\s*$/.exec(tail);
   if (end?.[1]) ids.add(Number(end[1]));
   return [...ids];
+}
+
+/** Whether an HTTP body is a JSON-RPC error response to lane request `id`. */
+function answersRequest(body: string, id: number): boolean {
+  try {
+    const value = JSON.parse(body) as { id?: unknown; error?: unknown } | null;
+    return value !== null && typeof value === "object" && value.id === id && typeof value.error === "object";
+  } catch {
+    return false;
+  }
 }
 
 function deliver(peer: Peer, text: string, related?: number): void {
@@ -254,7 +264,7 @@ export class HttpPeer implements Peer {
     };
   }
 
-  async send(text: string, related?: number): Promise<void> {
+  async send(text: string, related?: number, headers: Record<string, string> = {}): Promise<void> {
     if (this.#closed) throw new Error("the connection is closed");
     const hadSession = this.sessionId !== undefined;
     const response = await this.#fetch(this.#options.url, {
@@ -262,6 +272,7 @@ export class HttpPeer implements Peer {
       headers: this.#headers({
         "content-type": "application/json",
         accept: "application/json, text/event-stream",
+        ...headers,
       }),
       body: text,
       signal: AbortSignal.any([this.#abort.signal]),
@@ -280,6 +291,12 @@ export class HttpPeer implements Peer {
           response.status,
           `the server no longer knows this session (${statusText(response, body)})`,
         );
+      // An error answer sent with an error status (2026-07-28 servers do: 400 -32602, 404 -32601) is
+      // still the server's answer to the request.
+      if (related !== undefined && answersRequest(body, related)) {
+        deliver(this, body, related);
+        return;
+      }
       throw new HttpStatusError(response.status, statusText(response, body));
     }
     try {

@@ -158,6 +158,23 @@ export function replaceAt(text: string, path: readonly string[], json: string): 
   return span ? splice(text, span, json) : text;
 }
 
+/** `text` with the object at `path` rebuilt without the members `drop` names (the others as written). */
+export function withoutMembers(
+  text: string,
+  path: readonly string[],
+  drop: (key: string) => boolean,
+): string {
+  const span = spanAt(text, path);
+  if (!span || text.charCodeAt(span[0]) !== 0x7b) return text;
+  const members = memberSpans(text, span[0]);
+  const kept = [...members].filter(([key]) => !drop(key));
+  if (kept.length === members.size) return text;
+  const body = kept
+    .map(([key, [start, end]]) => `${JSON.stringify(key)}:${text.slice(start, end)}`)
+    .join(",");
+  return splice(text, span, `{${body}}`);
+}
+
 /** The message's kind. */
 export function kindOf(value: JsonRpcValue): MessageKind {
   if (value === null || typeof value !== "object" || Array.isArray(value) || value.jsonrpc !== "2.0")

@@ -36,6 +36,9 @@ export const MAX_LANES_PER_CLIENT = 8;
 /** How often the warden checks that an HTTP server still knows its session. */
 const HTTP_HEALTH_MS = 60_000;
 
+/** The revision without sessions, spoken to servers that offer it. */
+export const MODERN_PROTOCOL_VERSION = "2026-07-28";
+
 /** The newest legacy protocol revision the warden offers when it speaks for itself. */
 export const WARDEN_PROTOCOL_VERSION = "2025-11-25";
 
@@ -75,6 +78,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #capabilities: Record<string, unknown> = {};
   #instructions: string | undefined;
   #serverInfo: Record<string, unknown> | undefined;
+  /** The server answered server/discover offering 2026-07-28: its 2026 clients get 2026 lanes. */
+  #modern = false;
   #stderr: string[] = [];
   #stderrPartial = "";
   #restarts = 0;
@@ -112,6 +117,10 @@ export class Upstream extends Emitter<UpstreamEvents> {
   }
   get instructions(): string | undefined {
     return this.#instructions;
+  }
+  /** Whether the server speaks MCP 2026-07-28 (it answered server/discover offering it). */
+  get modern(): boolean {
+    return this.#modern;
   }
   /** Who the server says it is (its initialize answer's serverInfo). */
   get serverInfo(): Record<string, unknown> | undefined {
@@ -261,6 +270,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
     };
     let lane: Lane;
     try {
+      if (this.config.url && this.config.transport !== "sse") this.#modern = await this.#probeModern();
       lane = await this.#open("control", JSON.stringify(params), false);
     } catch (error) {
       this.#lastError = `could not connect: ${(error as Error).message}`;
@@ -311,6 +321,46 @@ export class Upstream extends Emitter<UpstreamEvents> {
     this.#setState("connected");
   }
 
+  /** Asks the server with server/discover whether it speaks 2026-07-28; any other answer means it does not. */
+  async #probeModern(): Promise<boolean> {
+    const peer = new HttpPeer({
+      url: new URL(this.config.url ?? ""),
+      headers: this.config.headers ?? {},
+      maxMessageBytes: 1024 * 1024,
+    });
+    let offered: unknown;
+    peer.onmessage = (message) => {
+      offered = (message.value.result as { supportedVersions?: unknown } | undefined)?.supportedVersions;
+    };
+    const discover = {
+      jsonrpc: "2.0",
+      id: 0,
+      method: "server/discover",
+      params: {
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": MODERN_PROTOCOL_VERSION,
+          "io.modelcontextprotocol/clientCapabilities": {},
+          "io.modelcontextprotocol/clientInfo": { name: "mcp-warden", version: "0.1.0" },
+        },
+      },
+    };
+    try {
+      await withTimeout(
+        peer.send(JSON.stringify(discover), 0, {
+          "mcp-protocol-version": MODERN_PROTOCOL_VERSION,
+          "mcp-method": "server/discover",
+        }),
+        this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        "server/discover",
+      );
+    } catch {
+      return false;
+    } finally {
+      await peer.close();
+    }
+    return Array.isArray(offered) && offered.includes(MODERN_PROTOCOL_VERSION);
+  }
+
   /** Pings the server on the warden's own connection; a failure reconnects. */
   async checkHealth(): Promise<void> {
     const lane = this.#control;
@@ -324,23 +374,27 @@ export class Upstream extends Emitter<UpstreamEvents> {
     }
   }
 
+  /**
+   * The tool catalogue: the legacy list, and for a 2026-07-28 server also its 2026-07-28 list (a dual-era
+   * server may offer tools in one era only). Pins, risk and the checks on calls use the union.
+   */
   async #refreshTools(lane: Lane): Promise<void> {
     if (!this.#capabilities.tools) {
       this.#tools = [];
       return;
     }
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    do {
-      const answer = await lane.ask("tools/list", cursor ? { cursor } : {}, 60_000);
-      const page = answer.value.result as { tools?: Tool[]; nextCursor?: string } | undefined;
-      if (!page || !Array.isArray(page.tools)) {
-        const error = answer.value.error as { message?: string } | undefined;
-        throw new Error(error?.message ?? "tools/list gave no tools");
+    const tools = await listTools(lane);
+    if (this.#modern) {
+      const modern = this.#modernLane("catalogue", false);
+      try {
+        const names = new Set(tools.map((t) => t.name));
+        for (const tool of await listTools(modern)) if (!names.has(tool.name)) tools.push(tool);
+      } catch {
+        // The legacy list stands on its own.
+      } finally {
+        await modern.close();
       }
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-    } while (cursor);
+    }
     this.#tools = tools;
     this.emit("toolsChanged", tools);
   }
@@ -373,7 +427,12 @@ export class Upstream extends Emitter<UpstreamEvents> {
     if (this.#stopping) throw new NotSentError(`upstream "${this.name}" is stopped`);
     const shared = this.config.share === true;
     const owner = shared ? "*" : request.grant;
-    const key = canonicalJson([owner, request.capabilities, request.protocolVersion]);
+    // A 2026-07-28 client of a 2026-07-28 server: its requests carry their own capabilities, so one lane
+    // per client serves them all, with no handshake.
+    const modern = this.#modern && request.protocolVersion === MODERN_PROTOCOL_VERSION;
+    const key = modern
+      ? canonicalJson([owner, MODERN_PROTOCOL_VERSION])
+      : canonicalJson([owner, request.capabilities, request.protocolVersion]);
     const existing = this.#lanes.get(key);
     if (existing) {
       const lane = await existing.opening.catch(() => undefined);
@@ -387,7 +446,12 @@ export class Upstream extends Emitter<UpstreamEvents> {
         `this client already has ${MAX_LANES_PER_CLIENT} connections to "${this.name}" with different capabilities; close some sessions`,
       );
     }
-    const entry = { grant: owner, opening: this.#open(key, request.paramsText, shared) };
+    const entry = {
+      grant: owner,
+      opening: modern
+        ? Promise.resolve(this.#modernLane(key, shared))
+        : this.#open(key, request.paramsText, shared),
+    };
     this.#lanes.set(key, entry);
     const forget = () => {
       if (this.#lanes.get(key) === entry) this.#lanes.delete(key);
@@ -411,6 +475,17 @@ export class Upstream extends Emitter<UpstreamEvents> {
     return lane;
   }
 
+  /** A 2026-07-28 lane: an HTTP peer that sends each request as its client wrote it, envelope and all. */
+  #modernLane(key: string, shared: boolean): Lane {
+    const peer = new HttpPeer({
+      url: new URL(this.config.url ?? ""),
+      headers: this.config.headers ?? {},
+      maxMessageBytes: this.maxMessageBytes,
+    });
+    peer.protocolVersion = MODERN_PROTOCOL_VERSION;
+    return new Lane(key, peer, shared, MODERN_PROTOCOL_VERSION);
+  }
+
   /** Every client lane open now. */
   async openLanes(): Promise<Lane[]> {
     const lanes = await Promise.all([...this.#lanes.values()].map((e) => e.opening.catch(() => undefined)));
@@ -429,4 +504,33 @@ export class Upstream extends Emitter<UpstreamEvents> {
     await Promise.all([control?.close(), ...lanes.map((l) => l.close())]);
     this.#setState("stopped");
   }
+}
+
+/** Every page of a server's tools/list, through a lane of either era. */
+async function listTools(lane: Lane): Promise<Tool[]> {
+  const modern = lane.era === MODERN_PROTOCOL_VERSION;
+  const meta = modern
+    ? {
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": MODERN_PROTOCOL_VERSION,
+          "io.modelcontextprotocol/clientCapabilities": {},
+          "io.modelcontextprotocol/clientInfo": { name: "mcp-warden", version: "0.1.0" },
+        },
+      }
+    : {};
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  do {
+    const answer = await lane.ask("tools/list", { ...meta, ...(cursor ? { cursor } : {}) }, 60_000, {
+      "mcp-method": "tools/list",
+    });
+    const page = answer.value.result as { tools?: Tool[]; nextCursor?: string } | undefined;
+    if (!page || !Array.isArray(page.tools)) {
+      const error = answer.value.error as { message?: string } | undefined;
+      throw new Error(error?.message ?? "tools/list gave no tools");
+    }
+    tools.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tools;
 }
