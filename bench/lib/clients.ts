@@ -45,8 +45,12 @@ export async function httpClient(url: string, token?: string): Promise<BenchClie
   };
 }
 
-/** The arguments every benchmark call sends. */
-export const ECHO_ARGS = { text: "hello from the benchmark" };
+/** The arguments every benchmark call sends: a short text, or `BENCH_ARGS_KB` kilobytes of it. */
+export const ECHO_ARGS = {
+  text: process.env.BENCH_ARGS_KB
+    ? "x".repeat(Math.max(1, Number(process.env.BENCH_ARGS_KB)) * 1024)
+    : "hello from the benchmark",
+};
 
 /** One `tools/call` of `echo`; throws if the answer is an error. */
 export async function callEcho(client: Client): Promise<CallToolResult> {
