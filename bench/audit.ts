@@ -6,11 +6,11 @@
  */
 import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { CallLog } from "../main/core/audit/call-log.js";
 import { lineHash } from "../main/core/audit/chain.js";
 import { auditPaths, listSegments, logBytes } from "../main/core/audit/files.js";
 import { linesForward } from "../main/core/audit/lines.js";
 import { AuditStore } from "../main/core/audit/store.js";
-import { CallLog } from "../main/core/call-log.js";
 import type { CallRecord } from "../shared/contract.js";
 import { tempDir } from "./lib/processes.js";
 import type { Benchmark, BenchOptions, BenchReport } from "./lib/report.js";

@@ -5,9 +5,9 @@
  * compiled validators are not always the same hot one.
  */
 
-import { RateLimiter } from "../main/core/limits.js";
 import { loadPolicy } from "../main/core/policy/compile.js";
 import { type DecideContext, decide, type PolicyCall } from "../main/core/policy/decide.js";
+import { RateLimiter } from "../main/core/policy/limits.js";
 import type { Benchmark, BenchOptions, BenchReport } from "./lib/report.js";
 import { runIfMain } from "./lib/report.js";
 import { num, percentiles, showSpread, spread } from "./lib/stats.js";

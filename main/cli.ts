@@ -23,8 +23,8 @@ import { demoServer, thisCli } from "./commands/common.js";
 import { INIT, initCommand } from "./commands/init.js";
 import { CHECK, checkCommand, DECIDE, decideCommand } from "./commands/policy.js";
 import { UNWRAP, unwrapCommand, WRAP, wrapCommand } from "./commands/wrap.js";
-import { runConnectBridge } from "./core/connect-bridge.js";
-import { dataPaths, defaultDataDir, ensureTokens } from "./core/data-dir.js";
+import { dataPaths, defaultDataDir, ensureTokens } from "./core/config/data-dir.js";
+import { runConnectBridge } from "./core/proxy/connect-bridge.js";
 import { DEFAULT_PORT, DEMO_SERVER_NAME, StartupError, startRuntime } from "./core/runtime.js";
 
 const DATA_DIR_HELP = "the data folder (default: the per-user one, or $MCP_WARDEN_HOME)";

@@ -33,10 +33,10 @@ import {
 } from "electron";
 import ElectronStore from "electron-store";
 import notifier from "node-notifier";
-import type { BridgeCommand } from "../core/client-configs.js";
-import { defaultDataDir } from "../core/data-dir.js";
+import type { BridgeCommand } from "../core/clients/client-configs.js";
+import { defaultDataDir } from "../core/config/data-dir.js";
+import type { ServerConfig } from "../core/config/servers-config.js";
 import { type Runtime, StartupError, startRuntime } from "../core/runtime.js";
-import type { ServerConfig } from "../core/servers-config.js";
 import { CrashWatch } from "./crash-watch.js";
 import { TrustedSenders } from "./ipc.js";
 import { setStartAtLogin, startsAtLogin } from "./login-item.js";

@@ -4,8 +4,8 @@
  * of the wrong shape (a hand edit, an older version) reads as the default, never as a crash.
  */
 import { DURATION_PATTERN, durationMs } from "../../shared/durations.js";
+import type { SettingsStore } from "../core/config/settings.js";
 import { DEFAULT_PORT } from "../core/runtime.js";
-import type { SettingsStore } from "../core/settings.js";
 
 export { DEFAULT_PORT };
 

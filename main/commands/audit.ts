@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { auditPaths, listSegments } from "../core/audit/files.js";
 import { placeText, type VerifyReport, verifyAudit } from "../core/audit/verify.js";
-import { dataPaths } from "../core/data-dir.js";
+import { dataPaths } from "../core/config/data-dir.js";
 import { dataDirFrom, userError } from "./common.js";
 
 /** The command as the CLI's help lists it. */

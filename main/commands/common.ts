@@ -2,10 +2,10 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BridgeCommand } from "../core/client-configs.js";
-import { dataPaths, defaultDataDir } from "../core/data-dir.js";
+import type { BridgeCommand } from "../core/clients/client-configs.js";
+import { dataPaths, defaultDataDir } from "../core/config/data-dir.js";
+import type { ServerConfig } from "../core/config/servers-config.js";
 import { StartupError } from "../core/runtime.js";
-import type { ServerConfig } from "../core/servers-config.js";
 
 /** An error whose message is meant for the user as it is (the CLI exits with code 2). */
 export function userError(message: string): Error {

@@ -7,12 +7,12 @@
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parsePolicy } from "../../shared/policy-schema.js";
-import { DEFAULT_POLICY, dataPaths, writeFileAtomic } from "../core/data-dir.js";
-import { formatJson } from "../core/jsonc.js";
+import { formatJson } from "../core/clients/jsonc.js";
+import { DEFAULT_POLICY, dataPaths, writeFileAtomic } from "../core/config/data-dir.js";
+import { readServersFile } from "../core/config/servers-config.js";
+import { type StarterRule, starterPolicy } from "../core/policy/starter-policy.js";
 import { Upstream } from "../core/proxy/upstream.js";
 import { DEMO_SERVER_NAME } from "../core/runtime.js";
-import { readServersFile } from "../core/servers-config.js";
-import { type StarterRule, starterPolicy } from "../core/starter-policy.js";
 import { command, parseCommand } from "./args.js";
 import { asUserError, dataDirFrom, demoServer, userError } from "./common.js";
 

@@ -5,10 +5,10 @@
 import { readFileSync } from "node:fs";
 import type { Decision } from "../../shared/contract.js";
 import { formatMs } from "../../shared/durations.js";
-import { RateLimiter } from "../core/limits.js";
 import type { CompiledLimit } from "../core/policy/compile.js";
 import { loadPolicy } from "../core/policy/compile.js";
 import { counterKey, decide, findRule, type PolicyCall } from "../core/policy/decide.js";
+import { RateLimiter } from "../core/policy/limits.js";
 import { command, parseCommand } from "./args.js";
 import { userError } from "./common.js";
 

@@ -12,9 +12,9 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { CLIENT_LABELS, CLIENTS, type ClientId, type EntryResult } from "../../shared/clients.js";
-import { clientConfigPaths } from "../core/client-configs.js";
-import { defaultConfigPath, NotWrappedError, unwrapClient, wrapClient } from "../core/client-wrap.js";
-import { dataPaths, ensureTokens } from "../core/data-dir.js";
+import { clientConfigPaths } from "../core/clients/client-configs.js";
+import { defaultConfigPath, NotWrappedError, unwrapClient, wrapClient } from "../core/clients/client-wrap.js";
+import { dataPaths, ensureTokens } from "../core/config/data-dir.js";
 import { command, parseCommand } from "./args.js";
 import { asUserError, dataDirFrom, runningWarden, thisCli, userError, wardenUrlFrom } from "./common.js";
 

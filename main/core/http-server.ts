@@ -17,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import { extname, resolve, sep } from "node:path";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
-import { Grants } from "./grants.js";
+import { Grants } from "./clients/grants.js";
 import { ClientSession } from "./proxy/client-session.js";
 import { HttpChannel } from "./proxy/http-channel.js";
 import { isModernRequest, MODERN_VERSIONS, serveModern } from "./proxy/modern.js";

@@ -7,15 +7,15 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { CLIENT_LABELS } from "../../shared/clients.js";
-import type { BridgeCommand } from "./client-configs.js";
-import { defaultConfigPath, findClientConfigs, unwrapClient, wrapClient } from "./client-wrap.js";
-import { type dataPaths, ensureDataDir, ensureTokens, writeFileAtomic } from "./data-dir.js";
-import { Grants } from "./grants.js";
+import type { BridgeCommand } from "./clients/client-configs.js";
+import { defaultConfigPath, findClientConfigs, unwrapClient, wrapClient } from "./clients/client-wrap.js";
+import { Grants } from "./clients/grants.js";
+import { type dataPaths, ensureDataDir, ensureTokens, writeFileAtomic } from "./config/data-dir.js";
+import { readServersFile, type ServerConfig } from "./config/servers-config.js";
+import { fileSettings, type SettingsStore } from "./config/settings.js";
+import { watchFile } from "./config/watch.js";
 import { startHttpServer, type WardenHttp } from "./http-server.js";
-import { readServersFile, type ServerConfig } from "./servers-config.js";
-import { fileSettings, type SettingsStore } from "./settings.js";
 import { Warden } from "./warden.js";
-import { watchFile } from "./watch.js";
 
 /** The port the core listens on when none is given. */
 export const DEFAULT_PORT = 17_430;

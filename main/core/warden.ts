@@ -29,15 +29,16 @@ import {
 } from "../../shared/contract.js";
 import { DURATION_PATTERN, durationMs } from "../../shared/durations.js";
 import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.js";
-import { ApprovalBroker } from "./approvals.js";
-import { CallLog, type OutcomeLine } from "./call-log.js";
+import { ApprovalBroker } from "./approvals/broker.js";
+import { CallLog, type OutcomeLine } from "./audit/call-log.js";
 import { callHash, canonicalJson } from "./canonical.js";
-import { writeFileAtomic } from "./data-dir.js";
+import type { Grants } from "./clients/grants.js";
+import { formatJson } from "./clients/jsonc.js";
+import { writeFileAtomic } from "./config/data-dir.js";
+import type { ServerConfig, ServersFile } from "./config/servers-config.js";
+import type { SettingsStore } from "./config/settings.js";
+import { type Unwatch, watchFile } from "./config/watch.js";
 import { Emitter } from "./emitter.js";
-import type { Grants } from "./grants.js";
-import { formatJson } from "./jsonc.js";
-import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./limits.js";
-import { ToolPins } from "./pins.js";
 import {
   type CompiledPolicy,
   type CompileOptions,
@@ -53,14 +54,13 @@ import {
   type LimitView,
   type PolicyCall,
 } from "./policy/decide.js";
+import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./policy/limits.js";
+import { ToolPins } from "./policy/pins.js";
+import { riskOf } from "./policy/risk.js";
+import { starterPolicy } from "./policy/starter-policy.js";
 import { NotSentError } from "./proxy/lane.js";
 import type { RawMessage } from "./proxy/raw-json.js";
 import { Upstream } from "./proxy/upstream.js";
-import { riskOf } from "./risk.js";
-import type { ServerConfig, ServersFile } from "./servers-config.js";
-import type { SettingsStore } from "./settings.js";
-import { starterPolicy } from "./starter-policy.js";
-import { type Unwatch, watchFile } from "./watch.js";
 
 /** Finding and wrapping MCP client configs, as the runtime provides it. */
 export interface ClientsService {

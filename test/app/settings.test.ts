@@ -14,7 +14,7 @@ import {
   DEFAULT_PORT,
   storeSettings,
 } from "../../main/app/settings.js";
-import { fileSettings } from "../../main/core/settings.js";
+import { fileSettings } from "../../main/core/config/settings.js";
 import { tempFolder } from "./fakes.js";
 
 const folders: { remove: () => void }[] = [];

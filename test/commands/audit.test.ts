@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { auditCommand } from "../../main/commands/audit.js";
-import { CallLog } from "../../main/core/call-log.js";
+import { CallLog } from "../../main/core/audit/call-log.js";
 import { StartupError } from "../../main/core/runtime.js";
 
 const dirs: string[] = [];

@@ -1,6 +1,6 @@
 /** The approval broker: every request ends exactly once, approvals are single-use and bound to the call. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApprovalBroker, type ApprovalRequest } from "../../main/core/approvals.js";
+import { ApprovalBroker, type ApprovalRequest } from "../../main/core/approvals/broker.js";
 import { callHash } from "../../main/core/canonical.js";
 import type { ApprovalEnd, PendingApproval } from "../../shared/contract.js";
 

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CallLog } from "../../main/core/call-log.js";
+import { CallLog } from "../../main/core/audit/call-log.js";
 import type { CallRecord } from "../../shared/contract.js";
 
 let dir: string;

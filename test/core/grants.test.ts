@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Grants } from "../../main/core/grants.js";
+import { Grants } from "../../main/core/clients/grants.js";
 import type { GrantInfo } from "../../shared/contract.js";
 import { tempDir } from "../helpers/warden.js";
 

@@ -1,7 +1,7 @@
 /** The rate limiter: sliding windows, reservations given back, counts restored from the log, pruning. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../../main/core/limits.js";
+import { RateLimiter } from "../../main/core/policy/limits.js";
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { ToolPins } from "../../main/core/pins.js";
+import { ToolPins } from "../../main/core/policy/pins.js";
 import { tempDir } from "../helpers/warden.js";
 
 const tool = (name: string, description = "does a thing", properties: Record<string, object> = {}): Tool => ({

@@ -4,7 +4,6 @@
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../../main/core/limits.js";
 import {
   type CompiledPolicy,
   DEFAULT_APPROVAL_TIMEOUT_MS,
@@ -18,6 +17,7 @@ import {
   operationsOf,
   type PolicyCall,
 } from "../../main/core/policy/decide.js";
+import { RateLimiter } from "../../main/core/policy/limits.js";
 import type { Decision } from "../../shared/contract.js";
 import { type PolicyError, type PolicyInput, policyJsonSchema } from "../../shared/policy-schema.js";
 

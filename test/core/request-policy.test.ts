@@ -3,9 +3,9 @@
  * URI pattern and prompt name, the same actions, argument rules and limits, and `default` for the rest.
  */
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../../main/core/limits.js";
 import { type CompiledPolicy, loadPolicyValue } from "../../main/core/policy/compile.js";
 import { decide, type GovernedRequest } from "../../main/core/policy/decide.js";
+import { RateLimiter } from "../../main/core/policy/limits.js";
 import type { PolicyInput } from "../../shared/policy-schema.js";
 
 function compiled(policy: PolicyInput): CompiledPolicy {

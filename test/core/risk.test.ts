@@ -15,7 +15,7 @@ import {
   riskier,
   riskOf,
   toolRisks,
-} from "../../main/core/risk.js";
+} from "../../main/core/policy/risk.js";
 
 /** The real server's portmanteau tools (the stand-in's copy of the fixture). */
 const fixture = JSON.parse(

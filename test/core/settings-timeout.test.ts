@@ -1,8 +1,8 @@
 /** The app's default approval timeout applies where neither the rule nor the policy sets one. */
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../../main/core/limits.js";
 import { loadPolicy } from "../../main/core/policy/compile.js";
 import { decide } from "../../main/core/policy/decide.js";
+import { RateLimiter } from "../../main/core/policy/limits.js";
 import { compileOptions } from "../../main/core/warden.js";
 
 function settings(values: Record<string, unknown>) {

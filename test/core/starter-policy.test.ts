@@ -7,12 +7,12 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../main/core/data-dir.js";
-import { RateLimiter } from "../../main/core/limits.js";
+import { DEFAULT_POLICY } from "../../main/core/config/data-dir.js";
 import { type CompiledPolicy, loadPolicy } from "../../main/core/policy/compile.js";
 import { type DecisionWithCounts, decide } from "../../main/core/policy/decide.js";
-import type { RiskTool } from "../../main/core/risk.js";
-import { STARTER_LIMITS, starterPolicy } from "../../main/core/starter-policy.js";
+import { RateLimiter } from "../../main/core/policy/limits.js";
+import type { RiskTool } from "../../main/core/policy/risk.js";
+import { STARTER_LIMITS, starterPolicy } from "../../main/core/policy/starter-policy.js";
 import { parsePolicy } from "../../shared/policy-schema.js";
 import { cliPath, tempDir, virtualizationServer } from "../helpers/warden.js";
 

@@ -1,8 +1,8 @@
 /** Tool names an agent or a server might use to slip past a rule. */
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../../main/core/limits.js";
 import { loadPolicy } from "../../main/core/policy/compile.js";
 import { decide } from "../../main/core/policy/decide.js";
+import { RateLimiter } from "../../main/core/policy/limits.js";
 
 const compiled = loadPolicy(
   JSON.stringify({

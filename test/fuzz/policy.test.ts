@@ -1,9 +1,9 @@
 /** Policy files mutated at random: every one is either valid or refused with JSON paths; nothing throws. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../../main/core/limits.js";
 import { loadPolicy } from "../../main/core/policy/compile.js";
 import { decide } from "../../main/core/policy/decide.js";
+import { RateLimiter } from "../../main/core/policy/limits.js";
 import { FUZZ_SEED, runs } from "./fuzz.js";
 
 const SEED = {

@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { connectionFetch } from "../../main/core/fetch.js";
 import type { MethodParams, MethodResult, WardenMethodName } from "../../shared/contract.js";
+import { connectionFetch } from "./fetch.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const cliPath = join(repoRoot, "dist", "cli.js");

@@ -204,7 +204,9 @@ describe("a call that waits for a human longer than the client would wait", () =
     );
     const pending = await pendingOne(w);
     await waitFor(() => progress >= 8, 10_000, "progress while the call waits");
-    expect(await w.api("approve", { id: pending?.id ?? "", callHash: pending?.callHash })).toEqual({ ok: true });
+    expect(await w.api("approve", { id: pending?.id ?? "", callHash: pending?.callHash })).toEqual({
+      ok: true,
+    });
     const result = await call;
     expect(result.isError).toBeFalsy();
     expect(readState(state).calls.map((c) => c.tool)).toEqual(["stop_vm"]);

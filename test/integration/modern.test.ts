@@ -60,9 +60,9 @@ describe("a TS SDK v2 client in either era", () => {
       const client = await v2Client(warden, "virt", mode);
       const names = (await client.listTools()).tools.map((t) => t.name);
       // Filtered as in the legacy era: the seed's only rule is stop_vm (and the tools that can stop a VM).
-    expect(names).toContain("stop_vm");
-    expect(names).not.toContain("delete_vm");
-    expect(names).not.toContain("list_vms");
+      expect(names).toContain("stop_vm");
+      expect(names).not.toContain("delete_vm");
+      expect(names).not.toContain("list_vms");
       const results = [];
       for (let i = 0; i < 11; i++)
         results.push(await client.callTool({ name: "stop_vm", arguments: { vm_name: `dev-${i}` } }));

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { dataPaths } from "../../main/core/data-dir.js";
+import { dataPaths } from "../../main/core/config/data-dir.js";
 import {
   callTool,
   cliPath,

@@ -13,8 +13,8 @@ import {
   serverContainers,
   wardenServerOf,
   wrappedEntry,
-} from "../../main/core/client-configs.js";
-import { parseJsonc } from "../../main/core/jsonc.js";
+} from "../../main/core/clients/client-configs.js";
+import { parseJsonc } from "../../main/core/clients/jsonc.js";
 import type { ClientId } from "../../shared/clients.js";
 
 const MAC: Place = { platform: "darwin", home: "/Users/me", env: {}, cwd: "/Users/me/app" };

@@ -9,7 +9,7 @@ import {
   parseJsonc,
   removeProperty,
   replaceValue,
-} from "../../main/core/jsonc.js";
+} from "../../main/core/clients/jsonc.js";
 
 /** A VS Code settings.json: comments of both kinds, trailing commas, four-space indentation. */
 const SETTINGS = `{

@@ -15,10 +15,10 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Place, wardenServerOf } from "../../main/core/client-configs.js";
-import { findClientConfigs, unwrapClient, wrapClient } from "../../main/core/client-wrap.js";
-import { dataPaths, type Tokens } from "../../main/core/data-dir.js";
-import { nodeAt, parseJsonc } from "../../main/core/jsonc.js";
+import { type Place, wardenServerOf } from "../../main/core/clients/client-configs.js";
+import { findClientConfigs, unwrapClient, wrapClient } from "../../main/core/clients/client-wrap.js";
+import { nodeAt, parseJsonc } from "../../main/core/clients/jsonc.js";
+import { dataPaths, type Tokens } from "../../main/core/config/data-dir.js";
 import type { ClientId } from "../../shared/clients.js";
 import { tempDir } from "../helpers/warden.js";
 

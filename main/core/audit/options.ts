@@ -4,7 +4,7 @@
  */
 import { ftruncateSync, writeSync } from "node:fs";
 import { DURATION_PATTERN, durationMs } from "../../../shared/durations.js";
-import type { SettingsStore } from "../settings.js";
+import type { SettingsStore } from "../config/settings.js";
 
 /** The two system calls a record's write depends on; tests pass shims that fail or write short. */
 export interface AuditIo {

@@ -9,9 +9,9 @@ import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerStatus } from "../../../shared/contract.js";
 import { canonicalJson } from "../canonical.js";
+import type { ServerConfig } from "../config/servers-config.js";
 import { Emitter } from "../emitter.js";
-import { toolRisks } from "../risk.js";
-import type { ServerConfig } from "../servers-config.js";
+import { toolRisks } from "../policy/risk.js";
 import { Lane, NotSentError } from "./lane.js";
 import {
   DEFAULT_MAX_MESSAGE_BYTES,

@@ -5,10 +5,10 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { AuditFullError, CallLog } from "../../../main/core/audit/call-log.js";
 import { lineHash } from "../../../main/core/audit/chain.js";
 import type { AuditOptions } from "../../../main/core/audit/options.js";
 import { verifyAudit } from "../../../main/core/audit/verify.js";
-import { AuditFullError, CallLog } from "../../../main/core/call-log.js";
 import { allLines, call, KEY, linesOf, logDir, rotated } from "./helpers.js";
 
 const dirs: string[] = [];

@@ -5,9 +5,9 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { CallLog } from "../../../main/core/audit/call-log.js";
 import { lineHash } from "../../../main/core/audit/chain.js";
 import { type AuditProblem, verifyAudit } from "../../../main/core/audit/verify.js";
-import { CallLog } from "../../../main/core/call-log.js";
 import { call, linesOf, logDir, rotated } from "./helpers.js";
 
 const dirs: string[] = [];

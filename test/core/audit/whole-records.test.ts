@@ -7,10 +7,10 @@ import { createHmac } from "node:crypto";
 import { ftruncateSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { AuditWriteError, CallLog } from "../../../main/core/audit/call-log.js";
 import { GENESIS, lineHash } from "../../../main/core/audit/chain.js";
 import type { AuditIo } from "../../../main/core/audit/options.js";
 import { verifyAudit } from "../../../main/core/audit/verify.js";
-import { AuditWriteError, CallLog } from "../../../main/core/call-log.js";
 import { call, KEY, type Line, linesOf, logDir, parsedOf, systemError } from "./helpers.js";
 
 const dirs: string[] = [];

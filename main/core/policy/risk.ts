@@ -22,8 +22,14 @@
  *   `openWorldHint: false`) change nothing; `idempotentHint: false` is the default assumption already.
  * - A description that speaks of deleting, wiping or running commands raises the risk, never lowers it.
  */
-import { RISK_KINDS, RISK_LEVELS, type Risk, type RiskKind, type RiskLevel } from "../../shared/contract.js";
-import { VIRTUALIZATION_OPERATIONS } from "./policy/operations.js";
+import {
+  RISK_KINDS,
+  RISK_LEVELS,
+  type Risk,
+  type RiskKind,
+  type RiskLevel,
+} from "../../../shared/contract.js";
+import { VIRTUALIZATION_OPERATIONS } from "./operations.js";
 
 export { RISK_KINDS, RISK_LEVELS, type Risk, type RiskKind, type RiskLevel };
 

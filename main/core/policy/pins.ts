@@ -6,9 +6,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import type { ToolChange, ToolDefinition } from "../../shared/contract.js";
-import { canonicalJson } from "./canonical.js";
-import { writeFileAtomic } from "./data-dir.js";
+import type { ToolChange, ToolDefinition } from "../../../shared/contract.js";
+import { canonicalJson } from "../canonical.js";
+import { writeFileAtomic } from "../config/data-dir.js";
 
 /** What a tool is pinned by. */
 export function toolDefinition(tool: Tool): ToolDefinition {

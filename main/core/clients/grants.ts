@@ -5,8 +5,8 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import type { GrantInfo } from "../../shared/contract.js";
-import { newToken, type Tokens, writeFileAtomic } from "./data-dir.js";
+import type { GrantInfo } from "../../../shared/contract.js";
+import { newToken, type Tokens, writeFileAtomic } from "../config/data-dir.js";
 
 /** Grant names: letters, digits, `_ . -`, as they appear in logs and configs. */
 export const GRANT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -8,7 +8,7 @@
  * and sends the message again.
  */
 import type { Readable, Writable } from "node:stream";
-import { HttpPeer, SessionExpiredError } from "./proxy/peers.js";
+import { HttpPeer, SessionExpiredError } from "./peers.js";
 import {
   errorResponse,
   kindOf,
@@ -18,7 +18,7 @@ import {
   type RawMessage,
   rawIdOf,
   withId,
-} from "./proxy/raw-json.js";
+} from "./raw-json.js";
 
 /** Longest line (one message) taken from stdin. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;

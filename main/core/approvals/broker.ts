@@ -4,9 +4,9 @@
  * Deny-all. An approval is single-use and bound to its call's hash.
  */
 import { randomUUID } from "node:crypto";
-import type { ApprovalEnd, PendingApproval } from "../../shared/contract.js";
-import { callHash } from "./canonical.js";
-import { Emitter } from "./emitter.js";
+import type { ApprovalEnd, PendingApproval } from "../../../shared/contract.js";
+import { callHash } from "../canonical.js";
+import { Emitter } from "../emitter.js";
 
 /** What a caller asks approval for. */
 export type ApprovalRequest = Omit<PendingApproval, "id" | "createdAt" | "deadline" | "callHash"> & {

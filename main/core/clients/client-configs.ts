@@ -13,10 +13,10 @@
  *   `mcp.servers` in the user `settings.json` (JSONC); remote entries are `{type: "http", url, headers}`.
  */
 import { basename, dirname, posix, win32 } from "node:path";
-import type { ClientId } from "../../shared/clients.js";
-import { formatJsonPath } from "../../shared/policy-schema.js";
+import type { ClientId } from "../../../shared/clients.js";
+import { formatJsonPath } from "../../../shared/policy-schema.js";
+import { parseServers, type ServerConfig } from "../config/servers-config.js";
 import type { JsonNode } from "./jsonc.js";
-import { parseServers, type ServerConfig } from "./servers-config.js";
 
 /** The machine a config is looked for on: passed in so tests can be any platform. */
 export interface Place {

@@ -4,8 +4,8 @@
  * (critical) is refused. Each rule carries a `comment` saying what the tool does and why it got its action.
  * Portmanteau tools get one sub-rule per action, matching on the action argument.
  */
-import type { Action, PolicyInput } from "../../shared/policy-schema.js";
-import { VIRTUALIZATION_OPERATIONS } from "./policy/operations.js";
+import type { Action, PolicyInput } from "../../../shared/policy-schema.js";
+import { VIRTUALIZATION_OPERATIONS } from "./operations.js";
 import { type Risk, type RiskLevel, type RiskTool, toolRisks } from "./risk.js";
 
 type RuleInput = Exclude<PolicyInput["tools"], undefined>[string];

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { formatJsonPath, type PolicyError } from "../../shared/policy-schema.js";
+import { formatJsonPath, type PolicyError } from "../../../shared/policy-schema.js";
 
 const serverConfig = z
   .object({

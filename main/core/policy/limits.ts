@@ -4,7 +4,7 @@
  * all (approval refused, upstream unreachable). Counters live outside the policy, so a reload keeps them,
  * and are rebuilt from the audit log on start.
  */
-import type { LimitView } from "./policy/decide.js";
+import type { LimitView } from "./decide.js";
 
 /**
  * History kept at the least, so a reload that shortens windows and a later one that lengthens them again

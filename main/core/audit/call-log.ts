@@ -6,18 +6,12 @@
  * the ring from the newest records, so start-up reads what the longest limit window needs, not all history.
  */
 import { createHash } from "node:crypto";
-import type { CallRecord } from "../../shared/contract.js";
-import type { AuditOptions } from "./audit/options.js";
-import {
-  AuditStore,
-  type DiskUsage,
-  type HistoryStart,
-  type OpenReport,
-  type StoredLine,
-} from "./audit/store.js";
+import type { CallRecord } from "../../../shared/contract.js";
+import type { AuditOptions } from "./options.js";
+import { AuditStore, type DiskUsage, type HistoryStart, type OpenReport, type StoredLine } from "./store.js";
 
-export { AuditFullError, type DiskUsage, type HistoryStart } from "./audit/store.js";
-export { AuditWriteError } from "./audit/writer.js";
+export { AuditFullError, type DiskUsage, type HistoryStart } from "./store.js";
+export { AuditWriteError } from "./writer.js";
 
 /** The first line written for a call: the record as decided, and the counter keys it holds. */
 interface DecisionLine extends CallRecord {

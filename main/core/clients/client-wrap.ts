@@ -21,8 +21,10 @@ import {
   type FoundConfig,
   type UnwrapResult,
   type WrapResult,
-} from "../../shared/clients.js";
-import { canonicalJson } from "./canonical.js";
+} from "../../../shared/clients.js";
+import { canonicalJson } from "../canonical.js";
+import { dataPaths, ensureTokens, newToken, type Tokens, writeFileAtomic } from "../config/data-dir.js";
+import { parseServers, type ServerConfig } from "../config/servers-config.js";
 import {
   type BridgeCommand,
   clientConfigPaths,
@@ -36,7 +38,6 @@ import {
   wardenServerOf,
   wrappedEntry,
 } from "./client-configs.js";
-import { dataPaths, ensureTokens, newToken, type Tokens, writeFileAtomic } from "./data-dir.js";
 import {
   insertProperty,
   type JsonNode,
@@ -46,7 +47,6 @@ import {
   replaceText,
   replaceValue,
 } from "./jsonc.js";
-import { parseServers, type ServerConfig } from "./servers-config.js";
 
 export interface WrapOptions {
   client: ClientId;
