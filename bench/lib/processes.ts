@@ -22,7 +22,7 @@ export const ECHO_POLICY = JSON.stringify({
   default: "deny",
   tools: {
     echo: {
-      args: { type: "object", properties: { text: { type: "string", maxLength: 10_000 } } },
+      args: { type: "object", properties: { text: { type: "string", maxLength: 1_048_576 } } },
       limits: [{ counter: "echo_rate", window: "minute", max: 100_000_000, scope: "grant" }],
     },
   },

@@ -59,7 +59,7 @@ import { ToolPins } from "./policy/pins.js";
 import { riskOf } from "./policy/risk.js";
 import { starterPolicy } from "./policy/starter-policy.js";
 import { NotSentError } from "./proxy/lane.js";
-import type { RawMessage } from "./proxy/raw-json.js";
+import { type RawMessage, spanAt } from "./proxy/raw-json.js";
 import { Upstream } from "./proxy/upstream.js";
 
 /** Finding and wrapping MCP client configs, as the runtime provides it. */
@@ -97,6 +97,8 @@ export interface IncomingCall {
   grant: string;
   session: string;
   signal?: AbortSignal;
+  /** The arguments' JSON as the client sent it (the audit keeps it exact, and need not make it again). */
+  argsText?: string;
   /** Sends the call on to the server, as the client sent it; resolves with the server's answer. */
   forward: () => Promise<RawMessage>;
   /** Called when the call starts waiting for a human; returns what ends the wait's side effects. */
@@ -371,7 +373,7 @@ export class Warden {
 
     if (decision.verdict === "deny") {
       record.latencyMs = this.#now() - started;
-      this.#writeDecision(record, []);
+      this.#writeDecision(record, [], call.argsText);
       return { refused: denialResult(call.tool, decision) };
     }
 
@@ -388,7 +390,7 @@ export class Warden {
       this.limiter.release(reservation);
       return { refused: denialResult(call.tool, { rule: decision.rule, reason: AUDIT_DOWN }) };
     };
-    if (!this.#writeDecision(record, decision.counterKeys)) return unaudited();
+    if (!this.#writeDecision(record, decision.counterKeys, call.argsText)) return unaudited();
 
     if (decision.verdict === "approve" && this.broker.list().length >= MAX_PENDING_APPROVALS) {
       return refuse(
@@ -479,7 +481,9 @@ export class Warden {
           ? { error: error !== undefined ? String(error.message ?? "error") : firstText(result) }
           : {}),
       });
-      this.log.setResult(id, result ?? { error });
+      // The result's own text, as the server sent it: the UI shows it, and it need not be made again.
+      const span = result !== undefined ? spanAt(answer.text, ["result"]) : undefined;
+      this.log.setResult(id, result ?? { error }, span ? answer.text.slice(span[0], span[1]) : undefined);
       return { relayed: answer };
     } catch (error) {
       const unreachable = error instanceof NotSentError;
@@ -495,9 +499,9 @@ export class Warden {
     }
   }
 
-  #writeDecision(record: CallRecord, counterKeys: readonly string[]): boolean {
+  #writeDecision(record: CallRecord, counterKeys: readonly string[], argsText?: string): boolean {
     try {
-      this.events.emit("call", { ...this.log.decision(record, counterKeys) });
+      this.events.emit("call", { ...this.log.decision(record, counterKeys, argsText) });
       return true;
     } catch (error) {
       process.emitWarning(`audit log write failed: ${errorText(error)}`);

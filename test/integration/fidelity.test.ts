@@ -3,6 +3,7 @@
  * reaches the server byte for byte (only ids and progress tokens are the warden's own on the way).
  * Each answer is compared with the same request sent straight to the same server over stdio.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -75,12 +76,15 @@ describe("byte fidelity through the warden", () => {
   });
 
   it("the client's arguments, extra params fields and _meta reach the server unchanged", async () => {
-    const { d, s } = await both();
+    const { d, s, w } = await both();
     const args = '{"n":18446744073709551616,"f":1.0,"s":"caf\\u00e9"}';
     const extra = ',"x-extra":{"k":[1.0,2]},"_meta":{"vendor.example/trace":"t-1"}';
     const expected = await d.request(call(6, "echo", args, extra), 6);
     expect(expected).toContain(`"received":{"name":"echo","arguments":${args}${extra}}`);
     expect((await s.post(call(6, "echo", args, extra))).texts).toEqual([expected]);
+    // The audit log keeps the arguments as they were sent, too.
+    const audit = readFileSync(join(w.dataDir, "audit.jsonl"), "utf8");
+    expect(audit).toContain(`"args":${args}`);
   });
 
   it("a progress token is the one thing the warden puts in the client's _meta, and progress maps back", async () => {

@@ -263,8 +263,11 @@ export class CallLog {
    * caller must not forward. A refused call's arguments are kept up to 8 KB of JSON, with the SHA-256 and
    * size of the whole.
    */
-  decision(record: CallRecord, counterKeys: readonly string[]): CallRecord {
-    const argsText = JSON.stringify(record.args) ?? "{}";
+  decision(record: CallRecord, counterKeys: readonly string[], rawArgs?: string): CallRecord {
+    // The arguments as the client sent them, when the caller has their text (exact, and not made again);
+    // JSON text holds line breaks only between tokens, so they become spaces and the record stays one line.
+    const argsText =
+      rawArgs !== undefined ? rawArgs.replace(/[\r\n]+/g, " ") : (JSON.stringify(record.args) ?? "{}");
     const cap = this.#store.options.refusedArgsChars;
     const refused = record.status === "denied" || record.status === "rate-limited";
     const line: DecisionLine =
@@ -279,7 +282,11 @@ export class CallLog {
             counterKeys: [...counterKeys],
           }
         : { t: "decision", ...record, counterKeys: [...counterKeys] };
-    this.#store.append(JSON.stringify(line), "decision", record.ts);
+    this.#store.append(
+      lineText(line, line.args === record.args ? argsText : undefined),
+      "decision",
+      record.ts,
+    );
     if (counterKeys.length) this.#counted.set(record.id, { keys: [...counterKeys], at: record.ts });
     this.#countDay(record.ts);
     return this.#remember({ ...record }, argsText);
@@ -302,9 +309,9 @@ export class CallLog {
    * Keeps a call's result beside it in the ring: each cut at 64 KB of JSON, and all of them together at
    * 16 MB (the oldest results go first), so results cannot grow the warden's memory without bound.
    */
-  setResult(id: string, result: unknown): void {
+  setResult(id: string, result: unknown, resultText?: string): void {
     if (!this.#byId.has(id)) return;
-    const text = JSON.stringify(result) ?? "null";
+    const text = resultText ?? JSON.stringify(result) ?? "null";
     const size = Math.min(text.length, MAX_RESULT_CHARS);
     const value =
       text.length <= MAX_RESULT_CHARS
@@ -436,4 +443,14 @@ export class CallLog {
   close(): void {
     this.#store.close();
   }
+}
+
+/**
+ * A decision line's JSON; the arguments' JSON, when already made, goes in as it is instead of being made
+ * again (for large arguments the second JSON.stringify was most of the line's cost). `"args":null` cannot
+ * occur inside a JSON string (its quotes would be escaped), so the first one is the member itself.
+ */
+function lineText(line: DecisionLine, argsText: string | undefined): string {
+  if (argsText === undefined) return JSON.stringify(line);
+  return JSON.stringify({ ...line, args: null }).replace('"args":null', () => `"args":${argsText}`);
 }

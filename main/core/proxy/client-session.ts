@@ -288,12 +288,17 @@ export class ClientSession implements LaneClient {
       params.arguments && typeof params.arguments === "object" && !Array.isArray(params.arguments)
         ? (params.arguments as Record<string, unknown>)
         : {};
+    const argsSpan =
+      params.arguments !== undefined ? spanAt(message.text, ["params", "arguments"]) : undefined;
     const token = spanAt(message.text, ["params", "_meta", "progressToken"]);
     const tokenText = token ? message.text.slice(token[0], token[1]) : undefined;
     const outcome = await this.#warden.handleCall({
       server: this.#upstream.name,
       tool: name,
       args,
+      ...(argsSpan && args === params.arguments
+        ? { argsText: message.text.slice(argsSpan[0], argsSpan[1]) }
+        : {}),
       grant: this.grant,
       session: this.sessionId,
       signal,
