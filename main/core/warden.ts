@@ -47,12 +47,14 @@ import {
   rulesFor,
 } from "./policy/compile.js";
 import {
+  type DecideContext,
   type DecisionWithCounts,
   decide,
   GOVERNED_REQUESTS,
   type GovernedRequest,
   type LimitView,
   type PolicyCall,
+  type ToolStanding,
 } from "./policy/decide.js";
 import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./policy/limits.js";
 import { ToolPins } from "./policy/pins.js";
@@ -333,13 +335,7 @@ export class Warden {
     };
     let decision: DecisionWithCounts;
     try {
-      decision =
-        (call.method ? undefined : this.#heldBack(call.server, call.tool)) ??
-        decide(this.#policy, policyCall, {
-          denyAll: this.denyAll,
-          limits: this.limiter,
-          now: started,
-        });
+      decision = decide(this.#policy, policyCall, this.#context(this.limiter, started));
     } catch (error) {
       decision = {
         verdict: "deny",
@@ -430,9 +426,7 @@ export class Warden {
       if (end !== "approved") return refuse(APPROVAL_STATUS[end], decision.rule, APPROVAL_REASON[end]);
       // The policy, Deny-all or a tool's pin may have changed while the call waited: decide again (the
       // call already holds its slots, so limits are not counted twice).
-      const now =
-        (call.method ? undefined : this.#heldBack(call.server, call.tool)) ??
-        decide(this.#policy, policyCall, { denyAll: this.denyAll, limits: NO_LIMITS, now: this.#now() });
+      const now = decide(this.#policy, policyCall, this.#context(NO_LIMITS, this.#now()));
       if (now.verdict === "deny")
         return refuse("denied", now.rule, `approved, but refused by now: ${now.reason}`);
       if (!this.#writeOutcome({ id, status: "approved" })) return unaudited();
@@ -440,25 +434,18 @@ export class Warden {
     return this.#forward(call, id, started, reservation);
   }
 
-  /** A refusal for a tool the user has not accepted, or one the server does not offer; undefined otherwise. */
-  #heldBack(server: string, tool: string): DecisionWithCounts | undefined {
-    if (this.denyAll) return undefined;
-    const refuse = (reason: string): DecisionWithCounts => ({
-      verdict: "deny",
-      rule: "tool-pinning",
-      reason,
-      denial: "rule",
-      counterKeys: [],
-    });
-    if (this.pins?.isHeld(server, tool)) {
-      return refuse("this tool is new or has changed since it was accepted; accept it in MCP Warden first");
-    }
-    const upstream = this.upstreams.get(server);
-    if (upstream?.state === "connected" && !upstream.tools.some((t) => t.name === tool)) {
-      return refuse(`server "${server}" does not offer a tool named ${JSON.stringify(tool)}`);
-    }
-    return undefined;
+  /** What every decision is made with: the live path, the re-decision after approval and dry runs alike. */
+  #context(limits: LimitView, now: number): DecideContext {
+    return { denyAll: this.denyAll, limits, now, tools: this.#toolStanding };
   }
+
+  /** A tool the user has not accepted, or one the (connected) server does not offer. */
+  readonly #toolStanding: ToolStanding = (server, tool) => {
+    if (this.pins?.isHeld(server, tool)) return "held";
+    const upstream = this.upstreams.get(server);
+    if (upstream?.state === "connected" && !upstream.tools.some((t) => t.name === tool)) return "unknown";
+    return undefined;
+  };
 
   async #forward(
     call: IncomingCall,
@@ -667,7 +654,7 @@ export class Warden {
           grant: params.client ?? "dry-run",
           session: "dry-run",
         },
-        { denyAll: this.denyAll, limits: this.limiter, now: this.#now() },
+        this.#context(this.limiter, this.#now()),
       );
       return { decision, errors: [] };
     },
@@ -703,8 +690,8 @@ export class Warden {
 
 /**
  * Decides recorded calls again, oldest first, under another policy, with counters of their own (so limits
- * play out as they would have), and lists the calls whose verdict changes. Calls refused by Deny-all are
- * left out: no policy edit changes them.
+ * play out as they would have), and lists the calls whose verdict changes. Calls refused by Deny-all or by
+ * tool pinning are left out: no policy edit changes them.
  */
 export function replayCalls(
   policy: CompiledPolicy,
@@ -714,7 +701,8 @@ export function replayCalls(
   const changed: ReplayChange[] = [];
   let total = 0;
   for (const call of calls) {
-    if (call.rule === "deny-all") continue;
+    // Deny-all and tool pinning are no part of the policy: no policy edit changes them.
+    if (call.rule === "deny-all" || call.rule === "tool-pinning") continue;
     total++;
     const decision = decide(
       policy,

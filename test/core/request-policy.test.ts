@@ -157,3 +157,26 @@ describe("prompts/get and completion/complete", () => {
     if (!result.ok) expect(result.errors[0]?.path).toBe("prompts.x.action");
   });
 });
+
+describe("a tool's standing is part of the decision", () => {
+  const policy = compiled({ version: "1", default: "allow", tools: {} });
+  const at = (standing: "held" | "unknown" | undefined, denyAll = false) =>
+    decide(
+      policy,
+      { server: "virt", tool: "vm_console", args: {}, grant: "g", session: "s" },
+      { denyAll, limits: new RateLimiter(), now: 0, tools: () => standing },
+    );
+
+  it.each([
+    ["held back until accepted", "held", "new or has changed since it was accepted"],
+    ["not offered by its server", "unknown", 'does not offer a tool named "vm_console"'],
+  ] as const)("a tool %s is refused by tool pinning, whatever the policy", (_what, standing, reason) => {
+    expect(at(standing)).toMatchObject({ verdict: "deny", rule: "tool-pinning" });
+    expect(at(standing).reason).toContain(reason);
+  });
+
+  it("Deny-all comes first, and a tool in good standing goes on to the rules", () => {
+    expect(at("held", true).rule).toBe("deny-all");
+    expect(at(undefined)).toMatchObject({ verdict: "allow", rule: "default" });
+  });
+});

@@ -146,6 +146,10 @@ describe("tool list changes and pinning", () => {
     expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("vm_console");
     const refused = await callTool(client, "vm_console", { vm_name: "dev-web" });
     expect(textOf(refused)).toContain("new or has changed since it was accepted");
+    expect((await w.api("dryRun", { server: "virt", tool: "vm_console", args: {} })).decision).toMatchObject({
+      verdict: "deny",
+      rule: "tool-pinning",
+    });
     expect(readState(state).calls.map((c) => c.tool)).not.toContain("vm_console");
 
     expect(await w.api("acceptToolChange", { server: "virt", tool: "vm_console" })).toEqual({ ok: true });
@@ -191,6 +195,10 @@ describe("tool list changes and pinning", () => {
     const result = await callTool(client, "stop_vm", { vm_name: "dev-web" });
     expect(textOf(result)).toContain('does not offer a tool named "stop_vm"');
     expect(readState(state).calls).toHaveLength(0);
+    // A dry run answers as the live path does: the same one decision.
+    const dry = await warden.api("dryRun", { server: "virt", tool: "stop_vm", args: { vm_name: "dev-web" } });
+    expect(dry.decision).toMatchObject({ verdict: "deny", rule: "tool-pinning" });
+    expect(dry.decision?.reason).toContain('does not offer a tool named "stop_vm"');
   });
 });
 

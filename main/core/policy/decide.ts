@@ -1,6 +1,6 @@
 /**
  * The decision for one tools/call, in the order the design states:
- * deny-all → find the rule → action deny → argument rules → limits → allow or ask for approval.
+ * deny-all → a tool held back or not offered → find the rule → action deny → argument rules → limits → allow or ask for approval.
  * Pure: state (deny-all, counters, the clock) comes in through `DecideContext`.
  */
 import type { Decision } from "../../../shared/contract.js";
@@ -36,10 +36,15 @@ export interface LimitView {
   waitFor(key: string, windowMs: number, max: number, now: number): number;
 }
 
+/** Where a tool stands with the warden: held back until accepted, or not offered by its server. */
+export type ToolStanding = (server: string, tool: string) => "held" | "unknown" | undefined;
+
 export interface DecideContext {
   denyAll: boolean;
   limits: LimitView;
   now: number;
+  /** Pins and the server's own list; without it (a policy file alone) every named tool is assumed offered. */
+  tools?: ToolStanding;
 }
 
 /** A decision plus the counter keys to reserve when the call goes ahead. */
@@ -178,6 +183,20 @@ function requestDefault(policy: CompiledPolicy, method: GovernedRequest): Compil
 export function decide(policy: CompiledPolicy, call: PolicyCall, ctx: DecideContext): DecisionWithCounts {
   if (ctx.denyAll)
     return deny("deny-all", "Deny-all is on: every call is refused until it is turned off", "deny-all");
+
+  const standing = call.method ? undefined : ctx.tools?.(call.server, call.tool);
+  if (standing === "held")
+    return deny(
+      "tool-pinning",
+      "this tool is new or has changed since it was accepted; accept it in MCP Warden first",
+      "rule",
+    );
+  if (standing === "unknown")
+    return deny(
+      "tool-pinning",
+      `server "${call.server}" does not offer a tool named ${JSON.stringify(call.tool)}`,
+      "rule",
+    );
 
   const { rule, operation } = call.method
     ? { rule: requestRule(policy, call) ?? requestDefault(policy, call.method), operation: undefined }
