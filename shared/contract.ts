@@ -77,7 +77,10 @@ export interface CallRecord {
   /** Set for a request other than tools/call: `resources/read`, `prompts/get` or `completion/complete`. */
   method?: string;
   args: Record<string, unknown>;
-  /** The arguments were over 8 KB: `args` holds the first 8 KB of their JSON (the audit log has them whole). */
+  /**
+   * The arguments were over 8 KB: `args` holds the first 8 KB of their JSON (the audit log has a forwarded
+   * call's whole; a refused call's up to 8 KB, with the SHA-256 and size of the whole).
+   */
   argsTruncated?: boolean;
   status: CallStatus;
   rule: string;

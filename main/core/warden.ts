@@ -31,6 +31,8 @@ import { DURATION_PATTERN, durationMs } from "../../shared/durations.js";
 import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.js";
 import { ApprovalBroker } from "./approvals/broker.js";
 import { CallLog, type OutcomeLine } from "./audit/call-log.js";
+import { auditOptionsFromSettings } from "./audit/options.js";
+import { AuditFullError } from "./audit/store.js";
 import { callHash, canonicalJson } from "./canonical.js";
 import type { Grants } from "./clients/grants.js";
 import { formatJson } from "./clients/jsonc.js";
@@ -182,7 +184,8 @@ export class Warden {
     this.#endpointBase = options.endpointBase ?? "";
     this.#denyAll = options.settings.get("denyAll") === true;
     this.broker = new ApprovalBroker(this.#now);
-    this.log = new CallLog(options.auditPath, options.ringSize);
+    // The audit's bounds come from settings.json ("audit": maxMB, maxFileMB, rotateAfter, keepFor, whenFull).
+    this.log = new CallLog(options.auditPath, options.ringSize, auditOptionsFromSettings(options.settings));
     this.pins = options.pinsPath ? new ToolPins(options.pinsPath, this.#now) : undefined;
     options.grants?.onChange((grants) => this.events.emit("grants", grants));
     this.limiter.setRetention(policy.longestWindowMs);
@@ -382,11 +385,12 @@ export class Warden {
       return { refused: denialResult(call.tool, { rule, reason }) };
     };
     /** Refuses the call because the audit log cannot be written: nothing is forwarded unaudited. */
-    const unaudited = (): CallOutcomeOf => {
+    const unaudited = (reason: string): CallOutcomeOf => {
       this.limiter.release(reservation);
-      return { refused: denialResult(call.tool, { rule: decision.rule, reason: AUDIT_DOWN }) };
+      return { refused: denialResult(call.tool, { rule: decision.rule, reason }) };
     };
-    if (!this.#writeDecision(record, decision.counterKeys, call.argsText)) return unaudited();
+    const notWritten = this.#writeDecision(record, decision.counterKeys, call.argsText);
+    if (notWritten) return unaudited(notWritten);
 
     if (decision.verdict === "approve" && this.broker.list().length >= MAX_PENDING_APPROVALS) {
       return refuse(
@@ -429,7 +433,7 @@ export class Warden {
       const now = decide(this.#policy, policyCall, this.#context(NO_LIMITS, this.#now()));
       if (now.verdict === "deny")
         return refuse("denied", now.rule, `approved, but refused by now: ${now.reason}`);
-      if (!this.#writeOutcome({ id, status: "approved" })) return unaudited();
+      if (!this.#writeOutcome({ id, status: "approved" })) return unaudited(AUDIT_DOWN);
     }
     return this.#forward(call, id, started, reservation);
   }
@@ -486,13 +490,15 @@ export class Warden {
     }
   }
 
-  #writeDecision(record: CallRecord, counterKeys: readonly string[], argsText?: string): boolean {
+  /** Writes a call's decision; says why when it could not be written (then nothing may be forwarded). */
+  #writeDecision(record: CallRecord, counterKeys: readonly string[], argsText?: string): string | undefined {
     try {
       this.events.emit("call", { ...this.log.decision(record, counterKeys, argsText) });
-      return true;
+      return undefined;
     } catch (error) {
       process.emitWarning(`audit log write failed: ${errorText(error)}`);
-      return false;
+      // A log at its disk bound says so (and what to do); any other failure is the generic refusal.
+      return error instanceof AuditFullError ? `${errorText(error)}; nothing is forwarded` : AUDIT_DOWN;
     }
   }
 
