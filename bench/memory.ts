@@ -18,6 +18,7 @@ import {
   memoryKb,
   type RunningServe,
   sleep,
+  startEchoHttp,
   startServe,
 } from "./lib/processes.js";
 import type { Benchmark, BenchOptions, BenchReport, Goal, Table } from "./lib/report.js";
@@ -129,6 +130,35 @@ async function loadServe({ total, budgetMs, nodeArgs, idleMs, settleMs }: LoadPl
   }
 }
 
+/**
+ * The same load straight at the upstream over Streamable HTTP (the MCP SDK's own server, with no warden):
+ * what a server holds for the same calls, the yardstick for the warden's RSS. Returns its RSS after the
+ * load (the larger of right after and settled).
+ */
+async function loadDirect({ total, budgetMs, settleMs }: LoadPlan): Promise<{ kb: number; done: number }> {
+  const echo = await startEchoHttp();
+  const clients: BenchClient[] = [];
+  try {
+    for (let i = 0; i < CONCURRENCY; i++) clients.push(await httpClient(echo.url));
+    let done = 0;
+    const deadline = performance.now() + budgetMs;
+    await Promise.all(
+      clients.map(async (c) => {
+        while (done < total && performance.now() < deadline) {
+          done++;
+          await callEcho(c.client);
+        }
+      }),
+    );
+    const pid = echo.pid;
+    const after = memoryKb(pid).rss;
+    return { kb: Math.max(after, ...(await rssOver(pid, settleMs))), done };
+  } finally {
+    for (const c of clients) await c.close().catch(() => {});
+    await echo.stop();
+  }
+}
+
 function table(title: string, run: Run, plan: LoadPlan): Table {
   return {
     title,
@@ -175,6 +205,7 @@ export async function runMemory(options: BenchOptions): Promise<BenchReport> {
     settleMs,
   };
   const main = await loadServe(mainPlan);
+  const direct = await loadDirect(mainPlan);
   const capped = await loadServe(cappedPlan);
 
   const idle = spread(main.idleKb).median;
@@ -186,6 +217,12 @@ export async function runMemory(options: BenchOptions): Promise<BenchReport> {
       goal: `after ${num(total)} calls ≤ 120 MB`,
       measured: `${mb(final)} MB RSS (live heap ≤ ${num(main.maxLiveMb, 1)} MB; peak RSS ${mb(main.peakKb)} MB)`,
       met: main.done >= total && final <= 120 * 1024,
+    },
+    {
+      benchmark: "4 memory",
+      goal: `after ${num(total)} calls ≤ 1.15× a direct SDK server's RSS`,
+      measured: `${mb(final)} MB vs ${mb(direct.kb)} MB direct (${num(final / direct.kb, 2)}×; ${num(direct.done)} calls direct)`,
+      met: main.done >= total && direct.done >= total && final <= 1.15 * direct.kb,
     },
   ];
   return {
