@@ -40,7 +40,7 @@ describe("idle sessions", () => {
       port: 0,
       grants: { g: "t" },
       adminToken: "a",
-      sessionIdleMs: 300,
+      sessionIdleMs: 2_000,
     });
     const url = `${http.url}/mcp/virt`;
     const init = await fetch(url, { method: "POST", headers: HEADERS, body: INIT });
@@ -53,9 +53,12 @@ describe("idle sessions", () => {
         body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
       });
     expect((await list()).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 150));
+    // A quarter of the idle time later the session is still there (a loaded machine has room to be slow)…
+    await new Promise((r) => setTimeout(r, 500));
     expect((await list()).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 800));
+    // …and once it has been idle past the limit and the sweep (every half the idle time) has run, it is gone.
+    // (Asking earlier would count as use and keep it open.)
+    await new Promise((r) => setTimeout(r, 3_500));
     expect((await list()).status).toBe(404);
   });
 });
