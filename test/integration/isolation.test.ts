@@ -20,6 +20,7 @@ import {
   repoRoot,
   startWarden,
   textOf,
+  waitFor,
 } from "../helpers/warden.js";
 
 const fixture = { command: process.execPath, args: [join(repoRoot, "test", "fixtures", "raw-server.mjs")] };
@@ -107,8 +108,14 @@ describe("one connection per client", () => {
 describe("a server marked share: true", () => {
   it("refuses a server request that cannot be tied to one client's call", async () => {
     const { alice, bob } = await twoClients(true);
-    const slow = callTool(bob.client, "slow", { ms: 1500 });
-    await new Promise((r) => setTimeout(r, 200));
+    const slow = callTool(bob.client, "slow", { ms: 3000 });
+    const w = warden as RunningWarden;
+    // Bob's call is on its way to the server (decided and logged) before Alice's question is raised.
+    await waitFor(
+      async () => (await w.api("listCalls", {})).some((c) => c.tool === "slow"),
+      10_000,
+      "Bob's call",
+    );
     const answer = await callTool(alice.client, "confirm", { disk: "Z" });
     await slow;
     expect(alice.seen.asked).toEqual([]);

@@ -324,6 +324,5 @@ describe("subscriptions/listen", () => {
       params: { _meta: { "io.modelcontextprotocol/subscriptionId": "listen-1" } },
     });
     abort.abort();
-    await waitFor(() => true, 10, "");
   });
 });
