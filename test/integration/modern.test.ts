@@ -17,7 +17,6 @@ import {
   startWarden,
   tempDir,
   virtualizationServer,
-  waitFor,
 } from "../helpers/warden.js";
 
 const MODERN = "2026-07-28";
