@@ -230,7 +230,8 @@ export interface WardenMethods {
    */
   approve(params: { id: string; callHash?: string; forMinutes?: number }): { ok: boolean; error?: string };
   deny(params: { id: string; reason?: string }): { ok: boolean; error?: string };
-  setDenyAll(params: { on: boolean }): { denyAll: boolean };
+  /** Takes effect at once; `error` says when the setting could not be saved (the switch moved all the same). */
+  setDenyAll(params: { on: boolean }): { denyAll: boolean; error?: string };
   listServers(params: Record<string, never>): ServerStatus[];
   getPolicy(params: Record<string, never>): PolicyState;
   validatePolicy(params: { text: string }): { errors: PolicyError[] };

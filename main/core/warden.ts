@@ -279,15 +279,26 @@ export class Warden {
     return this.#denyAll;
   }
 
-  /** Turns the kill switch on or off; on, it also denies every pending approval. The state is persisted. */
-  setDenyAll(on: boolean): void {
-    if (on !== this.#denyAll) {
-      // Persist first: if the settings cannot be written, the switch does not move (and says why).
-      this.#options.settings.set("denyAll", on);
-      this.#denyAll = on;
-      this.events.emit("denyAll", { on });
-    }
+  /**
+   * Turns the kill switch on or off. It takes effect in memory first — on, every new call and every pending
+   * approval is refused at once — and only then is persisted: a failed write (a full disk, no descriptors
+   * left) is reported, never a reason for the switch not to move. A switch turned off whose write failed is
+   * on again after a restart (fail closed).
+   */
+  setDenyAll(on: boolean): { denyAll: boolean; error?: string } {
+    const changed = on !== this.#denyAll;
+    this.#denyAll = on;
     if (on) this.broker.denyAll();
+    if (!changed) return { denyAll: on };
+    this.events.emit("denyAll", { on });
+    try {
+      this.#options.settings.set("denyAll", on);
+      return { denyAll: on };
+    } catch (error) {
+      const message = `Deny-all is ${on ? "on" : "off"} now, but the setting could not be saved (${errorText(error)}): ${on ? "it will be off after a restart" : "it will be on again after a restart"}`;
+      process.emitWarning(message);
+      return { denyAll: on, error: message };
+    }
   }
 
   /** The core's state at a glance (the tray's status line). */
@@ -632,10 +643,7 @@ export class Warden {
     revokeGrant: ({ name }) =>
       this.#options.grants?.revoke(name) ?? { ok: false, error: "grants are not managed here" },
     deny: ({ id }) => this.broker.deny(id),
-    setDenyAll: ({ on }) => {
-      this.setDenyAll(on === true);
-      return { denyAll: this.denyAll };
-    },
+    setDenyAll: ({ on }) => this.setDenyAll(on === true),
     listServers: () => this.servers(),
     getPolicy: () => this.policyState(),
     validatePolicy: ({ text }) => {
