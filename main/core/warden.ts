@@ -62,8 +62,9 @@ import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./policy/limits
 import { ToolPins } from "./policy/pins.js";
 import { riskOf } from "./policy/risk.js";
 import { starterPolicy } from "./policy/starter-policy.js";
+import type { CallGate, CallOutcomeOf, IncomingCall } from "./proxy/gate.js";
 import { NotSentError } from "./proxy/lane.js";
-import { type RawMessage, spanAt } from "./proxy/raw-json.js";
+import { spanAt } from "./proxy/raw-json.js";
 import { Upstream } from "./proxy/upstream.js";
 
 /** Finding and wrapping MCP client configs, as the runtime provides it. */
@@ -89,30 +90,6 @@ export interface WardenOptions {
   endpointBase?: string;
   now?: () => number;
 }
-
-/** One tools/call arriving from a client. */
-export interface IncomingCall {
-  server: string;
-  /** The tool; for another governed request, its method. */
-  tool: string;
-  /** Set for a resource read, prompt or completion (then `args` are the request's params). */
-  method?: GovernedRequest;
-  args: Record<string, unknown>;
-  grant: string;
-  session: string;
-  signal?: AbortSignal;
-  /** The arguments' JSON as the client sent it (the audit keeps it exact, and need not make it again). */
-  argsText?: string;
-  /** Sends the call on to the server, as the client sent it; resolves with the server's answer. */
-  forward: () => Promise<RawMessage>;
-  /** Called when the call starts waiting for a human; returns what ends the wait's side effects. */
-  whileWaiting?: () => () => void;
-}
-
-/** What became of a call: the server's answer, relayed as it is, or the warden's refusal. */
-export type CallOutcomeOf =
-  | { relayed: RawMessage; refused?: undefined }
-  | { refused: CallToolResult; relayed?: undefined };
 
 const APPROVAL_STATUS: Record<ApprovalEnd, CallStatus> = {
   approved: "approved",
@@ -153,7 +130,7 @@ function errorText(error: unknown): string {
 }
 
 /** The core. */
-export class Warden {
+export class Warden implements CallGate {
   readonly events = new Emitter<WardenEvents>();
   readonly upstreams = new Map<string, Upstream>();
   readonly broker: ApprovalBroker;

@@ -6,7 +6,7 @@
  */
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { GOVERNED_REQUESTS, type GovernedRequest } from "../policy/decide.js";
-import type { Warden } from "../warden.js";
+import type { CallGate } from "./gate.js";
 import { type Lane, type LaneClient, NotSentError } from "./lane.js";
 import {
   elementSpans,
@@ -49,7 +49,7 @@ export class ClientSession implements LaneClient {
   readonly sessionId: string;
   readonly grant: string;
   capabilities: Record<string, unknown> = {};
-  readonly #warden: Warden;
+  readonly #warden: CallGate;
   readonly #upstream: Upstream;
   readonly #outlet: ClientOutlet;
   readonly #keepAliveMs: number;
@@ -62,7 +62,7 @@ export class ClientSession implements LaneClient {
   #closed = false;
 
   constructor(options: {
-    warden: Warden;
+    warden: CallGate;
     upstream: Upstream;
     grant: string;
     sessionId: string;

@@ -8,8 +8,8 @@
  * same as in the legacy era: the request passes through the same relay.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Warden } from "../warden.js";
 import { ClientSession } from "./client-session.js";
+import type { CallGate } from "./gate.js";
 import { HttpChannel } from "./http-channel.js";
 import type { ModernRequest } from "./lane.js";
 import {
@@ -168,7 +168,7 @@ function discoverCapabilities(upstream: Upstream): Record<string, unknown> {
 
 /** The options a 2026-07-28 request is served with. */
 export interface ModernContext {
-  warden: Warden;
+  warden: CallGate;
   upstream: Upstream;
   grant: string;
   keepAliveMs?: number;

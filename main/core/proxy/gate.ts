@@ -1,0 +1,43 @@
+/**
+ * What the relay asks of the core's call pipeline: decide a call (and forward it when allowed), say which
+ * tools a client may see, and whether Deny-all is on. The warden implements it; the proxy knows nothing more
+ * of the core.
+ */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { GovernedRequest } from "../policy/decide.js";
+import type { RawMessage } from "./raw-json.js";
+
+/** One tools/call arriving from a client. */
+export interface IncomingCall {
+  server: string;
+  /** The tool; for another governed request, its method. */
+  tool: string;
+  /** Set for a resource read, prompt or completion (then `args` are the request's params). */
+  method?: GovernedRequest;
+  args: Record<string, unknown>;
+  grant: string;
+  session: string;
+  signal?: AbortSignal;
+  /** The arguments' JSON as the client sent it (the audit keeps it exact, and need not make it again). */
+  argsText?: string;
+  /** Sends the call on to the server, as the client sent it; resolves with the server's answer. */
+  forward: () => Promise<RawMessage>;
+  /** Called when the call starts waiting for a human; returns what ends the wait's side effects. */
+  whileWaiting?: () => () => void;
+}
+
+/** What became of a call: the server's answer, relayed as it is, or the warden's refusal. */
+export type CallOutcomeOf =
+  | { relayed: RawMessage; refused?: undefined }
+  | { refused: CallToolResult; relayed?: undefined };
+
+/** The pipeline the relay hands calls to. */
+export interface CallGate {
+  readonly denyAll: boolean;
+  /** Decides and, when allowed, forwards one call. Never throws for a refusal; never hangs. */
+  handleCall(call: IncomingCall): Promise<CallOutcomeOf>;
+  /** Whether tools/list shows a tool to the client. */
+  isToolVisible(server: string, tool: string): boolean;
+  /** Announces when what a client may see changes (the policy, a tool held or accepted). */
+  readonly events: { on(event: "policy" | "toolChanges", listener: () => void): () => void };
+}
