@@ -55,7 +55,6 @@ import {
   GOVERNED_REQUESTS,
   type GovernedRequest,
   type LimitView,
-  type PolicyCall,
   type ToolStanding,
 } from "./policy/decide.js";
 import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./policy/limits.js";
@@ -316,17 +315,9 @@ export class Warden implements CallGate {
   async handleCall(call: IncomingCall): Promise<CallOutcomeOf> {
     const started = this.#now();
     const id = randomUUID();
-    const policyCall: PolicyCall = {
-      server: call.server,
-      tool: call.tool,
-      ...(call.method ? { method: call.method } : {}),
-      args: call.args,
-      grant: call.grant,
-      session: call.session,
-    };
     let decision: DecisionWithCounts;
     try {
-      decision = decide(this.#policy, policyCall, this.#context(this.limiter, started));
+      decision = decide(this.#policy, call, this.#context(this.limiter, started));
     } catch (error) {
       decision = {
         verdict: "deny",
@@ -418,7 +409,7 @@ export class Warden implements CallGate {
       if (end !== "approved") return refuse(APPROVAL_STATUS[end], decision.rule, APPROVAL_REASON[end]);
       // The policy, Deny-all or a tool's pin may have changed while the call waited: decide again (the
       // call already holds its slots, so limits are not counted twice).
-      const now = decide(this.#policy, policyCall, this.#context(NO_LIMITS, this.#now()));
+      const now = decide(this.#policy, call, this.#context(NO_LIMITS, this.#now()));
       if (now.verdict === "deny")
         return refuse("denied", now.rule, `approved, but refused by now: ${now.reason}`);
       if (!this.#writeOutcome({ id, status: "approved" })) return unaudited(AUDIT_DOWN);

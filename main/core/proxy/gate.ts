@@ -4,19 +4,11 @@
  * of the core.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { GovernedRequest } from "../policy/decide.js";
+import type { PolicyCall } from "../policy/decide.js";
 import type { RawMessage } from "./raw-json.js";
 
-/** One tools/call arriving from a client. */
-export interface IncomingCall {
-  server: string;
-  /** The tool; for another governed request, its method. */
-  tool: string;
-  /** Set for a resource read, prompt or completion (then `args` are the request's params). */
-  method?: GovernedRequest;
-  args: Record<string, unknown>;
-  grant: string;
-  session: string;
+/** One call arriving from a client: what the policy sees of it, and how to reach the server with it. */
+export interface IncomingCall extends PolicyCall {
   signal?: AbortSignal;
   /** The arguments' JSON as the client sent it (the audit keeps it exact, and need not make it again). */
   argsText?: string;
