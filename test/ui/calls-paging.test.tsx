@@ -188,7 +188,8 @@ describe("paging back through the log in the live calls view", () => {
     show(server.api);
     await screen.findByText("5,000 calls loaded");
     await user.selectOptions(screen.getByLabelText("Decision"), "denied");
-    await screen.findByText("start of the log");
+    // Three pages, each filtered and laid out over up to 12,000 rows: slow on a loaded machine.
+    await screen.findByText("start of the log", {}, { timeout: 20_000 });
     expect(screen.getByText("12 of 12,000 loaded calls")).toBeTruthy();
     expect(rows()).toHaveLength(12);
     expect(server.cursors).toEqual([undefined, "c7001", "c2001", "c1"]);

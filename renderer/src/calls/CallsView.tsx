@@ -83,9 +83,12 @@ export function CallsView({ buffer, version, servers, older }: Props) {
   const nearEnd = lastInView >= rows.length - 1 - LOAD_AHEAD_ROWS;
   const olderState = older?.state;
   const loadOlder = older?.load;
+  // The number of calls held changes with every page that arrives, even when the render that showed the
+  // page as loading was batched away (olderState then reads "more" before and after): the paging goes on.
+  const held = buffer.size;
   useEffect(() => {
-    if (nearEnd && olderState === "more") loadOlder?.();
-  }, [nearEnd, olderState, loadOlder]);
+    if (held >= 0 && nearEnd && olderState === "more") loadOlder?.();
+  }, [nearEnd, olderState, loadOlder, held]);
 
   const filtered = Boolean(
     deferredFilter.server || deferredFilter.tool || deferredFilter.status || deferredFilter.search.trim(),
