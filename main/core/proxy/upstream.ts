@@ -81,7 +81,9 @@ export class Upstream extends Emitter<UpstreamEvents> {
   /** The server answered server/discover offering 2026-07-28: its 2026 clients get 2026 lanes. */
   #modern = false;
   #stderr: string[] = [];
-  #stderrPartial = "";
+  /** The unfinished last line of each process's stderr (a process per client writes at once). */
+  readonly #stderrPartials = new Map<number, string>();
+  #processes = 0;
   #restarts = 0;
   #failures = 0;
   #lastError: string | undefined;
@@ -162,7 +164,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
           ...(actions ? { actions: { ...actions } } : {}),
         };
       }),
-      stderr: [...this.#stderr, ...(this.#stderrPartial ? [this.#stderrPartial] : [])].slice(-STDERR_LINES),
+      stderr: [...this.#stderr, ...[...this.#stderrPartials.values()].filter(Boolean)].slice(-STDERR_LINES),
       restarts: this.#restarts,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
       endpoint,
@@ -183,10 +185,18 @@ export class Upstream extends Emitter<UpstreamEvents> {
     this.emit("state", state);
   }
 
-  /** Keeps the server's last stderr lines (of all its processes); a line split across reads is joined. */
-  #captureStderr(text: string): void {
-    const lines = (this.#stderrPartial + text).split(/\r?\n/);
-    this.#stderrPartial = (lines.pop() ?? "").slice(0, 2_000);
+  /**
+   * Keeps the server's last stderr lines (of all its processes); a line split across reads is joined with
+   * the rest from the same process, never with another process's output.
+   */
+  #captureStderr(proc: number, text: string): void {
+    const lines = ((this.#stderrPartials.get(proc) ?? "") + text).split(/\r?\n/);
+    this.#stderrPartials.delete(proc);
+    const rest = (lines.pop() ?? "").slice(0, 2_000);
+    if (rest) this.#stderrPartials.set(proc, rest);
+    // Processes come and go (one per client): the unfinished lines of the newest few are enough.
+    for (const old of this.#stderrPartials.keys())
+      if (this.#stderrPartials.size > 8) this.#stderrPartials.delete(old);
     for (const line of lines) {
       if (!line) continue;
       this.#stderr.push(line.length > 2_000 ? `${line.slice(0, 2_000)}…` : line);
@@ -198,13 +208,14 @@ export class Upstream extends Emitter<UpstreamEvents> {
     const { config } = this;
     const max = this.maxMessageBytes;
     if (kind === "stdio") {
+      const proc = ++this.#processes;
       return new StdioPeer({
         command: config.command ?? "",
         args: config.args ?? [],
         env: { ...getDefaultEnvironment(), ...(config.env ?? {}) },
         ...(config.cwd ? { cwd: config.cwd } : {}),
         maxMessageBytes: max,
-        onStderr: (text) => this.#captureStderr(text),
+        onStderr: (text) => this.#captureStderr(proc, text),
       });
     }
     const options = { url: new URL(config.url ?? ""), headers: config.headers ?? {}, maxMessageBytes: max };
