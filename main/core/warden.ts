@@ -52,8 +52,7 @@ import {
   type DecideContext,
   type DecisionWithCounts,
   decide,
-  GOVERNED_REQUESTS,
-  type GovernedRequest,
+  isGovernedRequest,
   type LimitView,
   type ToolStanding,
 } from "./policy/decide.js";
@@ -691,7 +690,7 @@ export function replayCalls(
       {
         server: call.server,
         tool: call.tool,
-        ...(isGoverned(call.method) ? { method: call.method } : {}),
+        ...(isGovernedRequest(call.method) ? { method: call.method } : {}),
         args: call.args,
         grant: call.client,
         session: call.session,
@@ -713,11 +712,6 @@ export function compileOptions(settings: SettingsStore): CompileOptions {
   if (typeof timeout !== "string" || !DURATION_PATTERN.test(timeout)) return {};
   const ms = durationMs(timeout);
   return ms <= 7 * 86_400_000 ? { defaultApprovalTimeoutMs: ms } : {};
-}
-
-/** Whether a recorded method is one the policy decides besides tools/call. */
-function isGoverned(method: string | undefined): method is GovernedRequest {
-  return (GOVERNED_REQUESTS as readonly (string | undefined)[]).includes(method);
 }
 
 /** A standing approval is for one client's exact call. */

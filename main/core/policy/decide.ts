@@ -17,6 +17,11 @@ import {
 export const GOVERNED_REQUESTS = ["resources/read", "prompts/get", "completion/complete"] as const;
 export type GovernedRequest = (typeof GOVERNED_REQUESTS)[number];
 
+/** Whether a method is one the policy decides besides tools/call. */
+export function isGovernedRequest(method: string | undefined): method is GovernedRequest {
+  return (GOVERNED_REQUESTS as readonly (string | undefined)[]).includes(method);
+}
+
 /** The call as the policy sees it. */
 export interface PolicyCall {
   server: string;

@@ -5,7 +5,7 @@
  * reaches this client only, with the client's own ids and progress tokens.
  */
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
-import { GOVERNED_REQUESTS, type GovernedRequest } from "../policy/decide.js";
+import { type GovernedRequest, isGovernedRequest } from "../policy/decide.js";
 import type { CallGate } from "./gate.js";
 import { type Lane, type LaneClient, NotSentError } from "./lane.js";
 import {
@@ -78,10 +78,6 @@ export class ClientSession implements LaneClient {
     this.#outlet = options.outlet;
     this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     this.#answer = options.answer ?? ((text) => text);
-  }
-
-  get upstream(): Upstream {
-    return this.#upstream;
   }
 
   /** Whether the session has done its handshake. */
@@ -182,7 +178,7 @@ export class ClientSession implements LaneClient {
       const answer = await this.#relay(message, signal);
       return withId(this.#filterTools(answer), id.text);
     }
-    if (isGoverned(method)) return this.#governed(method, message, id, signal);
+    if (isGovernedRequest(method)) return this.#governed(method, message, id, signal);
     return withId(await this.#relay(message, signal), id.text);
   }
 
@@ -357,11 +353,6 @@ export class ClientSession implements LaneClient {
     this.#asks.clear();
     this.#lane?.detach(this, LANE_IDLE_MS);
   }
-}
-
-/** Whether a method is one the policy decides besides tools/call. */
-function isGoverned(method: string): method is GovernedRequest {
-  return (GOVERNED_REQUESTS as readonly string[]).includes(method);
 }
 
 /** A request's params as the policy sees them: without `_meta`. */

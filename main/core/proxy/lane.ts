@@ -121,13 +121,6 @@ export class Lane {
     return this.#peer;
   }
 
-  /** Requests out on this lane, per client session. */
-  inFlight(client: LaneClient): number {
-    let n = 0;
-    for (const p of this.#pending.values()) if (p.client === client) n++;
-    return n;
-  }
-
   /** Runs the legacy handshake with the client's initialize params (as text), then `initialized`. */
   async initialize(paramsText: string, timeoutMs: number): Promise<RawMessage> {
     const answer = await this.#send(undefined, undefined, "initialize", paramsText, { timeoutMs });
@@ -228,11 +221,7 @@ export class Lane {
       };
       const onAbort = () => {
         if (!this.#pending.has(id)) return;
-        void this.#peer
-          .send(
-            `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${id},"reason":"the client cancelled the request"}}`,
-          )
-          .catch(() => {});
+        this.#cancelUpstream(id, "the client cancelled the request");
         pending.reject(new UpstreamFailedError("the client cancelled the request"));
       };
       if (options.signal?.aborted) {
@@ -263,11 +252,7 @@ export class Lane {
   #arm(id: number, pending: Pending): void {
     if (pending.timer) clearTimeout(pending.timer);
     pending.timer = setTimeout(() => {
-      void this.#peer
-        .send(
-          `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${id},"reason":"timed out"}}`,
-        )
-        .catch(() => {});
+      this.#cancelUpstream(id, "timed out");
       pending.reject(
         new UpstreamFailedError(
           `timed out: the server did not answer within ${Math.round(pending.timeoutMs / 1000)} s`,
@@ -276,25 +261,19 @@ export class Lane {
     }, pending.timeoutMs);
   }
 
+  /** Tells the server a lane request is no longer wanted. */
+  #cancelUpstream(id: number, reason: string): void {
+    void this.#peer
+      .send(
+        `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${id},"reason":${JSON.stringify(reason)}}}`,
+      )
+      .catch(() => {});
+  }
+
   /** Sends a client's notification on (cancellations are mapped by the client session). */
   notify(text: string): void {
     if (this.#closed) return;
     void this.#peer.send(text).catch(() => {});
-  }
-
-  /** Cancels the lane request that carries a client's request, if it is out. */
-  cancel(client: LaneClient, clientId: string | number, reason: string): boolean {
-    for (const [id, p] of this.#pending) {
-      if (p.client !== client || p.clientId?.value !== clientId) continue;
-      void this.#peer
-        .send(
-          `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${id},"reason":${JSON.stringify(reason)}}}`,
-        )
-        .catch(() => {});
-      p.reject(new UpstreamFailedError(`cancelled: ${reason}`));
-      return true;
-    }
-    return false;
   }
 
   #onMessage(message: RawMessage, related: number | undefined): void {
