@@ -6,7 +6,7 @@
  */
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { type GovernedRequest, isGovernedRequest } from "../policy/decide.js";
-import type { CallGate } from "./gate.js";
+import type { CallGate, CallOutcomeOf, IncomingCall } from "./gate.js";
 import { type Lane, type LaneClient, NotSentError } from "./lane.js";
 import {
   elementSpans,
@@ -22,7 +22,9 @@ import {
   spanAt,
   splice,
   withId,
+  withoutMembers,
 } from "./raw-json.js";
+import { outcomeOf, RELATED_TASK, type TaskOutcome, type TaskView } from "./tasks.js";
 import { LANE_IDLE_MS, type LaneRequest, type Upstream } from "./upstream.js";
 
 /** Where a session's messages to the client go (HTTP: the request's response stream, or the session's). */
@@ -38,7 +40,15 @@ const ALWAYS = new Set(["initialize", "ping", "tools/list"]);
 
 /** JSON-RPC error codes the relay answers with. */
 const INVALID_REQUEST = -32600;
+const INVALID_PARAMS = -32602;
 const INTERNAL_ERROR = -32603;
+
+/** The first revision with tasks: sessions that negotiated it (or later) may run tool calls as tasks. */
+const TASKS_SINCE = "2025-11-25";
+/** What the warden offers: task-augmented tool calls, listed and cancellable. */
+const TASKS_CAPABILITY = { list: {}, cancel: {}, requests: { tools: { call: {} } } };
+const TASK_METHODS = new Set(["tasks/get", "tasks/result", "tasks/cancel", "tasks/list"]);
+const WAITING_FOR_HUMAN = "Waiting for a human to approve this call in MCP Warden";
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -59,6 +69,10 @@ export class ClientSession implements LaneClient {
   #nextAsk = 1;
   readonly #asks = new Map<number, { resolve(m: RawMessage): void; reject(e: Error): void }>();
   readonly #inFlight = new Map<string | number, AbortController>();
+  /** The warden's tasks this session started that have not ended (cancelled if the session ends first). */
+  readonly #tasks = new Set<string>();
+  /** The session negotiated a revision with tasks: the warden runs task-augmented calls it must hold. */
+  #takesTasks = false;
   #closed = false;
 
   constructor(options: {
@@ -171,7 +185,14 @@ export class ClientSession implements LaneClient {
     if (method === "initialize") return this.#initialize(message, id);
     if (!this.#laneRequest) return errorResponse(id.text, INVALID_REQUEST, "initialize first");
     // A refused tool call is a tool result the agent can read (Deny-all included); other requests get errors.
-    if (method === "tools/call") return this.#callTool(message, id, signal);
+    if (method === "tools/call")
+      return this.#takesTasks && isTaskAugmented(message)
+        ? this.#callToolAsTask(message, id, signal)
+        : this.#callTool(message, id, signal);
+    if (this.#takesTasks && TASK_METHODS.has(method)) {
+      const own = await this.#ownTask(method, message, id, signal);
+      if (own !== null) return own;
+    }
     if (this.#warden.denyAll && !ALWAYS.has(method))
       return errorResponse(id.text, INVALID_REQUEST, "MCP Warden: Deny-all is on; nothing passes");
     if (method === "tools/list") {
@@ -230,7 +251,10 @@ export class ClientSession implements LaneClient {
     const init = this.#lane?.initResult;
     if (!init)
       return errorResponse(id.text, INTERNAL_ERROR, "MCP Warden: the server gave no initialize result");
-    return withId(announceListChanges(init), id.text);
+    const version = (init.value.result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+    this.#takesTasks = typeof version === "string" && version >= TASKS_SINCE;
+    const announced = announceListChanges(init);
+    return withId(this.#takesTasks ? announceTasks(announced) : announced, id.text);
   }
 
   /** Opens (or joins) the client's lane; says why when the server cannot be reached. */
@@ -278,6 +302,22 @@ export class ClientSession implements LaneClient {
   }
 
   async #callTool(message: RawMessage, id: RawId, signal: AbortSignal): Promise<string | undefined> {
+    const token = spanAt(message.text, ["params", "_meta", "progressToken"]);
+    const tokenText = token ? message.text.slice(token[0], token[1]) : undefined;
+    const outcome = await this.#call(message, signal, {
+      forward: () => this.#relay(message, signal),
+      ...(tokenText !== undefined ? { whileWaiting: () => this.#keepAlive(tokenText, id) } : {}),
+    });
+    if (signal.aborted && outcome.refused) return undefined;
+    return outcome.relayed ? withId(outcome.relayed, id.text) : resultResponse(id.text, outcome.refused);
+  }
+
+  /** A tool call through the warden's pipeline, sent on with `forward` when it is allowed. */
+  #call(
+    message: RawMessage,
+    signal: AbortSignal,
+    how: Pick<IncomingCall, "forward" | "whileWaiting">,
+  ): Promise<CallOutcomeOf> {
     const params = paramsOf(message);
     const name = typeof params.name === "string" ? params.name : "";
     const args =
@@ -286,9 +326,7 @@ export class ClientSession implements LaneClient {
         : {};
     const argsSpan =
       params.arguments !== undefined ? spanAt(message.text, ["params", "arguments"]) : undefined;
-    const token = spanAt(message.text, ["params", "_meta", "progressToken"]);
-    const tokenText = token ? message.text.slice(token[0], token[1]) : undefined;
-    const outcome = await this.#warden.handleCall({
+    return this.#warden.handleCall({
       server: this.#upstream.name,
       tool: name,
       args,
@@ -298,11 +336,8 @@ export class ClientSession implements LaneClient {
       grant: this.grant,
       session: this.sessionId,
       signal,
-      forward: () => this.#relay(message, signal),
-      ...(tokenText !== undefined ? { whileWaiting: () => this.#keepAlive(tokenText, id) } : {}),
+      ...how,
     });
-    if (signal.aborted && outcome.refused) return undefined;
-    return outcome.relayed ? withId(outcome.relayed, id.text) : resultResponse(id.text, outcome.refused);
   }
 
   /** Progress while a human decides, so clients that reset their timeout on progress keep waiting. */
@@ -316,6 +351,160 @@ export class ClientSession implements LaneClient {
       );
     }, this.#keepAliveMs);
     return () => clearInterval(timer);
+  }
+
+  /** Whether the server runs task-augmented tool calls itself (it said so in its handshake). */
+  #serverRunsTasks(): boolean {
+    const result = this.#lane?.initResult?.value.result as
+      | { capabilities?: { tasks?: { requests?: { tools?: { call?: unknown } } } } }
+      | undefined;
+    return result?.capabilities?.tasks?.requests?.tools?.call !== undefined;
+  }
+
+  /**
+   * A tool call the client asked to run as a task. When the call must wait for a human, or the server
+   * cannot run tasks, the warden answers with a task of its own at once and the call goes on through the
+   * same pipeline; its outcome is what tasks/result gives. A call the server can run as a task and that
+   * needs nobody's answer goes to the server as it was sent (the server's task is the client's).
+   */
+  async #callToolAsTask(message: RawMessage, id: RawId, signal: AbortSignal): Promise<string | undefined> {
+    const tasks = this.#upstream.tasks;
+    const ttl = (paramsOf(message).task as { ttl?: unknown } | null)?.ttl;
+    // Until it has a task, the call is the request's: cancelling the request cancels it.
+    const abort = new AbortController();
+    let task: TaskView | undefined;
+    signal.addEventListener("abort", () => task === undefined && abort.abort(), { once: true });
+    let answerNow: (text: string) => void = () => {};
+    const early = new Promise<string>((resolve) => {
+      answerNow = resolve;
+    });
+    const mint = (statusMessage: string): boolean => {
+      const view = tasks.create(this.grant, ttl, statusMessage, () => abort.abort());
+      if (!view) return false;
+      task = view;
+      this.#tasks.add(view.taskId);
+      answerNow(resultResponse(id.text, { task: view }));
+      return true;
+    };
+    if (!this.#serverRunsTasks() && !mint("Running"))
+      return errorResponse(
+        id.text,
+        INVALID_REQUEST,
+        "MCP Warden: too many tasks are open; read or cancel some first",
+      );
+    const outcome = this.#call(message, abort.signal, {
+      forward: () => this.#relayTaskCall(message, task, abort.signal),
+      whileWaiting: () => {
+        if (task) tasks.update(task.taskId, WAITING_FOR_HUMAN);
+        else mint(WAITING_FOR_HUMAN);
+        return () => {};
+      },
+    });
+    const settled = outcome.then(
+      (o): TaskOutcome => (o.relayed ? outcomeOf(o.relayed) : { result: JSON.stringify(o.refused) }),
+      (error: unknown): TaskOutcome => ({
+        error: JSON.stringify({
+          code: INTERNAL_ERROR,
+          message: `MCP Warden: upstream "${this.#upstream.name}" failed: ${errorText(error)}`,
+        }),
+      }),
+    );
+    void settled.then((ended) => {
+      if (!task) return;
+      tasks.finish(task.taskId, ended);
+      this.#tasks.delete(task.taskId);
+      const view = tasks.get(this.grant, task.taskId);
+      if (view)
+        this.toClient(
+          `{"jsonrpc":"2.0","method":"notifications/tasks/status","params":${JSON.stringify(view)}}`,
+        );
+    });
+    const first = await Promise.race([settled.then((ended) => ({ ended })), early]);
+    if (typeof first === "string") return first;
+    // The call ended before it needed a task: its answer is the plain answer (the server's own task, if any).
+    return "result" in first.ended
+      ? `{"jsonrpc":"2.0","id":${id.text},"result":${first.ended.result}}`
+      : `{"jsonrpc":"2.0","id":${id.text},"error":${first.ended.error}}`;
+  }
+
+  /**
+   * Sends a task-augmented call on to the server. Under a warden task it goes without the `task` member,
+   * unless the tool requires one: then the server's task is followed to its result with tasks/result.
+   */
+  async #relayTaskCall(
+    message: RawMessage,
+    task: TaskView | undefined,
+    signal: AbortSignal,
+  ): Promise<RawMessage> {
+    if (!task) return this.#relay(message, signal);
+    const name = paramsOf(message).name;
+    const tool = this.#upstream.tools.find((t) => t.name === name) as
+      | { execution?: { taskSupport?: unknown } }
+      | undefined;
+    if (tool?.execution?.taskSupport !== "required" || !this.#serverRunsTasks()) {
+      const text = withoutMembers(message.text, ["params"], (key) => key === "task");
+      return this.#relay({ text, value: JSON.parse(text) }, signal);
+    }
+    const created = await this.#relay(message, signal);
+    const serverTask = (created.value.result as { task?: { taskId?: unknown } } | undefined)?.task?.taskId;
+    if (typeof serverTask !== "string") return created;
+    this.#upstream.tasks.update(task.taskId, "Running on the server");
+    const text = `{"jsonrpc":"2.0","id":0,"method":"tasks/result","params":{"taskId":${JSON.stringify(serverTask)}}}`;
+    return this.#relay({ text, value: JSON.parse(text) }, signal);
+  }
+
+  /**
+   * tasks/* for the warden's own tasks; null for a request about the server's own tasks (relayed).
+   * tasks/list shows the warden's tasks first, then the server's (when it lists tasks).
+   */
+  async #ownTask(
+    method: string,
+    message: RawMessage,
+    id: RawId,
+    signal: AbortSignal,
+  ): Promise<string | undefined | null> {
+    const tasks = this.#upstream.tasks;
+    const params = paramsOf(message);
+    if (method === "tasks/list") return this.#listTasks(message, id, signal);
+    const taskId = params.taskId;
+    if (!tasks.has(this.grant, taskId)) return null;
+    if (method === "tasks/get") return resultResponse(id.text, tasks.get(this.grant, taskId));
+    if (method === "tasks/cancel") {
+      const cancelled = tasks.cancel(this.grant, taskId);
+      if (!cancelled) return null;
+      if (cancelled.ended)
+        return errorResponse(
+          id.text,
+          INVALID_PARAMS,
+          `the task has already ended (${cancelled.view.status}) and cannot be cancelled`,
+        );
+      this.#tasks.delete(taskId);
+      return resultResponse(id.text, cancelled.view);
+    }
+    // tasks/result: waits for the outcome (the client's own request may be cancelled meanwhile).
+    const aborted = new Promise<undefined>((resolve) =>
+      signal.addEventListener("abort", () => resolve(undefined), { once: true }),
+    );
+    const outcome = await Promise.race([tasks.outcome(this.grant, taskId), aborted]);
+    if (outcome === undefined) return signal.aborted ? undefined : null;
+    if (outcome === "cancelled") return errorResponse(id.text, INTERNAL_ERROR, "the task was cancelled");
+    if ("error" in outcome) return `{"jsonrpc":"2.0","id":${id.text},"error":${outcome.error}}`;
+    return `{"jsonrpc":"2.0","id":${id.text},"result":${withRelatedTask(outcome.result, taskId)}}`;
+  }
+
+  async #listTasks(message: RawMessage, id: RawId, signal: AbortSignal): Promise<string> {
+    const own = this.#upstream.tasks.list(this.grant);
+    const result = this.#lane?.initResult?.value.result as
+      | { capabilities?: { tasks?: { list?: unknown } } }
+      | undefined;
+    if (result?.capabilities?.tasks?.list === undefined) return resultResponse(id.text, { tasks: own });
+    const answer = await this.#relay(message, signal);
+    const span = spanAt(answer.text, ["result", "tasks"]);
+    // The warden's tasks go on the first page only.
+    if (!span || paramsOf(message).cursor !== undefined || own.length === 0) return withId(answer, id.text);
+    const theirs = elementSpans(answer.text, span[0]).map(([a, b]) => answer.text.slice(a, b));
+    const merged = [...own.map((t) => JSON.stringify(t)), ...theirs];
+    return withId({ text: splice(answer.text, span, `[${merged.join(",")}]`), value: answer.value }, id.text);
   }
 
   /** The server's tool list without the tools the policy hides (the rest byte for byte). */
@@ -349,6 +538,9 @@ export class ClientSession implements LaneClient {
     if (this.#closed) return;
     this.#closed = true;
     for (const abort of this.#inFlight.values()) abort.abort();
+    for (const taskId of this.#tasks)
+      this.#upstream.tasks.cancel(this.grant, taskId, "The client's session ended before the task did");
+    this.#tasks.clear();
     for (const ask of this.#asks.values()) ask.reject(new Error("the client session has ended"));
     this.#asks.clear();
     this.#lane?.detach(this, LANE_IDLE_MS);
@@ -375,4 +567,47 @@ function announceListChanges(init: RawMessage): RawMessage {
     JSON.stringify({ ...tools, listChanged: true }),
   );
   return { text, value: init.value };
+}
+
+/** A tools/call with a `task` member: the client asks to run it as a task. */
+function isTaskAugmented(message: RawMessage): boolean {
+  const task = paramsOf(message).task;
+  return task !== null && typeof task === "object" && !Array.isArray(task);
+}
+
+/** The initialize answer offering tasks for tool calls (the server's own task capabilities kept). */
+function announceTasks(init: RawMessage): RawMessage {
+  const result = init.value.result as { capabilities?: { tasks?: Record<string, unknown> } } | undefined;
+  if (!result?.capabilities) return init;
+  const theirs = result.capabilities.tasks ?? {};
+  const requests = (theirs.requests ?? {}) as Record<string, unknown>;
+  const tasks = {
+    ...theirs,
+    ...TASKS_CAPABILITY,
+    requests: { ...requests, tools: { ...((requests.tools as object) ?? {}), call: {} } },
+  };
+  const path = ["result", "capabilities"];
+  const span = spanAt(init.text, [...path, "tasks"]);
+  const text = span
+    ? splice(init.text, span, JSON.stringify(tasks))
+    : withMember(init.text, path, "tasks", JSON.stringify(tasks));
+  return { text, value: init.value };
+}
+
+/** A task's result with the `_meta` that names its task (as tasks/result answers carry). */
+function withRelatedTask(resultText: string, taskId: string): string {
+  const related = `{"taskId":${JSON.stringify(taskId)}}`;
+  const meta = spanAt(resultText, ["_meta"]);
+  if (!meta) return withMember(resultText, [], "_meta", `{${JSON.stringify(RELATED_TASK)}:${related}}`);
+  if (spanAt(resultText, ["_meta", RELATED_TASK])) return resultText;
+  return withMember(resultText, ["_meta"], RELATED_TASK, related);
+}
+
+/** `text` with a member added first to the object at `path`. */
+function withMember(text: string, path: readonly string[], key: string, json: string): string {
+  const span = spanAt(text, path);
+  if (!span || text.charCodeAt(span[0]) !== 0x7b) return text;
+  const open = span[0] + 1;
+  const empty = /^\s*\}/.test(text.slice(open));
+  return `${text.slice(0, open)}${JSON.stringify(key)}:${json}${empty ? "" : ","}${text.slice(open)}`;
 }

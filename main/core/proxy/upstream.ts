@@ -21,6 +21,7 @@ import {
   SsePeer,
   StdioPeer,
 } from "./peers.js";
+import { WardenTasks } from "./tasks.js";
 
 const STDERR_LINES = 50;
 const FIRST_BACKOFF_MS = 250;
@@ -70,6 +71,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 export class Upstream extends Emitter<UpstreamEvents> {
   readonly name: string;
   readonly config: ServerConfig;
+  /** Calls the warden runs as tasks for its clients (approval waits a client polls). */
+  readonly tasks = new WardenTasks();
   #control: Lane | undefined;
   readonly #lanes = new Map<string, { grant: string; opening: Promise<Lane> }>();
   #state: ServerStatus["state"] = "stopped";
@@ -506,6 +509,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
   /** Disconnects everything and stops restarting (stdio servers' processes end). */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.tasks.close();
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#health) clearInterval(this.#health);
     const lanes = await this.openLanes();
