@@ -8,6 +8,8 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  CLIENT_TOKEN,
+  messageTexts,
   type RunningWarden,
   readState,
   repoRoot,
@@ -265,5 +267,105 @@ describe("a server that runs tasks itself", () => {
     expect(outcome.error).toBeUndefined();
     expect(outcome.seen.find((s) => s.type === "taskStatus")?.statusMessage).toMatch(/approve/);
     expect(textOf(outcome.result as CallToolResult)).toMatch(/snapshots/);
+  });
+});
+
+describe("2026-07-28: the tasks extension", () => {
+  const MODERN = "2026-07-28";
+  const meta = (capabilities: Record<string, unknown>) => ({
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientCapabilities": capabilities,
+    "io.modelcontextprotocol/clientInfo": { name: "raw-2026", version: "1" },
+  });
+  const WITH_TASKS = { extensions: { "io.modelcontextprotocol/tasks": {} } };
+
+  /** One 2026-07-28 request, its headers as the revision requires; the answer's JSON. */
+  async function request(
+    w: RunningWarden,
+    method: string,
+    params: Record<string, unknown>,
+    name?: string,
+  ): Promise<{ status: number; body: { result?: Record<string, unknown>; error?: { code: number } } }> {
+    const res = await fetch(`${w.url}/mcp/virt`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${CLIENT_TOKEN}`,
+        "mcp-protocol-version": MODERN,
+        "mcp-method": method,
+        ...(name !== undefined ? { "mcp-name": name } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method, params }),
+    });
+    const texts = messageTexts(res.headers.get("content-type") ?? "", await res.text());
+    return { status: res.status, body: JSON.parse(texts.at(-1) ?? "{}") };
+  }
+
+  it("a call that waits for a human answers resultType task; tasks/get carries the result once approved", async () => {
+    const state = join(tempDir(), "virt.json");
+    const w = await start({ virt: virtualizationServer("testing", state) });
+    const discovered = await request(w, "server/discover", { _meta: meta({}) });
+    expect(discovered.body.result?.capabilities).toMatchObject({
+      extensions: { "io.modelcontextprotocol/tasks": {} },
+    });
+    const call = await request(
+      w,
+      "tools/call",
+      { name: "stop_vm", arguments: { vm_name: "dev-web" }, _meta: meta(WITH_TASKS) },
+      "stop_vm",
+    );
+    expect(call.status).toBe(200);
+    expect(call.body.result).toMatchObject({ resultType: "task", status: "working" });
+    expect(call.body.result?.statusMessage).toMatch(/approve/);
+    const taskId = call.body.result?.taskId as string;
+    expect(typeof call.body.result?.ttlMs).toBe("number");
+    // The request has ended; the call still waits for its human.
+    const p = await pendingOne(w);
+    const working = await request(w, "tasks/get", { taskId, _meta: meta(WITH_TASKS) }, taskId);
+    expect(working.body.result).toMatchObject({ resultType: "complete", taskId, status: "working" });
+    expect(await w.api("approve", { id: p.id, callHash: p.callHash })).toEqual({ ok: true });
+    let done: Record<string, unknown> | undefined;
+    await waitFor(
+      async () => {
+        done = (await request(w, "tasks/get", { taskId, _meta: meta(WITH_TASKS) }, taskId)).body.result;
+        return done?.status === "completed";
+      },
+      10_000,
+      "the task completed",
+    );
+    expect(textOf(done?.result as CallToolResult)).toMatch(/dev-web/);
+    expect(readState(state).calls.map((c) => c.tool)).toEqual(["stop_vm"]);
+    // The header must name the task, as for any tasks/* request.
+    const wrongName = await request(w, "tasks/get", { taskId, _meta: meta(WITH_TASKS) }, "another");
+    expect(wrongName.body.error?.code).toBe(-32020);
+  });
+
+  it("a client without the extension waits on its request, as before; tasks/cancel withdraws an approval", async () => {
+    const state = join(tempDir(), "virt.json");
+    const w = await start({ virt: virtualizationServer("testing", state) });
+    const plain = request(
+      w,
+      "tools/call",
+      { name: "stop_vm", arguments: { vm_name: "dev-a" }, _meta: meta({}) },
+      "stop_vm",
+    );
+    const p = await pendingOne(w);
+    await w.api("deny", { id: p.id });
+    expect((await plain).body.result).toMatchObject({ resultType: "complete", isError: true });
+    const call = await request(
+      w,
+      "tools/call",
+      { name: "stop_vm", arguments: { vm_name: "dev-b" }, _meta: meta(WITH_TASKS) },
+      "stop_vm",
+    );
+    const taskId = call.body.result?.taskId as string;
+    await pendingOne(w);
+    const cancelled = await request(w, "tasks/cancel", { taskId, _meta: meta(WITH_TASKS) }, taskId);
+    expect(cancelled.body.result).toEqual({ resultType: "complete" });
+    await waitFor(async () => (await w.api("listApprovals")).length === 0, 10_000, "the approval withdrawn");
+    const after = await request(w, "tasks/get", { taskId, _meta: meta(WITH_TASKS) }, taskId);
+    expect(after.body.result).toMatchObject({ status: "cancelled" });
+    expect(readState(state).calls).toEqual([]);
   });
 });

@@ -47,7 +47,9 @@ const INTERNAL_ERROR = -32603;
 const TASKS_SINCE = "2025-11-25";
 /** What the warden offers: task-augmented tool calls, listed and cancellable. */
 const TASKS_CAPABILITY = { list: {}, cancel: {}, requests: { tools: { call: {} } } };
-const TASK_METHODS = new Set(["tasks/get", "tasks/result", "tasks/cancel", "tasks/list"]);
+const TASK_METHODS = new Set(["tasks/get", "tasks/result", "tasks/cancel", "tasks/list", "tasks/update"]);
+/** The 2026-07-28 tasks extension, as a client declares it in its capabilities' `extensions`. */
+export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 const WAITING_FOR_HUMAN = "Waiting for a human to approve this call in MCP Warden";
 
 function errorText(error: unknown): string {
@@ -73,6 +75,8 @@ export class ClientSession implements LaneClient {
   readonly #tasks = new Set<string>();
   /** The session negotiated a revision with tasks: the warden runs task-augmented calls it must hold. */
   #takesTasks = false;
+  /** A 2026-07-28 request: tasks are the extension's (server-directed, polled with tasks/get). */
+  readonly #modern: boolean;
   #closed = false;
 
   constructor(options: {
@@ -84,7 +88,10 @@ export class ClientSession implements LaneClient {
     keepAliveMs?: number;
     /** Shapes each answer for the client's protocol era (2026-07-28 adds what its results require). */
     answer?: (text: string) => string;
+    /** A 2026-07-28 request (one per session): its tasks outlive it, and take the extension's shape. */
+    modern?: boolean;
   }) {
+    this.#modern = options.modern === true;
     this.#warden = options.warden;
     this.#upstream = options.upstream;
     this.grant = options.grant;
@@ -186,7 +193,7 @@ export class ClientSession implements LaneClient {
     if (!this.#laneRequest) return errorResponse(id.text, INVALID_REQUEST, "initialize first");
     // A refused tool call is a tool result the agent can read (Deny-all included); other requests get errors.
     if (method === "tools/call")
-      return this.#takesTasks && isTaskAugmented(message)
+      return this.#takesTasks && (this.#modern || isTaskAugmented(message))
         ? this.#callToolAsTask(message, id, signal)
         : this.#callTool(message, id, signal);
     if (this.#takesTasks && TASK_METHODS.has(method)) {
@@ -267,6 +274,10 @@ export class ClientSession implements LaneClient {
     }
     this.capabilities = request.capabilities;
     this.#laneRequest = request;
+    if (this.#modern) {
+      const extensions = request.capabilities.extensions as Record<string, unknown> | undefined;
+      this.#takesTasks = typeof extensions?.[TASKS_EXTENSION] === "object";
+    }
     this.#attach(lane);
     return undefined;
   }
@@ -280,7 +291,8 @@ export class ClientSession implements LaneClient {
 
   /** The lane to send on: the one this session has, or a new one when it has closed. */
   async #currentLane(): Promise<Lane> {
-    if (this.#closed) throw new NotSentError("the client session has ended");
+    // A 2026-07-28 request's session ends with its answer; its tasks still reach the server.
+    if (this.#closed && this.#tasks.size === 0) throw new NotSentError("the client session has ended");
     const lane = this.#lane;
     if (lane && !lane.closed) return lane;
     if (!this.#laneRequest) throw new NotSentError("initialize first");
@@ -383,10 +395,14 @@ export class ClientSession implements LaneClient {
       if (!view) return false;
       task = view;
       this.#tasks.add(view.taskId);
-      answerNow(resultResponse(id.text, { task: view }));
+      answerNow(
+        resultResponse(id.text, this.#modern ? { resultType: "task", ...modernTask(view) } : { task: view }),
+      );
       return true;
     };
-    if (!this.#serverRunsTasks() && !mint("Running"))
+    // A legacy client asked for a task: when the server cannot run it, the warden does, from the start.
+    // In 2026-07-28 the server decides: the warden makes a task only of a call that waits for a human.
+    if (!this.#modern && !this.#serverRunsTasks() && !mint("Running"))
       return errorResponse(
         id.text,
         INVALID_REQUEST,
@@ -413,6 +429,7 @@ export class ClientSession implements LaneClient {
       if (!task) return;
       tasks.finish(task.taskId, ended);
       this.#tasks.delete(task.taskId);
+      if (this.#closed && this.#tasks.size === 0) this.#lane?.detach(this, LANE_IDLE_MS);
       const view = tasks.get(this.grant, task.taskId);
       if (view)
         this.toClient(
@@ -436,7 +453,7 @@ export class ClientSession implements LaneClient {
     task: TaskView | undefined,
     signal: AbortSignal,
   ): Promise<RawMessage> {
-    if (!task) return this.#relay(message, signal);
+    if (!task || this.#modern) return this.#relay(message, signal);
     const name = paramsOf(message).name;
     const tool = this.#upstream.tools.find((t) => t.name === name) as
       | { execution?: { taskSupport?: unknown } }
@@ -465,10 +482,12 @@ export class ClientSession implements LaneClient {
   ): Promise<string | undefined | null> {
     const tasks = this.#upstream.tasks;
     const params = paramsOf(message);
-    if (method === "tasks/list") return this.#listTasks(message, id, signal);
+    if (method === "tasks/list") return this.#modern ? null : this.#listTasks(message, id, signal);
     const taskId = params.taskId;
     if (!tasks.has(this.grant, taskId)) return null;
+    if (this.#modern) return this.#modernTaskRequest(method, taskId, id);
     if (method === "tasks/get") return resultResponse(id.text, tasks.get(this.grant, taskId));
+    if (method === "tasks/update") return null;
     if (method === "tasks/cancel") {
       const cancelled = tasks.cancel(this.grant, taskId);
       if (!cancelled) return null;
@@ -490,6 +509,28 @@ export class ClientSession implements LaneClient {
     if (outcome === "cancelled") return errorResponse(id.text, INTERNAL_ERROR, "the task was cancelled");
     if ("error" in outcome) return `{"jsonrpc":"2.0","id":${id.text},"error":${outcome.error}}`;
     return `{"jsonrpc":"2.0","id":${id.text},"result":${withRelatedTask(outcome.result, taskId)}}`;
+  }
+
+  /**
+   * The tasks extension (2026-07-28): tasks/get gives the task with its result or error once it has
+   * ended; tasks/cancel and tasks/update are acknowledged (the warden's tasks ask the client nothing).
+   */
+  #modernTaskRequest(method: string, taskId: string, id: RawId): string | null {
+    const tasks = this.#upstream.tasks;
+    if (method === "tasks/cancel") {
+      tasks.cancel(this.grant, taskId);
+      this.#tasks.delete(taskId);
+      return resultResponse(id.text, {});
+    }
+    if (method === "tasks/update") return resultResponse(id.text, {});
+    if (method !== "tasks/get") return null;
+    const view = tasks.get(this.grant, taskId);
+    if (!view) return null;
+    const ended = tasks.ended(this.grant, taskId);
+    const body = JSON.stringify(modernTask(view));
+    if (!ended) return `{"jsonrpc":"2.0","id":${id.text},"result":${body}}`;
+    const [key, value] = "result" in ended ? ["result", ended.result] : ["error", ended.error];
+    return `{"jsonrpc":"2.0","id":${id.text},"result":${body.slice(0, -1)},"${key}":${value}}}`;
   }
 
   async #listTasks(message: RawMessage, id: RawId, signal: AbortSignal): Promise<string> {
@@ -538,12 +579,14 @@ export class ClientSession implements LaneClient {
     if (this.#closed) return;
     this.#closed = true;
     for (const abort of this.#inFlight.values()) abort.abort();
-    for (const taskId of this.#tasks)
-      this.#upstream.tasks.cancel(this.grant, taskId, "The client's session ended before the task did");
-    this.#tasks.clear();
+    if (!this.#modern) {
+      for (const taskId of this.#tasks)
+        this.#upstream.tasks.cancel(this.grant, taskId, "The client's session ended before the task did");
+      this.#tasks.clear();
+    }
     for (const ask of this.#asks.values()) ask.reject(new Error("the client session has ended"));
     this.#asks.clear();
-    this.#lane?.detach(this, LANE_IDLE_MS);
+    if (this.#tasks.size === 0) this.#lane?.detach(this, LANE_IDLE_MS);
   }
 }
 
@@ -610,4 +653,10 @@ function withMember(text: string, path: readonly string[], key: string, json: st
   const open = span[0] + 1;
   const empty = /^\s*\}/.test(text.slice(open));
   return `${text.slice(0, open)}${JSON.stringify(key)}:${json}${empty ? "" : ","}${text.slice(open)}`;
+}
+
+/** A task in the 2026-07-28 extension's words (`ttlMs`, `pollIntervalMs`). */
+function modernTask(view: TaskView): Record<string, unknown> {
+  const { ttl, pollInterval, ...rest } = view;
+  return { ...rest, ttlMs: ttl, pollIntervalMs: pollInterval };
 }

@@ -8,7 +8,7 @@
  * same as in the legacy era: the request passes through the same relay.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ClientSession } from "./client-session.js";
+import { ClientSession, TASKS_EXTENSION } from "./client-session.js";
 import type { CallGate } from "./gate.js";
 import { HttpChannel } from "./http-channel.js";
 import type { ModernRequest } from "./lane.js";
@@ -44,6 +44,10 @@ const METHODS: Readonly<Record<string, "name" | "uri" | "taskId" | undefined>> =
   "prompts/get": "name",
   "completion/complete": undefined,
   "subscriptions/listen": undefined,
+  // The tasks extension's methods (the warden's own tasks, or the server's).
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId",
 };
 
 /** Results that carry caching hints in 2026-07-28. */
@@ -163,6 +167,8 @@ function statusOf(text: string): number {
 function discoverCapabilities(upstream: Upstream): Record<string, unknown> {
   const { tasks: _tasks, ...caps } = upstream.capabilities as Record<string, unknown>;
   if (caps.tools && typeof caps.tools === "object") caps.tools = { ...caps.tools, listChanged: true };
+  // A call that waits for a human becomes a task of the warden's for clients that take the extension.
+  caps.extensions = { ...(caps.extensions as object | undefined), [TASKS_EXTENSION]: {} };
   return caps;
 }
 
@@ -214,6 +220,7 @@ export async function serveModern(
     sessionId: "2026-07-28",
     outlet: channel,
     answer: (text) => modernAnswer(method, text),
+    modern: true,
     ...(ctx.keepAliveMs ? { keepAliveMs: ctx.keepAliveMs } : {}),
   });
   // Closing the response stream is how a 2026-07-28 client cancels.

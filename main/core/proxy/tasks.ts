@@ -148,6 +148,12 @@ export class WardenTasks {
     return { view: { ...entry.view }, ended: false };
   }
 
+  /** The outcome of a task that has ended with one (undefined while it works, or once cancelled). */
+  ended(grant: string, taskId: string): TaskOutcome | undefined {
+    const entry = this.#entries.get(taskId);
+    return entry && entry.grant === grant ? entry.outcome : undefined;
+  }
+
   /** The task's outcome once it has one; `cancelled` for a task cancelled before it ended. */
   async outcome(grant: string, taskId: string): Promise<TaskOutcome | "cancelled" | undefined> {
     const entry = this.#entries.get(taskId);
