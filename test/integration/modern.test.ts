@@ -79,11 +79,12 @@ async function post(
   w: RunningWarden,
   body: Record<string, unknown>,
   headers: Record<string, string | undefined>,
+  server = "virt",
 ): Promise<{
   status: number;
   body: { error?: { code: number; data?: unknown }; result?: Record<string, unknown> };
 }> {
-  const res = await fetch(`${w.url}/mcp/virt`, {
+  const res = await fetch(`${w.url}/mcp/${server}`, {
     method: "POST",
     headers: Object.fromEntries(
       Object.entries({
@@ -268,6 +269,96 @@ describe("isolation in the 2026-07-28 era", () => {
     await slow;
     expect(bobAsked).toEqual([]);
     expect(text(answer)).toContain("elicitation failed");
+  });
+});
+
+describe("a legacy server's questions to a 2026-07-28 client (multi-round-trip)", () => {
+  const fixture = { command: process.execPath, args: [join(repoRoot, "test", "fixtures", "raw-server.mjs")] };
+  const ALLOW = JSON.stringify({ version: "1", default: "allow", tools: {} });
+
+  it("come back as input_required; the SDK's retry brings the answer and the same call goes on", async () => {
+    warden = await startWarden({
+      policy: ALLOW,
+      servers: { fix: fixture },
+      extraArgs: ["--grant", "bob=bob-token"],
+    });
+    const alice = new ClientV2(
+      { name: "alice", version: "1" },
+      { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: MODERN } } },
+    );
+    const asked: string[] = [];
+    alice.setRequestHandler("elicitation/create", async (request) => {
+      asked.push(String(request.params.message));
+      return { action: "accept", content: { ok: true } };
+    });
+    await alice.connect(
+      new HttpV2(new URL(`${warden.url}/mcp/fix`), {
+        requestInit: { headers: { authorization: `Bearer ${CLIENT_TOKEN}` } },
+      }),
+    );
+    clients.push(alice);
+    const bob = await v2Client(warden, "fix", "legacy", "bob-token");
+    const answer = await alice.callTool({ name: "confirm", arguments: { disk: "X" } });
+    expect(asked).toEqual(["Really wipe disk X?"]);
+    expect(text(answer)).toBe("answer: accept");
+    expect(text(await bob.callTool({ name: "echo", arguments: {} }))).not.toContain("wipe");
+    // One call, decided and audited once, however many rounds it took.
+    const calls = await warden.api("listCalls", {});
+    expect(calls.filter((c) => c.tool === "confirm")).toHaveLength(1);
+  });
+
+  it("the warden's requestState is checked: altered, replayed or another grant's is refused", async () => {
+    warden = await startWarden({
+      policy: ALLOW,
+      servers: { fix: fixture },
+      extraArgs: ["--grant", "bob=bob-token"],
+    });
+    const w = warden;
+    const caps = { ...META, "io.modelcontextprotocol/clientCapabilities": { elicitation: {} } };
+    const call = (extra: Record<string, unknown>, token?: string) =>
+      post(
+        w,
+        {
+          method: "tools/call",
+          params: { name: "confirm", arguments: { disk: "Y" }, _meta: caps, ...extra },
+        },
+        {
+          "mcp-protocol-version": MODERN,
+          "mcp-method": "tools/call",
+          "mcp-name": "confirm",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        "fix",
+      );
+    const first = await call({});
+    expect(first.body.result).toMatchObject({
+      resultType: "input_required",
+      inputRequests: { q1: { method: "elicitation/create", params: { message: "Really wipe disk Y?" } } },
+    });
+    const state = String(first.body.result?.requestState);
+    const inputResponses = { q1: { action: "decline" } };
+    const altered = `${state.slice(0, -2)}${state.at(-2) === "A" ? "B" : "A"}${state.slice(-1)}`;
+    expect((await call({ inputResponses, requestState: altered })).body.error?.code).toBe(-32602);
+    expect((await call({ inputResponses, requestState: state }, "bob-token")).body.error?.code).toBe(-32602);
+    const other = await post(
+      w,
+      {
+        method: "tools/call",
+        params: {
+          name: "confirm",
+          arguments: { disk: "Z" },
+          _meta: caps,
+          inputResponses,
+          requestState: state,
+        },
+      },
+      { "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": "confirm" },
+      "fix",
+    );
+    expect(other.body.error?.code).toBe(-32602);
+    const retry = await call({ inputResponses, requestState: state });
+    expect(text(retry.body.result)).toBe("answer: decline");
+    expect((await call({ inputResponses, requestState: state })).body.error?.code).toBe(-32602);
   });
 });
 

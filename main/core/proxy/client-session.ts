@@ -5,9 +5,11 @@
  * reaches this client only, with the client's own ids and progress tokens.
  */
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { canonicalJson } from "../canonical.js";
 import { type GovernedRequest, isGovernedRequest } from "../policy/decide.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./gate.js";
 import { type Lane, type LaneClient, NotSentError } from "./lane.js";
+import { type Continuation, STATE_PREFIX } from "./mrtr.js";
 import {
   elementSpans,
   errorResponse,
@@ -77,6 +79,8 @@ export class ClientSession implements LaneClient {
   #takesTasks = false;
   /** A 2026-07-28 request: tasks are the extension's (server-directed, polled with tasks/get). */
   readonly #modern: boolean;
+  /** A 2026-07-28 tool call the server may ask questions of (answered through the client's retries). */
+  #continuation: Continuation<(idText: string) => string> | undefined;
   #closed = false;
 
   constructor(options: {
@@ -113,6 +117,11 @@ export class ClientSession implements LaneClient {
   }
 
   askClient(message: RawMessage, related: RawId | undefined, signal: AbortSignal): Promise<RawMessage> {
+    // A 2026-07-28 client is asked through its call's answer (input_required), never by a request.
+    if (this.#modern)
+      return this.#continuation
+        ? this.#continuation.ask(message, signal)
+        : Promise.reject(new Error("a 2026-07-28 client cannot be asked outside a tool call"));
     if (this.#closed) return Promise.reject(new Error("the client session has ended"));
     const id = this.#nextAsk++;
     return new Promise<RawMessage>((resolve, reject) => {
@@ -195,7 +204,9 @@ export class ClientSession implements LaneClient {
     if (method === "tools/call")
       return this.#takesTasks && (this.#modern || isTaskAugmented(message))
         ? this.#callToolAsTask(message, id, signal)
-        : this.#callTool(message, id, signal);
+        : this.#modern
+          ? this.#callToolModern(message, id, signal)
+          : this.#callTool(message, id, signal);
     if (this.#takesTasks && TASK_METHODS.has(method)) {
       const own = await this.#ownTask(method, message, id, signal);
       if (own !== null) return own;
@@ -292,7 +303,7 @@ export class ClientSession implements LaneClient {
   /** The lane to send on: the one this session has, or a new one when it has closed. */
   async #currentLane(): Promise<Lane> {
     // A 2026-07-28 request's session ends with its answer; its tasks still reach the server.
-    if (this.#closed && this.#tasks.size === 0) throw new NotSentError("the client session has ended");
+    if (this.#closed && !this.#held()) throw new NotSentError("the client session has ended");
     const lane = this.#lane;
     if (lane && !lane.closed) return lane;
     if (!this.#laneRequest) throw new NotSentError("initialize first");
@@ -322,6 +333,82 @@ export class ClientSession implements LaneClient {
     });
     if (signal.aborted && outcome.refused) return undefined;
     return outcome.relayed ? withId(outcome.relayed, id.text) : resultResponse(id.text, outcome.refused);
+  }
+
+  /**
+   * A 2026-07-28 tool call. Questions its server asks mid-call come back as the answer
+   * (`input_required`, with a requestState of the warden's); the client's retry continues the same call.
+   */
+  async #callToolModern(message: RawMessage, id: RawId, signal: AbortSignal): Promise<string | undefined> {
+    const state = paramsOf(message).requestState;
+    if (typeof state === "string" && state.startsWith(STATE_PREFIX))
+      return this.#resume(message, id, signal, state);
+    const continuation = this.#upstream.continuations.open<(idText: string) => string>(
+      this.grant,
+      callKey(message),
+    );
+    this.#continuation = continuation;
+    // The request's end cancels the call, unless the call now waits for the client's retry.
+    const abort = new AbortController();
+    signal.addEventListener("abort", () => continuation.awaitingRetry || abort.abort(), { once: true });
+    continuation.onExpire = () => abort.abort();
+    this.#call(message, abort.signal, { forward: () => this.#relay(message, abort.signal) })
+      .then(
+        (outcome) =>
+          continuation.end((idText) =>
+            outcome.relayed ? withId(outcome.relayed, idText) : resultResponse(idText, outcome.refused),
+          ),
+        (error: unknown) =>
+          continuation.end((idText) =>
+            errorResponse(
+              idText,
+              INTERNAL_ERROR,
+              `MCP Warden: upstream "${this.#upstream.name}" failed: ${errorText(error)}`,
+            ),
+          ),
+      )
+      .finally(() => {
+        this.#continuation = undefined;
+        this.#release();
+      });
+    return this.#nextTurn(continuation, id, signal, abort);
+  }
+
+  /** A retry under a requestState of the warden's: the answers go to the server; the call goes on. */
+  async #resume(
+    message: RawMessage,
+    id: RawId,
+    signal: AbortSignal,
+    state: string,
+  ): Promise<string | undefined> {
+    const continuations = this.#upstream.continuations;
+    const checked = continuations.states.verify(state, Date.now());
+    const refuse = (why: string) => errorResponse(id.text, INVALID_PARAMS, `MCP Warden: ${why}`);
+    if ("refused" in checked) return refuse(checked.refused);
+    const continuation = continuations.get(checked.c) as Continuation<(idText: string) => string> | undefined;
+    if (!continuation || checked.g !== this.grant || continuation.grant !== this.grant)
+      return refuse("the call this requestState continues has ended");
+    if (continuation.call !== callKey(message))
+      return refuse("a retry must repeat the call it continues (the same tool and arguments)");
+    const responses = paramsOf(message).inputResponses;
+    const refused = continuation.resume(
+      checked.r,
+      responses && typeof responses === "object" ? (responses as Record<string, unknown>) : {},
+    );
+    if (refused) return refuse(refused);
+    return this.#nextTurn(continuation, id, signal);
+  }
+
+  /** The call's next turn as this request's answer: its result, or the server's next questions. */
+  async #nextTurn(
+    continuation: Continuation<(idText: string) => string>,
+    id: RawId,
+    signal: AbortSignal,
+    abort?: AbortController,
+  ): Promise<string | undefined> {
+    const turn = await continuation.next();
+    if ("end" in turn) return signal.aborted && !abort ? undefined : turn.end(id.text);
+    return `{"jsonrpc":"2.0","id":${id.text},"result":{"resultType":"input_required","inputRequests":${turn.input},"requestState":${JSON.stringify(turn.state)}}}`;
   }
 
   /** A tool call through the warden's pipeline, sent on with `forward` when it is allowed. */
@@ -429,7 +516,7 @@ export class ClientSession implements LaneClient {
       if (!task) return;
       tasks.finish(task.taskId, ended);
       this.#tasks.delete(task.taskId);
-      if (this.#closed && this.#tasks.size === 0) this.#lane?.detach(this, LANE_IDLE_MS);
+      this.#release();
       const view = tasks.get(this.grant, task.taskId);
       if (view)
         this.toClient(
@@ -586,7 +673,17 @@ export class ClientSession implements LaneClient {
     }
     for (const ask of this.#asks.values()) ask.reject(new Error("the client session has ended"));
     this.#asks.clear();
-    if (this.#tasks.size === 0) this.#lane?.detach(this, LANE_IDLE_MS);
+    this.#release();
+  }
+
+  /** Whether the session's lane is still needed after its end: tasks or a call still under way. */
+  #held(): boolean {
+    return this.#tasks.size > 0 || this.#continuation !== undefined;
+  }
+
+  /** Lets go of the lane once the session has ended and nothing holds it. */
+  #release(): void {
+    if (this.#closed && !this.#held()) this.#lane?.detach(this, LANE_IDLE_MS);
   }
 }
 
@@ -659,4 +756,10 @@ function withMember(text: string, path: readonly string[], key: string, json: st
 function modernTask(view: TaskView): Record<string, unknown> {
   const { ttl, pollInterval, ...rest } = view;
   return { ...rest, ttlMs: ttl, pollIntervalMs: pollInterval };
+}
+
+/** A tool call's identity for a retry to repeat: its tool and its arguments (canonical). */
+function callKey(message: RawMessage): string {
+  const params = paramsOf(message);
+  return canonicalJson({ name: params.name, arguments: params.arguments ?? {} });
 }

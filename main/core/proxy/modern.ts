@@ -59,9 +59,6 @@ const CACHEABLE = new Set([
   "resources/read",
 ]);
 
-/** Capabilities a legacy server could only use by asking the client mid-call, which a 2026 client cannot answer. */
-const ASKED_MID_CALL = ["sampling", "elicitation", "roots"];
-
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -209,9 +206,8 @@ export async function serveModern(
 
   const meta = paramsOf(message)._meta as Record<string, unknown>;
   const capabilities = meta[META_CAPABILITIES] as Record<string, unknown>;
-  const legacyCapabilities = Object.fromEntries(
-    Object.entries(capabilities).filter(([key]) => !ASKED_MID_CALL.includes(key)),
-  );
+  // What the client can be asked (sampling, elicitation, roots) it is asked through its call's answer:
+  // the lane tells the server what the client declared.
   const channel = new HttpChannel(undefined, statusOf);
   const session = new ClientSession({
     warden: ctx.warden,
@@ -227,11 +223,11 @@ export async function serveModern(
   res.once("close", () => session.close());
   const opened = await session.openLane({
     grant: ctx.grant,
-    capabilities: legacyCapabilities,
+    capabilities,
     protocolVersion: MODERN_PROTOCOL_VERSION,
     paramsText: JSON.stringify({
       protocolVersion: WARDEN_PROTOCOL_VERSION,
-      capabilities: legacyCapabilities,
+      capabilities,
       clientInfo: meta[META_CLIENT_INFO] ?? { name: "2026-07-28 client", version: "unknown" },
     }),
   });

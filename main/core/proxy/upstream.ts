@@ -13,6 +13,7 @@ import type { ServerConfig } from "../config/servers-config.js";
 import { Emitter } from "../emitter.js";
 import { toolRisks } from "../policy/risk.js";
 import { Lane, NotSentError } from "./lane.js";
+import { Continuations } from "./mrtr.js";
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   HttpPeer,
@@ -73,6 +74,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
   readonly config: ServerConfig;
   /** Calls the warden runs as tasks for its clients (approval waits a client polls). */
   readonly tasks = new WardenTasks();
+  /** 2026-07-28 calls whose server may ask the client mid-call (answered through retries). */
+  readonly continuations = new Continuations();
   #control: Lane | undefined;
   readonly #lanes = new Map<string, { grant: string; opening: Promise<Lane> }>();
   #state: ServerStatus["state"] = "stopped";
