@@ -131,10 +131,20 @@ export function headlineParts(
   return parts;
 }
 
+/**
+ * A long value cut in its middle, keeping both ends: the end of a path (`…/../../etc/shadow`) says as
+ * much as its start.
+ */
+export function middleCut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const tail = Math.floor((max - 1) / 3);
+  return `${text.slice(0, max - 1 - tail)}…${text.slice(text.length - tail)}`;
+}
+
 /** How a target reads in plain text: its value, or that it was not sent. */
-export function targetText(part: { argument: string; value?: string; labelled: boolean }, max = 60): string {
+export function targetText(part: { argument: string; value?: string; labelled: boolean }, max = 80): string {
   if (part.value === undefined) return `(no ${part.argument} given)`;
-  const value = displayText(part.value, max);
+  const value = middleCut(displayText(part.value, Number.POSITIVE_INFINITY), max);
   return part.labelled ? `${part.argument} ${value}` : value;
 }
 

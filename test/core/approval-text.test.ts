@@ -194,6 +194,13 @@ describe("the headline names what will really be touched", () => {
     expect(headlineText(approval)).toBe("Stop VM prod -db gpj.exe on virtualization?");
   });
 
+  it("a long value is cut in its middle, so the end of a path stays in view", () => {
+    const host_path = `/home/me/reports/${"a/".repeat(100)}../../../../.ssh/id_ed25519`;
+    const headline = headlineText(pending("sandbox_management", { action: "execute_file", host_path }));
+    expect(headline).toMatch(/^Run host file \/home\/me\/reports\/a\/a.*….*\.ssh\/id_ed25519 in a sandbox/);
+    expect(headline.length).toBeLessThan(130);
+  });
+
   it("every action of every real tool has an effect whose arguments are in its input schema", () => {
     let checked = 0;
     for (const t of tools) {
