@@ -88,7 +88,8 @@ export function ApprovalPrompt({ pending, ended = [], standalone = false }: Prop
     setMessage("");
     // A standing approval is chosen for one request: a new request starts without it.
     setStanding(false);
-    argsRef.current?.focus();
+    // Focus, not scroll: the details start at the policy's reason, above the arguments.
+    argsRef.current?.focus({ preventScroll: true });
     const timer = setTimeout(() => setArmed(true), ARMING_MS);
     return () => clearTimeout(timer);
   }, [currentId]);
