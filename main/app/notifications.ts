@@ -97,7 +97,7 @@ export function approvalNotice(
   ];
   if (platform === "linux" || platform === "freebsd" || platform === "openbsd") {
     // notify-send cannot click through: say where to answer. Notification servers read the body as markup.
-    lines.push("Answer from the MCP Warden tray menu: Pending approvals");
+    lines.push("Answer from the MCP Warden tray menu: Waiting for approval");
     return { title, message: lines.map(escapeMarkup).join("\n") };
   }
   return { title, message: lines.join("\n") };
