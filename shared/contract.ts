@@ -24,6 +24,11 @@ export interface Risk {
   source: "catalogue" | "inferred";
   /** The action (or operation) of a portmanteau tool this risk is for. */
   action?: string;
+  /**
+   * What the call does, in words, from the catalogue: `Stop VM {vm_name}`, where `{vm_name}` stands for the
+   * value of the argument the call acts on. Absent for inferred risks.
+   */
+  effect?: string;
 }
 
 /** What the policy says about a call. */
@@ -111,6 +116,30 @@ export interface PendingApproval {
   callHash: string;
   /** The risk of this call (the action its arguments pick, for a portmanteau tool). */
   risk?: Risk;
+  /**
+   * What the call acts on: the arguments its risk's effect names (a catalogued tool), or else every
+   * argument whose name says it identifies something (`*_id`, `*name`, `*path`, `target`…).
+   */
+  targets?: CallTarget[];
+  /** Each rate limit the call counts under, with this call counted. */
+  limits?: LimitUse[];
+}
+
+/** An argument a call acts on and its value (a string as sent; anything else as JSON). */
+export interface CallTarget {
+  argument: string;
+  /** Absent when the argument the catalogue names was not sent. */
+  value?: string;
+}
+
+/** How much of a rate limit is used, counting the call waiting for approval. */
+export interface LimitUse {
+  counter: string;
+  window: string;
+  max: number;
+  scope: string;
+  /** Calls counted in the window, this one included. */
+  used: number;
 }
 
 /** How an approval ended. */

@@ -79,6 +79,24 @@ describe("mcp-warden decide", () => {
       rule: 'tools["stop_vm"]',
       operation: "stop_vm",
     });
+    const asks = file(
+      "asks.json",
+      JSON.stringify({
+        version: "1",
+        default: "deny",
+        tools: {
+          stop_vm: {
+            action: "approve",
+            approval: { timeout: "90s" },
+            limits: [{ counter: "stops", window: "minute", max: 10, scope: "grant" }],
+          },
+        },
+      }),
+    );
+    const asked = run("decide", "--policy", asks, "--tool", "stop_vm", "--args", '{"vm_name":"x"}');
+    expect(asked.stdout.split("\n")[0]).toBe(
+      "ask a human (denied without an answer in 1m 30s; limit stops: 10 per minute per grant, 10 left)",
+    );
     const del = run("decide", "--policy", policy, "--tool", "delete_vm", "--json");
     expect(JSON.parse(del.stdout)).toMatchObject({ verdict: "deny", rule: "default" });
   });

@@ -1,11 +1,14 @@
 /**
- * Desktop notifications through node-notifier. A pending approval raises one naming the client, the
- * server, the tool, the target and the risk; where the OS has action buttons (macOS, Windows) Approve and
+ * Desktop notifications through node-notifier. A pending approval raises one that says what will happen
+ * to what ("Stop VM prod-api on virt?"), who asks, the risk and what the limit leaves (text from
+ * shared/approval-text.ts, the same the prompt shows); where the OS has action buttons (macOS, Windows) Approve and
  * Deny answer it directly, and a click opens the approval prompt on that request. When no notification
  * can be shown (no notification daemon, notify-send missing), the prompt window opens instead: an
  * approval request is never invisible. Deny all toggled and an upstream that keeps crashing are notified
  * too.
  */
+
+import { askerLine, displayText, headlineText, limitLine, riskLine } from "../../shared/approval-text.js";
 import type { PendingApproval, ServerStatus, WardenEvents } from "../../shared/contract.js";
 import { formatMs } from "../../shared/durations.js";
 import type { CrashReport, CrashWatch } from "./crash-watch.js";
@@ -45,6 +48,8 @@ export interface Notifier {
 /** What the user did with an approval notification. */
 export type NotificationAnswer = "approve" | "deny" | "open" | "none";
 
+export { displayText };
+
 export const APPROVE_LABEL = "Approve";
 export const DENY_LABEL = "Deny";
 
@@ -70,83 +75,29 @@ export function supportsActions(platform: NodeJS.Platform): boolean {
   return platform === "darwin" || platform === "win32";
 }
 
-/** Argument names that name what a call acts on, most telling first. */
-const TARGET_KEYS = [
-  "vm_name",
-  "vm",
-  "target",
-  "name",
-  "host",
-  "hostname",
-  "path",
-  "file",
-  "url",
-  "database",
-  "table",
-  "repo",
-  "id",
-];
-
-// Control characters and Unicode direction overrides: an agent chooses these strings, so they must not
-// be able to break lines or reorder what the human reads.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
-const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/**
- * Agent-chosen text made safe to show: one line, no direction tricks, at most `max` characters.
- * Backslashes become "⧵": notify-send (and toast tools) turn a written `\n` into a line break, which
- * would let an agent forge a line such as "Risk: none".
- */
-export function displayText(value: unknown, max = 80): string {
-  const text = (typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)))
-    .replace(UNSAFE_CHARACTERS, " ")
-    .replace(/\\/g, "\u29f5")
-    .replace(/\s+/g, " ")
-    .trim();
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** What a call acts on, read from its arguments (e.g. `vm_name`), when it says. */
-export function approvalTarget(args: Record<string, unknown>): string | undefined {
-  const keys = [...TARGET_KEYS, ...Object.keys(args).filter((k) => /(_name|_id|_path)$/.test(k))];
-  for (const key of keys) {
-    const value = args[key];
-    if ((typeof value === "string" && value.trim() !== "") || typeof value === "number") {
-      return displayText(value, 60);
-    }
-  }
-  return undefined;
-}
-
 /** Escapes text for notification servers that read the body as markup (freedesktop "body-markup"). */
 function escapeMarkup(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** The title and body of an approval notification. */
+/** The title and body of an approval notification: the effect first, then who asks, the risk and the limit. */
 export function approvalNotice(
   approval: PendingApproval,
   now: number,
   platform: NodeJS.Platform,
 ): { title: string; message: string } {
-  const { risk } = approval;
-  const tool = displayText(approval.operation ?? approval.tool, 40);
-  const target = approvalTarget(approval.args);
-  const title = target ? `Approve ${tool} on ${target}?` : `Approve ${tool}?`;
-  const reason = displayText(approval.reason || "the policy asks a human for this call", 120);
+  const title = headlineText(approval);
+  const limit = limitLine(approval);
   const lines = [
-    `${displayText(approval.client, 40)} wants ${displayText(approval.server, 40)}/${displayText(approval.tool, 40)}${target ? ` on ${target}` : ""}`,
-    ...(risk
-      ? [
-          `Risk: ${displayText(risk.level, 20).toUpperCase()} — ${displayText(risk.why, 120)}`,
-          `Policy: ${reason}`,
-        ]
-      : [`Risk: ${reason}`]),
-    `Rule ${displayText(approval.rule, 60)} · denied in ${formatMs(approval.deadline - now)} without an answer`,
+    askerLine(approval),
+    displayText(riskLine(approval.risk), 160),
+    ...(limit ? [limit] : []),
+    `Policy: ${displayText(approval.reason || "this call asks a human", 120)}`,
+    `Denied in ${formatMs(approval.deadline - now)} without an answer`,
   ];
   if (platform === "linux" || platform === "freebsd" || platform === "openbsd") {
     // notify-send cannot click through: say where to answer. Notification servers read the body as markup.
-    lines.push("Answer from the MCP Warden tray menu: Pending approvals");
+    lines.push("Answer from the MCP Warden tray menu: Waiting for approval");
     return { title, message: lines.map(escapeMarkup).join("\n") };
   }
   return { title, message: lines.join("\n") };

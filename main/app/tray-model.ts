@@ -6,7 +6,7 @@
 /** What the tray shows. */
 export interface TrayState {
   denyAll: boolean;
-  /** Pending approvals. */
+  /** Calls waiting for approval. */
   pending: number;
   serversUp: number;
   serversTotal: number;
@@ -69,7 +69,7 @@ export function trayModel(state: TrayState): TrayModel {
       { kind: "status", label: state.denyAll ? `Deny all is ON · ${statusLine(state)}` : statusLine(state) },
       { kind: "separator" },
       { kind: "checkbox", label: "Deny all", checked: state.denyAll, command: "toggleDenyAll" },
-      { kind: "action", label: `Pending approvals (${state.pending})`, command: "openApprovals" },
+      { kind: "action", label: `Waiting for approval (${state.pending})`, command: "openApprovals" },
       { kind: "separator" },
       { kind: "action", label: "Live calls", command: "openLiveCalls" },
       { kind: "action", label: "Policy editor", command: "openPolicy" },

@@ -1,5 +1,5 @@
 /**
- * Windows on demand: the main window (Live calls, Pending approvals, Policy editor, Servers — routes of
+ * Windows on demand: the main window (Live calls, Approvals, Policy editor, Servers — routes of
  * one React app) and the approval prompt (small, always on top). Each is created the first time it is
  * needed, hidden rather than destroyed when closed, remembers its bounds, and is trusted for IPC only
  * while it lives. Every window gets the same locked-down web preferences (navigation, new windows and

@@ -3,6 +3,7 @@
  * checked as the warden would load it, and one call decided by it, worded for a person (or as JSON).
  */
 import { readFileSync } from "node:fs";
+import { VERDICT_WORDS } from "../../shared/approval-text.js";
 import type { Decision } from "../../shared/contract.js";
 import { formatMs } from "../../shared/durations.js";
 import type { CompiledLimit } from "../core/policy/compile.js";
@@ -214,11 +215,14 @@ function describeLimit(limit: LimitLeft): string {
 function describeDecision(decision: Decision, limits: readonly LimitLeft[]): string {
   const bounds = limits.map(describeLimit);
   let head: string;
-  if (decision.verdict === "deny") head = `deny: ${decision.reason}`;
+  if (decision.verdict === "deny") head = `${VERDICT_WORDS.deny}: ${decision.reason}`;
   else if (decision.verdict === "approve") {
-    const wait = decision.approvalTimeoutMs ? `, ${formatMs(decision.approvalTimeoutMs)} to answer` : "";
-    head = `approve (a human decides${wait}${bounds.length ? `; ${bounds.join("; ")}` : ""})`;
-  } else head = bounds.length ? `allow (${bounds.join("; ")})` : "allow";
+    const wait = decision.approvalTimeoutMs
+      ? [`denied without an answer in ${formatMs(decision.approvalTimeoutMs)}`]
+      : [];
+    const notes = [...wait, ...bounds];
+    head = `${VERDICT_WORDS.approve}${notes.length ? ` (${notes.join("; ")})` : ""}`;
+  } else head = bounds.length ? `${VERDICT_WORDS.allow} (${bounds.join("; ")})` : VERDICT_WORDS.allow;
   const lines = [head, `  rule:      ${decision.rule}`];
   if (decision.operation) lines.push(`  operation: ${decision.operation}`);
   if (decision.verdict !== "deny") lines.push(`  reason:    ${decision.reason}`);
@@ -260,7 +264,11 @@ export function decideCommand(argv: string[]): number {
   };
   const limiter = new RateLimiter();
   const now = Date.now();
-  const { counterKeys: _keys, ...decision } = decide(compiled.policy, call, {
+  const {
+    counterKeys: _keys,
+    counted: _counted,
+    ...decision
+  } = decide(compiled.policy, call, {
     denyAll: false,
     limits: limiter,
     now,

@@ -19,6 +19,7 @@ import {
   type CallStatus,
   DENIAL_PREFIX,
   type Decision,
+  type PendingApproval,
   type PolicyState,
   type ReplayChange,
   type ServerStatus,
@@ -49,6 +50,7 @@ import {
   rulesFor,
 } from "./policy/compile.js";
 import {
+  type CountedLimit,
   type DecideContext,
   type DecisionWithCounts,
   decide,
@@ -58,7 +60,7 @@ import {
 } from "./policy/decide.js";
 import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./policy/limits.js";
 import { ToolPins } from "./policy/pins.js";
-import { riskOf } from "./policy/risk.js";
+import { callTargets, riskOf } from "./policy/risk.js";
 import { starterPolicy } from "./policy/starter-policy.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./proxy/gate.js";
 import { NotSentError } from "./proxy/lane.js";
@@ -395,12 +397,7 @@ export class Warden implements CallGate {
               args: call.args,
               rule: decision.rule,
               reason: decision.reason,
-              risk: riskOf(
-                this.upstreams.get(call.server)?.tools.find((t) => t.name === call.tool) ?? {
-                  name: call.tool,
-                },
-                call.args,
-              ),
+              ...this.#approvalContext(call, decision.counted ?? [], started),
               timeoutMs: decision.approvalTimeoutMs ?? 120_000,
               ...(call.signal ? { signal: call.signal } : {}),
             });
@@ -414,6 +411,25 @@ export class Warden implements CallGate {
       if (!this.#writeOutcome({ id, status: "approved" })) return unaudited(AUDIT_DOWN);
     }
     return this.#forward(call, id, started, reservation);
+  }
+
+  /** What a human is shown besides the call: its risk, what it acts on, and what its limits leave. */
+  #approvalContext(
+    call: IncomingCall,
+    counted: readonly CountedLimit[],
+    now: number,
+  ): Pick<PendingApproval, "risk" | "targets" | "limits"> {
+    const tool = this.upstreams.get(call.server)?.tools.find((t) => t.name === call.tool);
+    const risk = riskOf(tool ?? { name: call.tool }, call.args);
+    // The call's own slot is reserved by now, so each count includes it.
+    const limits = counted.map(({ key, limit }) => ({
+      counter: limit.counter,
+      window: limit.window,
+      max: limit.max,
+      scope: limit.scope,
+      used: this.limiter.count(key, limit.windowMs, now),
+    }));
+    return { risk, targets: callTargets(risk, call.args), ...(limits.length ? { limits } : {}) };
   }
 
   /** What every decision is made with: the live path, the re-decision after approval and dry runs alike. */
@@ -625,7 +641,11 @@ export class Warden implements CallGate {
         if (!compiled.ok) return { errors: compiled.errors };
         policy = compiled.policy;
       }
-      const { counterKeys: _keys, ...decision } = decide(
+      const {
+        counterKeys: _keys,
+        counted: _counted,
+        ...decision
+      } = decide(
         policy,
         {
           server: params.server,

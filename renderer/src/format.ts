@@ -1,16 +1,9 @@
 /** Words and formats the views share: decision labels, times, durations. */
+import { STATUS_WORDS, VERDICT_WORDS } from "../../shared/approval-text.js";
 import type { CallStatus, Decision } from "../../shared/contract.js";
 
-export const STATUS_LABEL: Record<CallStatus, string> = {
-  allowed: "allowed",
-  denied: "denied",
-  "rate-limited": "rate-limited",
-  "awaiting-approval": "awaiting approval",
-  approved: "approved",
-  rejected: "rejected",
-  "timed-out": "timed out",
-  cancelled: "cancelled",
-};
+/** Where a call stands, in the words every view and the notification use (shared/approval-text.ts). */
+export const STATUS_LABEL: Record<CallStatus, string> = STATUS_WORDS;
 
 export const STATUSES = Object.keys(STATUS_LABEL) as CallStatus[];
 
@@ -26,11 +19,7 @@ export const STATUS_TONE: Record<CallStatus, "ok" | "bad" | "warn" | "wait" | "m
   cancelled: "muted",
 };
 
-export const VERDICT_LABEL: Record<Decision["verdict"], string> = {
-  allow: "allow",
-  deny: "deny",
-  approve: "ask a human",
-};
+export const VERDICT_LABEL: Record<Decision["verdict"], string> = VERDICT_WORDS;
 
 export const VERDICT_TONE: Record<Decision["verdict"], "ok" | "bad" | "wait"> = {
   allow: "ok",

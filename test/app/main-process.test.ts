@@ -144,7 +144,7 @@ describe("main process (with a stand-in electron)", () => {
       "No servers · 0 calls today",
       "separator",
       "Deny all",
-      "Pending approvals (0)",
+      "Waiting for approval (0)",
       "separator",
       "Live calls",
       "Policy editor",

@@ -177,9 +177,10 @@ describe.skipIf(missing.length > 0)(title, () => {
     await until(() => /member=Notify\b/.test(seen) && seen.includes("prod-db-2"), 10_000, "the Notify call");
     await until(() => results.length > 0, 10_000, "notify-send to finish");
 
-    expect(seen).toContain('string "Approve stop_vm on prod-db-2?"');
-    expect(seen).toContain("claude-desktop wants virt/stop_vm on prod-db-2");
-    expect(seen).toContain("Risk: HIGH — Stops a VM: its services go offline");
+    expect(seen).toContain('string "Stop VM prod-db-2 on virt?"');
+    expect(seen).toContain("Asked by claude-desktop · virt/stop_vm");
+    expect(seen).toContain("High risk (destructive): Stops a VM: its services go offline");
+    expect(seen).toMatch(/\d+(st|nd|rd|th) stop_vm from claude-desktop in the last minute; \d+ left of 10/);
     expect(seen).toContain("Policy: Stopping a VM takes its services offline");
     expect(results[0]?.error).toBeFalsy();
     expect(prompts).toEqual([]);

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CrashWatch } from "../../main/app/crash-watch.js";
 import {
   approvalNotice,
-  approvalTarget,
   DesktopNotifications,
   displayText,
   type NotificationsOptions,
@@ -22,6 +21,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await core.close();
 });
+
+/** A pending approval of the running core, by id. */
+function approvalOf(id: string): PendingApproval {
+  const approval = core.runtime.warden.broker.list().find((a) => a.id === id);
+  if (!approval) throw new Error(`no pending approval ${id}`);
+  return approval;
+}
 
 function wired(platform: NodeJS.Platform, choices: Partial<NotificationChoices> = {}) {
   const { warden } = core.runtime;
@@ -44,20 +50,24 @@ function wired(platform: NodeJS.Platform, choices: Partial<NotificationChoices> 
 }
 
 describe("approval notifications", () => {
-  it("name the client, the server, the tool, the target and the risk", () => {
+  it("lead with the effect on the argument the tool acts on, then who asks, the risk and the policy", () => {
     const { notifier, off } = wired("darwin");
     const call = pendingStopVm(core.runtime, "prod-db-1", "claude-desktop");
     const { options } = notifier.last;
-    expect(options.title).toBe("Approve stop_vm on prod-db-1?");
-    expect(options.message).toContain("claude-desktop wants virt/stop_vm on prod-db-1");
-    expect(options.message).toContain("Risk: HIGH — Stops a VM");
-    expect(options.message).toContain("Policy: Stopping a VM takes its services offline");
-    expect(options.message).toContain('Rule tools["stop_vm"]');
+    expect(options.title).toBe("Stop VM prod-db-1 on virt?");
+    expect(options.message.split("\n")).toEqual([
+      "Asked by claude-desktop · virt/stop_vm",
+      "High risk (destructive): Stops a VM: its services go offline; a forced stop loses unsaved data.",
+      "1st stop_vm from claude-desktop in the last minute; 9 left of 10",
+      "Policy: Stopping a VM takes its services offline",
+      "Denied in 2m without an answer",
+    ]);
+    expect(options.message).not.toMatch(/Rule |tools\[/);
     core.runtime.warden.broker.deny(call.id);
     off();
   });
 
-  it("an approval that carries no risk names the policy's reason as the risk", () => {
+  it("an approval that carries no risk says so, and still names the policy's reason", () => {
     const { warden } = core.runtime;
     const { notifier, notifications, off } = wired("darwin");
     const call = pendingStopVm(core.runtime, "prod-db-10");
@@ -65,7 +75,8 @@ describe("approval notifications", () => {
     if (!approval) throw new Error("no approval");
     const { risk: _risk, ...withoutRisk } = approval;
     notifications.approvalAdded(withoutRisk);
-    expect(notifier.last.options.message).toContain("Risk: Stopping a VM takes its services offline");
+    expect(notifier.last.options.message).toContain("Risk not assessed");
+    expect(notifier.last.options.message).toContain("Policy: Stopping a VM takes its services offline");
     warden.broker.deny(call.id);
     off();
   });
@@ -156,7 +167,10 @@ describe("approval notifications", () => {
     expect(options.actions).toBeUndefined();
     expect(options.wait).toBeUndefined();
     expect(options.urgency).toBe("critical");
-    expect(options.message).toContain("&lt;b&gt;prod&lt;/b&gt; &amp; co");
+    expect(options.title).toBe("Stop VM <b>prod</b> & co on virt?");
+    expect(approvalNotice({ ...approvalOf(call.id), client: "<i>x</i>" }, 0, "linux").message).toContain(
+      "Asked by &lt;i&gt;x&lt;/i&gt;",
+    );
     expect(options.message).toContain("tray menu");
     core.runtime.warden.broker.deny(call.id);
     off();
@@ -244,17 +258,6 @@ describe("notification text", () => {
     expect(notificationAnswer(response, metadata)).toBe(answer);
   });
 
-  it.each([
-    [{ vm_name: "prod-db-1", force: true }, "prod-db-1"],
-    [{ path: "/etc/hosts" }, "/etc/hosts"],
-    [{ action: "stop", vm_name: "web-2" }, "web-2"],
-    [{ disk_id: 42 }, "42"],
-    [{ force: true }, undefined],
-    [{ name: "" }, undefined],
-  ])("the target of %j is %s", (args, target) => {
-    expect(approvalTarget(args)).toBe(target);
-  });
-
   it("agent-chosen text cannot break lines, reorder text or run long", () => {
     expect(displayText("a\nb\r\tc")).toBe("a b c");
     expect(displayText("evil\u202Etxt.exe")).toBe("evil txt.exe");
@@ -263,7 +266,7 @@ describe("notification text", () => {
     expect(displayText({ a: 1 })).toBe('{"a":1}');
   });
 
-  it("without a target the title names the tool alone; the deadline is shown", () => {
+  it("a tool nothing is known of is named with its server; the deadline is shown", () => {
     const approval: PendingApproval = {
       id: "a",
       callId: "c",
@@ -278,8 +281,8 @@ describe("notification text", () => {
       callHash: "h",
     };
     const notice = approvalNotice(approval, 0, "darwin");
-    expect(notice.title).toBe("Approve write_file?");
-    expect(notice.message).toContain("denied in 2m without an answer");
-    expect(notice.message).toContain("Risk: the policy asks a human for this call");
+    expect(notice.title).toBe("Call write_file on fs?");
+    expect(notice.message).toContain("Denied in 2m without an answer");
+    expect(notice.message).toContain("Policy: this call asks a human");
   });
 });

@@ -124,14 +124,14 @@ describe("tray app", () => {
   it("a pending approval updates the count and icon at once; the menu entry opens the prompt on it", async () => {
     const h = await start();
     const call = pendingStopVm(h.core.runtime);
-    expect(h.tray.item("Pending approvals (1)")).toBeDefined();
-    h.tray.click("Pending approvals");
+    expect(h.tray.item("Waiting for approval (1)")).toBeDefined();
+    h.tray.click("Waiting for approval");
     const prompt = h.windows.get("approval");
     expect(prompt?.loads).toEqual([`${UI_INDEX}?approval=${call.id}#/approval`]);
     h.core.runtime.warden.broker.deny(call.id);
-    expect(h.tray.item("Pending approvals (0)")).toBeDefined();
+    expect(h.tray.item("Waiting for approval (0)")).toBeDefined();
     expect(h.tray.images.at(-1)).toBe("/icons/normal");
-    h.tray.click("Pending approvals");
+    h.tray.click("Waiting for approval");
     expect(h.windows.get("main")?.loads).toEqual([`${UI_INDEX}#/approvals`]);
   });
 

@@ -36,10 +36,10 @@ describe("tray model", () => {
   );
 
   it.each([
-    { state: {}, denyAll: false, pending: "Pending approvals (0)", login: false },
-    { state: { denyAll: true }, denyAll: true, pending: "Pending approvals (0)", login: false },
-    { state: { pending: 3 }, denyAll: false, pending: "Pending approvals (3)", login: false },
-    { state: { startAtLogin: true }, denyAll: false, pending: "Pending approvals (0)", login: true },
+    { state: {}, denyAll: false, pending: "Waiting for approval (0)", login: false },
+    { state: { denyAll: true }, denyAll: true, pending: "Waiting for approval (0)", login: false },
+    { state: { pending: 3 }, denyAll: false, pending: "Waiting for approval (3)", login: false },
+    { state: { startAtLogin: true }, denyAll: false, pending: "Waiting for approval (0)", login: true },
   ] as {
     state: Partial<TrayState>;
     denyAll: boolean;

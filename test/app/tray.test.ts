@@ -53,7 +53,7 @@ describe("tray view", () => {
       "1/1 servers up · 0 calls today",
       "separator",
       "checkbox",
-      "Pending approvals (2)",
+      "Waiting for approval (2)",
       "separator",
       "Live calls",
       "Policy editor",
@@ -83,7 +83,7 @@ describe("tray view", () => {
     const tray = new FakeTray();
     const { commands, calls } = recordingCommands();
     view(tray, commands).render(state);
-    for (const label of ["Deny all", "Pending approvals", "Live calls", "Policy editor", "Servers"]) {
+    for (const label of ["Deny all", "Waiting for approval", "Live calls", "Policy editor", "Servers"]) {
       tray.click(label);
     }
     tray.click("Start at login");

@@ -90,6 +90,12 @@ describe("the seed policy", () => {
       rule: 'tools["stop_vm"]',
       reason: "allowed by policy",
       counterKeys: ["stop_vm_rate\u0000grant:alice"],
+      counted: [
+        {
+          key: "stop_vm_rate\u0000grant:alice",
+          limit: { counter: "stop_vm_rate", window: "minute", windowMs: 60_000, max: 10, scope: "grant" },
+        },
+      ],
     });
   });
 
@@ -110,6 +116,12 @@ describe("the seed policy", () => {
       reason: "allowed by policy",
       operation: "stop_vm",
       counterKeys: ["stop_vm_rate\u0000grant:alice"],
+      counted: [
+        {
+          key: "stop_vm_rate\u0000grant:alice",
+          limit: { counter: "stop_vm_rate", window: "minute", windowMs: 60_000, max: 10, scope: "grant" },
+        },
+      ],
     });
   });
 

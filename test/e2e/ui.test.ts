@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DENIAL_PREFIX } from "../../shared/contract.js";
@@ -125,7 +126,7 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
   it("an SDK client's stop_vm waits, the prompt shows it, Approve lets it through to the upstream", async () => {
     const { page, errors } = await open({ route: "#/approvals" });
     const call = callTool(client, "stop_vm", { vm_name: "dev-web" });
-    await page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    await page.getByRole("heading", { name: "Stop VM dev-web on virt?" }).waitFor();
     const args = page.locator(".approval-args");
     expect(await args.textContent()).toContain('"vm_name": "dev-web"');
     expect(await page.getByText('tools["stop_vm"]').count()).toBe(1);
@@ -140,6 +141,7 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     expect(result.structuredContent).toMatchObject({ success: true });
     expect(readState(stateFile).vms["dev-web"]?.state).toBe("poweroff");
     await page.getByText("No call is waiting for your approval.").waitFor();
+    expect(await page.getByRole("status").textContent()).toBe("Stop VM dev-web on virt: approved by you.");
     expect(errors).toEqual([]);
   });
 
@@ -147,7 +149,7 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     const { page } = await open({ route: "#/approvals" });
     const before = readState(stateFile).calls.length;
     const call = callTool(client, "stop_vm", { vm_name: "dev-db" });
-    await page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    await page.getByRole("heading", { name: "Stop VM dev-db on virt?" }).waitFor();
     await page.getByRole("button", { name: /^Deny/ }).click();
     const result = await call;
     expect(result.isError).toBe(true);
@@ -156,23 +158,27 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
 
     await page.getByRole("link", { name: /^Live calls/ }).click();
     const row = page.getByRole("listitem").filter({ hasText: "dev-db" }).first();
-    await expect.poll(() => row.textContent()).toContain("rejected");
+    // A human's no is "denied", as in the prompt; the policy's own refusals say "denied by policy".
+    await expect.poll(() => row.locator(".badge").first().textContent()).toBe("denied");
     await row.getByRole("button").click();
     const details = page.getByRole("region", { name: /stop_vm/ });
     expect(await details.textContent()).toContain("a human denied this call");
     await screenshot(page, "live-calls");
   });
 
-  it("no answer before the timeout denies the call, and the prompt goes away", async () => {
+  it("no answer before the timeout denies the call, and the prompt says so by name", async () => {
     await warden.api("savePolicy", { text: policy("2s") });
     const { page } = await open({ route: "#/approvals" });
     const call = callTool(client, "stop_vm", { vm_name: "test-1" });
-    await page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    await page.getByRole("heading", { name: "Stop VM test-1 on virt?" }).waitFor();
     expect(await page.getByRole("timer").textContent()).toMatch(/0:0[0-2]/);
     const result = await call;
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain("no one approved this call in time");
     await page.getByText("No call is waiting for your approval.").waitFor({ timeout: 5_000 });
+    expect(await page.getByRole("status").textContent()).toBe(
+      "Stop VM test-1 on virt: timed out: no one answered in time, so it was denied.",
+    );
     expect(readState(stateFile).vms["test-1"]?.state).not.toBe("poweroff");
   });
 
@@ -300,7 +306,7 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     await screenshot(narrow.page, "live-calls-400px");
     const call = callTool(client, "stop_vm", { vm_name: "dev-db" });
     await narrow.page.getByRole("link", { name: /^Approvals/ }).click();
-    await narrow.page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    await narrow.page.getByRole("heading", { name: "Stop VM dev-db on virt?" }).waitFor();
     await screenshot(narrow.page, "approval-prompt-400px");
     await narrow.page.keyboard.press("Escape");
     expect((await call).isError).toBe(true);
@@ -320,7 +326,7 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
       ).length;
     const { page, errors } = await open({ route: "#/approvals" });
     const first = callTool(client, "stop_vm", args);
-    await page.getByRole("heading", { name: "Approve stop_vm?" }).waitFor();
+    await page.getByRole("heading", { name: "Stop VM prod-api on virt?" }).waitFor();
     expect(await page.locator(".approval-head .risk").textContent()).toBe("risk: high (destructive)");
     await page.getByRole("checkbox", { name: /Also approve this exact call for/ }).check();
     const minutes = page.getByRole("combobox", { name: "Minutes to approve this exact call for" });
@@ -328,7 +334,9 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     await screenshot(page, "approval-prompt-for-minutes");
     await (await armedApprove(page)).click();
     expect((await first).isError).toBeFalsy();
-    await page.getByText("Approved stop_vm on virt, and the same call for 15 minutes.").waitFor();
+    await page
+      .getByText("Stop VM prod-api on virt: approved by you, and the same call for 15 minutes.")
+      .waitFor();
     await expect.poll(stops).toBe(1);
 
     // No one answers now: were it asked, the call would wait for the 60 s approval timeout.
@@ -344,6 +352,112 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     expect(logged.map((c) => c.status)).toEqual(["approved", "approved"]);
     expect(await page.getByText("No call is waiting for your approval.").count()).toBe(1);
     expect(errors).toEqual([]);
+  });
+
+  it("the prompt leads with the effect and what the limit leaves, queues every request, and keeps Approve and Deny in view with long arguments at 1280 and 420 px in both themes", async () => {
+    await warden.api("savePolicy", {
+      text: policy("60s", {
+        stop_vm: {
+          action: "approve",
+          reason: "Stopping a VM takes services offline",
+          approval: { timeout: "60s" },
+          // A counter of its own: the calls of earlier tests are not counted.
+          limits: [{ counter: "prompt_stops", window: "minute", max: 10, scope: "grant" }],
+        },
+      }),
+    });
+    const note = "a long note the agent wrote, ".repeat(700);
+    const giveUp = new AbortController();
+    const calls: Promise<CallToolResult | Error>[] = [];
+    // One after the other, so the queue's order (and each call's count under the limit) is known.
+    for (const vm of ["web-1", "web-2", "web-3"]) {
+      calls.push(
+        client
+          .request(
+            { method: "tools/call", params: { name: "stop_vm", arguments: { vm_name: vm, note } } },
+            CallToolResultSchema,
+            { timeout: 300_000, ...(vm === "web-1" ? { signal: giveUp.signal } : {}) },
+          )
+          .catch((error: Error) => error),
+      );
+      await expect.poll(async () => (await warden.api("listApprovals")).length).toBe(calls.length);
+    }
+    const asker = (await warden.api("listApprovals"))[0]?.client;
+
+    const layouts = [
+      { width: 1280, colorScheme: "light" },
+      { width: 1280, colorScheme: "dark" },
+      { width: 420, colorScheme: "light" },
+      { width: 420, colorScheme: "dark" },
+    ] as const;
+    let last: Page | undefined;
+    for (const { width, colorScheme } of layouts) {
+      const height = 820;
+      const { page, errors } = await open({ width, height, colorScheme, route: "#/approvals" });
+      await page.getByRole("heading", { level: 2, name: "Stop VM web-1 on virt?" }).waitFor();
+      const queue = page.getByRole("list", { name: "Waiting for approval (3)" });
+      const items = queue.getByRole("button");
+      expect(await items.count()).toBe(3);
+      for (const text of await items.allTextContents())
+        expect(text).toMatch(/^Stop VM web-\d on virt\?.* · \d:\d\d left$/);
+      await items.filter({ hasText: "web-3" }).click();
+      await page.getByRole("heading", { level: 2, name: "Stop VM web-3 on virt?" }).waitFor();
+      expect(await page.locator(".limit-line").textContent()).toBe(
+        `3rd stop_vm from ${asker} in the last minute; 7 left of 10`,
+      );
+      expect(await page.locator(".asker").textContent()).toBe(`Asked by ${asker} · virt/stop_vm`);
+      expect(await page.locator(".risk-line").textContent()).toContain("risk: high (destructive)");
+      expect(await page.locator(".approval-args").textContent()).toContain(note.trim());
+
+      // With 20 KB of arguments, the headline and both buttons are on screen, uncovered, without scrolling.
+      for (const target of [
+        page.getByRole("heading", { level: 2 }),
+        page.getByRole("button", { name: "Approve", exact: true }),
+        page.getByRole("button", { name: /^Deny/ }),
+      ]) {
+        const box = await target.boundingBox();
+        if (!box) throw new Error("not rendered");
+        expect(box.y).toBeGreaterThanOrEqual(0);
+        expect(box.y + box.height).toBeLessThanOrEqual(height);
+        expect(box.x + box.width).toBeLessThanOrEqual(width);
+        const hit = await target.evaluate((el) => {
+          const r = el.getBoundingClientRect();
+          return el.contains(el.ownerDocument.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+        });
+        expect(hit).toBe(true);
+      }
+      expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(width);
+      await armedApprove(page);
+      await screenshot(page, `approval-prompt-${width}px-${colorScheme}`);
+      expect(errors).toEqual([]);
+      last = page;
+    }
+    if (!last) throw new Error("no page");
+    const page = last;
+
+    // Each way a request ends is said, by name, where the request was.
+    await page.getByRole("button", { name: /^Deny/ }).click();
+    await page.getByText("Stop VM web-3 on virt: denied by you.").waitFor();
+    await page.getByRole("heading", { level: 2, name: "Stop VM web-1 on virt?" }).waitFor();
+    giveUp.abort();
+    await page.getByText("Stop VM web-1 on virt: withdrawn: the client stopped waiting.").waitFor();
+    await page.getByRole("heading", { level: 2, name: "Stop VM web-2 on virt?" }).waitFor();
+    await page.getByRole("switch", { name: "Deny all" }).click();
+    await page.getByText("Stop VM web-2 on virt: denied by Deny-all.").waitFor();
+    await page.getByText("No call is waiting for your approval.").waitFor();
+    const ended = page.getByRole("list", { name: "Just ended" });
+    expect(await ended.locator(".queue-meta").allTextContents()).toEqual([
+      expect.stringMatching(/^denied by Deny-all · /),
+      expect.stringMatching(/^withdrawn: the client stopped waiting · /),
+      expect.stringMatching(/^denied · /),
+    ]);
+    await screenshot(page, "approval-prompt-ended-420px-dark");
+    const results = await Promise.all(calls);
+    expect(results[0]).toBeInstanceOf(Error);
+    expect(results.slice(1).map((r) => (r instanceof Error ? r.message : textOf(r)))).toEqual([
+      expect.stringContaining("Deny-all was turned on"),
+      expect.stringContaining("a human denied this call"),
+    ]);
   });
 
   it("Servers lists the grants; a new grant's token works for a real SDK client; the details show the result", async () => {

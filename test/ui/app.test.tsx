@@ -87,6 +87,37 @@ describe("App", () => {
     await waitFor(() => expect(screen.queryByText(/waiting for your approval/)).toBeNull());
   });
 
+  it("a request that ends while shown stays said in the prompt and the queue, with how it ended", async () => {
+    window.history.replaceState(null, "", "/#/approvals");
+    const api = fakeApi();
+    render(<App bridge={bridge(api)} />);
+    await waitFor(() => expect(api.getState).toHaveBeenCalled());
+    const [first, second] = [
+      approval({ args: { vm_name: "web-1" } }),
+      approval({ args: { vm_name: "web-2" } }),
+    ];
+    act(() => {
+      api.emit("approvalAdded", first);
+      api.emit("approvalAdded", second);
+    });
+    await screen.findByRole("heading", { level: 2, name: /web-1/ });
+    act(() => {
+      api.emit("approvalEnded", { id: first.id, callId: first.callId, end: "deny-all" });
+      api.emit("approvalEnded", { id: second.id, callId: second.callId, end: "timed-out" });
+    });
+    expect((await screen.findByRole("status")).textContent).toBe(
+      "Stop VM web-1 on virt: denied by Deny-all.",
+    );
+    const ended = screen.getByRole("list", { name: "Just ended" });
+    expect(
+      [...ended.querySelectorAll("li")].map((li) => li.querySelector(".queue-meta")?.textContent),
+    ).toEqual([
+      expect.stringMatching(/^timed out: no one answered in time, so it was denied · /),
+      expect.stringMatching(/^denied by Deny-all · /),
+    ]);
+    expect(screen.getByText("No call is waiting for your approval.")).toBeTruthy();
+  });
+
   it("shows the prompt alone at #/approval (the Electron app's approval window)", async () => {
     window.history.replaceState(null, "", "/#/approval");
     const api = fakeApi({
@@ -94,12 +125,14 @@ describe("App", () => {
     });
     render(<App bridge={bridge(api)} />);
     // Before the state arrives the window shows its empty state: wait for the request itself.
-    expect(await screen.findByRole("heading", { level: 2, name: /Approve\s*stop_vm\s*\?/ })).toBeTruthy();
+    expect(
+      await screen.findByRole("heading", { level: 2, name: /Stop VM\s*dev-web\s*on\s*virt\s*\?/ }),
+    ).toBeTruthy();
     expect(screen.queryByRole("navigation")).toBeNull();
   });
 
   it("in the approval window, shows first the request named in the query (?approval=<id>)", async () => {
-    const older = approval({ tool: "delete_vm", createdAt: 1 });
+    const older = approval({ args: { vm_name: "old-vm" }, createdAt: 1 });
     const clicked = approval({ tool: "stop_vm", createdAt: 2 });
     window.history.replaceState(null, "", `/?approval=${clicked.id}#/approval`);
     const api = fakeApi({
@@ -112,9 +145,9 @@ describe("App", () => {
     });
     render(<App bridge={bridge(api)} />);
     await waitFor(() =>
-      expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Approve stop_vm?"),
+      expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Stop VM dev-web on virt?"),
     );
-    expect(screen.getByText("1 more waiting")).toBeTruthy();
+    expect(screen.getByText("Waiting for approval (2)")).toBeTruthy();
   });
 
   it("asks for the URL with the token when there is none or the core refuses it", async () => {
@@ -259,6 +292,8 @@ describe("the first state read and the events around it", () => {
     const waiting = approval();
     act(() => api.emit("approvalAdded", waiting));
     await act(async () => answer({ denyAll: false, servers: [], pending: [], callsToday: 0 }));
-    expect(await screen.findByRole("heading", { level: 2, name: /Approve\s*stop_vm\s*\?/ })).toBeTruthy();
+    expect(
+      await screen.findByRole("heading", { level: 2, name: /Stop VM\s*dev-web\s*on\s*virt\s*\?/ }),
+    ).toBeTruthy();
   });
 });

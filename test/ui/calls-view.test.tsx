@@ -182,7 +182,7 @@ describe("CallsView", () => {
     setup([{ status: "denied" }, { status: "allowed" }, { status: "allowed" }]);
     const chart = screen.getByRole("img");
     expect(chart.getAttribute("aria-label")).toContain("3 calls in the last 30 minutes");
-    expect(chart.getAttribute("aria-label")).toContain("1 denied or rejected");
+    expect(chart.getAttribute("aria-label")).toContain("1 denied");
     expect(chart.querySelectorAll("rect.fill-ok, rect.fill-bad")).toHaveLength(2);
   });
 });

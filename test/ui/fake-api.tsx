@@ -1,5 +1,6 @@
 /** A fake `WardenApi` for component tests: every method a vi.fn with a sensible answer, events emitted by hand. */
 import { vi } from "vitest";
+import { callTargets } from "../../main/core/policy/risk.js";
 import type { FoundConfig } from "../../shared/clients.js";
 import type {
   CallRecord,
@@ -85,10 +86,14 @@ export function call(overrides: Partial<CallRecord> = {}): CallRecord {
   };
 }
 
+/**
+ * A pending approval as the core sends it; unless told, its risk is stop_vm's from the catalogue and its
+ * targets are what the core's own `callTargets` finds in the arguments.
+ */
 export function approval(overrides: Partial<PendingApproval> = {}): PendingApproval {
   nextId += 1;
   const now = Date.now();
-  return {
+  const made: PendingApproval = {
     id: `approval-${nextId}`,
     callId: `call-${nextId}`,
     client: "cli",
@@ -100,9 +105,14 @@ export function approval(overrides: Partial<PendingApproval> = {}): PendingAppro
     createdAt: now,
     deadline: now + 120_000,
     callHash: "abc",
-    risk: risk({ why: "Hard-stops a VM: services go offline", action: "stop_vm" }),
+    risk: risk({
+      why: "Hard-stops a VM: services go offline",
+      action: "stop_vm",
+      effect: "Stop VM {vm_name}",
+    }),
     ...overrides,
   };
+  return "targets" in overrides ? made : { ...made, targets: callTargets(made.risk, made.args) };
 }
 
 /** A fake API; pass overrides to change any method. */

@@ -55,6 +55,14 @@ export interface DecideContext {
 /** A decision plus the counter keys to reserve when the call goes ahead. */
 export interface DecisionWithCounts extends Decision {
   counterKeys: string[];
+  /** The limits the call counts under, each with its key (what the approval prompt says is left). */
+  counted?: CountedLimit[];
+}
+
+/** A limit and the key a call counts under for it. */
+export interface CountedLimit {
+  key: string;
+  limit: CompiledLimit;
 }
 
 /** The key a limit counts under for this call: counter name plus its scope's value. */
@@ -235,6 +243,7 @@ export function decide(policy: CompiledPolicy, call: PolicyCall, ctx: DecideCont
   }
 
   const counterKeys: string[] = [];
+  const counted: CountedLimit[] = [];
   for (const limit of rule.limits) {
     const key = counterKey(limit, call);
     const wait = ctx.limits.waitFor(key, limit.windowMs, limit.max, ctx.now);
@@ -252,6 +261,7 @@ export function decide(policy: CompiledPolicy, call: PolicyCall, ctx: DecideCont
       };
     }
     if (!counterKeys.includes(key)) counterKeys.push(key);
+    counted.push({ key, limit });
   }
 
   const decision: DecisionWithCounts = {
@@ -263,6 +273,7 @@ export function decide(policy: CompiledPolicy, call: PolicyCall, ctx: DecideCont
         ? `this ${call.method ? KIND[call.method] : "tool"} needs a human's approval`
         : "allowed by policy"),
     counterKeys,
+    ...(counted.length ? { counted } : {}),
     ...(operation ? { operation } : {}),
   };
   if (rule.action === "approve") decision.approvalTimeoutMs = rule.approvalTimeoutMs;

@@ -23,6 +23,7 @@
  * - A description that speaks of deleting, wiping or running commands raises the risk, never lowers it.
  */
 import {
+  type CallTarget,
   RISK_KINDS,
   RISK_LEVELS,
   type Risk,
@@ -51,7 +52,8 @@ export interface ToolRisks {
   actions?: Readonly<Record<string, Risk>>;
 }
 
-type Entry = readonly [RiskKind, RiskLevel, string];
+/** Kind, level, why, and the effect in words (`{argument}` stands for what the call acts on). */
+type Entry = readonly [RiskKind, RiskLevel, string, string];
 
 /** virtualization-mcp's portmanteau tools: the argument that picks the action, and each action's risk. */
 const VIRTUALIZATION_CATALOGUE: Readonly<
@@ -60,126 +62,295 @@ const VIRTUALIZATION_CATALOGUE: Readonly<
   info_tools: {
     argument: "action",
     actions: {
-      list_tools: ["read", "low", "Lists the server's own tools."],
-      tool_info: ["read", "low", "Describes one of the server's tools."],
-      tool_schema: ["read", "low", "Shows a tool's input schema."],
-      help: ["read", "low", "Shows the server's help text."],
+      list_tools: ["read", "low", "Lists the server's own tools.", "List the server's tools"],
+      tool_info: ["read", "low", "Describes one of the server's tools.", "Describe tool {tool_name}"],
+      tool_schema: ["read", "low", "Shows a tool's input schema.", "Show the schema of tool {tool_name}"],
+      help: ["read", "low", "Shows the server's help text.", "Show the server's help"],
     },
   },
   vm_management: {
     argument: "action",
     actions: {
-      list: ["read", "low", "Lists VMs and their states; changes nothing."],
-      info: ["read", "low", "Reads one VM's configuration and state."],
-      create: ["write", "medium", "Creates a VM: uses host memory and disk, and can be deleted again."],
-      start: ["write", "medium", "Starts a VM: uses host resources; it can be stopped again."],
-      stop: ["destructive", "high", "Stops a VM: its services go offline; a forced stop loses unsaved data."],
-      delete: ["destructive", "critical", "Deletes a VM and its disks for good."],
-      clone: ["write", "medium", "Copies a VM and its disks: uses host disk space."],
-      reset: ["destructive", "high", "Hard-reboots a VM: unsaved guest data is lost, services drop."],
-      pause: ["write", "medium", "Freezes a VM: its services stop answering until it is resumed."],
-      resume: ["write", "medium", "Resumes a paused VM."],
+      list: ["read", "low", "Lists VMs and their states; changes nothing.", "List VMs"],
+      info: ["read", "low", "Reads one VM's configuration and state.", "Read VM {vm_name}"],
+      create: [
+        "write",
+        "medium",
+        "Creates a VM: uses host memory and disk, and can be deleted again.",
+        "Create VM {vm_name}",
+      ],
+      start: [
+        "write",
+        "medium",
+        "Starts a VM: uses host resources; it can be stopped again.",
+        "Start VM {vm_name}",
+      ],
+      stop: [
+        "destructive",
+        "high",
+        "Stops a VM: its services go offline; a forced stop loses unsaved data.",
+        "Stop VM {vm_name}",
+      ],
+      delete: ["destructive", "critical", "Deletes a VM and its disks for good.", "Delete VM {vm_name}"],
+      clone: [
+        "write",
+        "medium",
+        "Copies a VM and its disks: uses host disk space.",
+        "Clone VM {source_vm} as {new_vm_name}",
+      ],
+      reset: [
+        "destructive",
+        "high",
+        "Hard-reboots a VM: unsaved guest data is lost, services drop.",
+        "Hard-reset VM {vm_name}",
+      ],
+      pause: [
+        "write",
+        "medium",
+        "Freezes a VM: its services stop answering until it is resumed.",
+        "Pause VM {vm_name}",
+      ],
+      resume: ["write", "medium", "Resumes a paused VM.", "Resume VM {vm_name}"],
     },
   },
   hyperv_management: {
     argument: "action",
     actions: {
-      list: ["read", "low", "Lists Hyper-V VMs; changes nothing."],
-      get: ["read", "low", "Reads one Hyper-V VM's state."],
-      start: ["write", "medium", "Starts a Hyper-V VM: uses host resources; it can be stopped again."],
-      stop: ["destructive", "high", "Stops a Hyper-V VM: services go offline; forced, unsaved data is lost."],
+      list: ["read", "low", "Lists Hyper-V VMs; changes nothing.", "List Hyper-V VMs"],
+      get: ["read", "low", "Reads one Hyper-V VM's state.", "Read Hyper-V VM {vm_name}"],
+      start: [
+        "write",
+        "medium",
+        "Starts a Hyper-V VM: uses host resources; it can be stopped again.",
+        "Start Hyper-V VM {vm_name}",
+      ],
+      stop: [
+        "destructive",
+        "high",
+        "Stops a Hyper-V VM: services go offline; forced, unsaved data is lost.",
+        "Stop Hyper-V VM {vm_name}",
+      ],
     },
   },
   snapshot_management: {
     argument: "action",
     actions: {
-      list: ["read", "low", "Lists a VM's snapshots."],
-      create: ["write", "medium", "Takes a snapshot: uses disk space; it can be deleted."],
-      restore: ["destructive", "high", "Rolls a VM back: everything since the snapshot is lost."],
-      delete: ["destructive", "critical", "Deletes a restore point for good."],
+      list: ["read", "low", "Lists a VM's snapshots.", "List the snapshots of VM {vm_name}"],
+      create: [
+        "write",
+        "medium",
+        "Takes a snapshot: uses disk space; it can be deleted.",
+        "Take snapshot {snapshot_name} of VM {vm_name}",
+      ],
+      restore: [
+        "destructive",
+        "high",
+        "Rolls a VM back: everything since the snapshot is lost.",
+        "Restore VM {vm_name} to snapshot {snapshot_name}",
+      ],
+      delete: [
+        "destructive",
+        "critical",
+        "Deletes a restore point for good.",
+        "Delete snapshot {snapshot_name} of VM {vm_name}",
+      ],
     },
   },
   network_management: {
     argument: "action",
     actions: {
-      list_networks: ["read", "low", "Lists host networks."],
-      create_network: ["write", "medium", "Adds a host network; it can be removed again."],
-      remove_network: ["destructive", "high", "Removes a host network: VMs on it lose connectivity."],
-      list_adapters: ["read", "low", "Lists a VM's network adapters."],
+      list_networks: ["read", "low", "Lists host networks.", "List host networks"],
+      create_network: [
+        "write",
+        "medium",
+        "Adds a host network; it can be removed again.",
+        "Create host network {network_name}",
+      ],
+      remove_network: [
+        "destructive",
+        "high",
+        "Removes a host network: VMs on it lose connectivity.",
+        "Remove host network {network_name}",
+      ],
+      list_adapters: [
+        "read",
+        "low",
+        "Lists a VM's network adapters.",
+        "List the network adapters of VM {vm_name}",
+      ],
       configure_adapter: [
         "write",
         "medium",
         "Rewires a VM's network adapter: can cut it off or expose it to other networks.",
+        "Rewire adapter {adapter_slot} of VM {vm_name}",
       ],
     },
   },
   storage_management: {
     argument: "action",
     actions: {
-      list_controllers: ["read", "low", "Lists a VM's storage controllers."],
-      create_controller: ["write", "medium", "Adds a storage controller to a VM."],
+      list_controllers: [
+        "read",
+        "low",
+        "Lists a VM's storage controllers.",
+        "List the storage controllers of VM {vm_name}",
+      ],
+      create_controller: [
+        "write",
+        "medium",
+        "Adds a storage controller to a VM.",
+        "Add storage controller {controller_name} to VM {vm_name}",
+      ],
       remove_controller: [
         "destructive",
         "high",
         "Removes a storage controller: its disks are detached and the VM may not boot.",
+        "Remove storage controller {controller_name} from VM {vm_name}",
       ],
-      list_disks: ["read", "low", "Lists disk images."],
-      create_disk: ["write", "medium", "Creates a disk image: uses host disk space."],
-      attach_disk: ["write", "medium", "Attaches a disk image to a VM, which can then read and write it."],
+      list_disks: ["read", "low", "Lists disk images.", "List disk images"],
+      create_disk: [
+        "write",
+        "medium",
+        "Creates a disk image: uses host disk space.",
+        "Create disk image {disk_name}",
+      ],
+      attach_disk: [
+        "write",
+        "medium",
+        "Attaches a disk image to a VM, which can then read and write it.",
+        "Attach disk {disk_path} to VM {vm_name}",
+      ],
     },
   },
   system_management: {
     argument: "action",
     actions: {
-      host_info: ["read", "low", "Reads host and VirtualBox information."],
-      vbox_version: ["read", "low", "Reads the VirtualBox version."],
-      ostypes: ["read", "low", "Lists guest OS types."],
-      metrics: ["read", "low", "Reads a VM's performance metrics."],
+      host_info: ["read", "low", "Reads host and VirtualBox information.", "Read host information"],
+      vbox_version: ["read", "low", "Reads the VirtualBox version.", "Read the VirtualBox version"],
+      ostypes: ["read", "low", "Lists guest OS types.", "List guest OS types"],
+      metrics: ["read", "low", "Reads a VM's performance metrics.", "Read the metrics of VM {vm_name}"],
       screenshot: [
         "write",
         "medium",
         "Captures a VM's screen to a host file: reveals what is on screen and writes a file.",
+        "Capture the screen of VM {vm_name} to {output_file}",
       ],
     },
   },
   sandbox_management: {
     argument: "action",
     actions: {
-      execute_code: ["execute", "high", "Runs agent-written code in a Docker sandbox."],
+      execute_code: [
+        "execute",
+        "high",
+        "Runs agent-written code in a Docker sandbox.",
+        "Run agent-written code in a sandbox",
+      ],
       execute_file: [
         "execute",
         "critical",
         "Copies a host file into a sandbox and runs it: any file the server can read leaves the host.",
+        "Run host file {host_path} in a sandbox",
       ],
-      session_create: ["write", "medium", "Starts a sandbox container."],
-      session_run: ["execute", "high", "Runs a command in a sandbox session."],
-      session_write_file: ["write", "medium", "Writes a file inside a sandbox."],
-      session_read_file: ["read", "low", "Reads a file inside a sandbox."],
-      session_list: ["read", "low", "Lists sandbox sessions."],
-      session_destroy: ["destructive", "medium", "Destroys a sandbox session and the files in it."],
+      session_create: ["write", "medium", "Starts a sandbox container.", "Start sandbox {sandbox_name}"],
+      session_run: [
+        "execute",
+        "high",
+        "Runs a command in a sandbox session.",
+        "Run a command in sandbox {sandbox_id}",
+      ],
+      session_write_file: [
+        "write",
+        "medium",
+        "Writes a file inside a sandbox.",
+        "Write {container_path} in sandbox {sandbox_id}",
+      ],
+      session_read_file: [
+        "read",
+        "low",
+        "Reads a file inside a sandbox.",
+        "Read {container_path} in sandbox {sandbox_id}",
+      ],
+      session_list: ["read", "low", "Lists sandbox sessions.", "List sandbox sessions"],
+      session_destroy: [
+        "destructive",
+        "medium",
+        "Destroys a sandbox session and the files in it.",
+        "Destroy sandbox {sandbox_id}",
+      ],
     },
   },
   proxmox_management: {
     argument: "operation",
     actions: {
-      list_vms: ["read", "low", "Lists Proxmox VMs."],
-      start_vm: ["write", "medium", "Starts a Proxmox VM; it can be stopped again."],
-      stop_vm: ["destructive", "high", "Hard-stops a Proxmox VM: services go offline, unsaved data is lost."],
-      shutdown_vm: ["destructive", "high", "Shuts a Proxmox VM down: its services go offline."],
-      status: ["read", "low", "Reads a Proxmox VM's status."],
-      create_snapshot: ["write", "medium", "Takes a Proxmox snapshot: uses storage; it can be deleted."],
-      list_snapshots: ["read", "low", "Lists a Proxmox VM's snapshots."],
-      delete_snapshot: ["destructive", "critical", "Deletes a Proxmox restore point for good."],
-      node_status: ["read", "low", "Reads a Proxmox node's status."],
-      cluster_resources: ["read", "low", "Lists the Proxmox cluster's resources."],
+      list_vms: ["read", "low", "Lists Proxmox VMs.", "List Proxmox VMs"],
+      start_vm: [
+        "write",
+        "medium",
+        "Starts a Proxmox VM; it can be stopped again.",
+        "Start Proxmox VM {vmid}",
+      ],
+      stop_vm: [
+        "destructive",
+        "high",
+        "Hard-stops a Proxmox VM: services go offline, unsaved data is lost.",
+        "Stop Proxmox VM {vmid}",
+      ],
+      shutdown_vm: [
+        "destructive",
+        "high",
+        "Shuts a Proxmox VM down: its services go offline.",
+        "Shut down Proxmox VM {vmid}",
+      ],
+      status: ["read", "low", "Reads a Proxmox VM's status.", "Read the status of Proxmox VM {vmid}"],
+      create_snapshot: [
+        "write",
+        "medium",
+        "Takes a Proxmox snapshot: uses storage; it can be deleted.",
+        "Take snapshot {snapshot_name} of Proxmox VM {vmid}",
+      ],
+      list_snapshots: [
+        "read",
+        "low",
+        "Lists a Proxmox VM's snapshots.",
+        "List the snapshots of Proxmox VM {vmid}",
+      ],
+      delete_snapshot: [
+        "destructive",
+        "critical",
+        "Deletes a Proxmox restore point for good.",
+        "Delete snapshot {snapshot_name} of Proxmox VM {vmid}",
+      ],
+      node_status: ["read", "low", "Reads a Proxmox node's status.", "Read the Proxmox node's status"],
+      cluster_resources: [
+        "read",
+        "low",
+        "Lists the Proxmox cluster's resources.",
+        "List the Proxmox cluster's resources",
+      ],
     },
   },
   vm_agentic_workflow: {
     argument: "action",
     actions: {
-      suggest_config: ["read", "low", "Asks your model for a VM configuration; changes nothing."],
-      sandbox_workflow: ["write", "medium", "Plans a sandbox with your model and may act on the plan."],
-      workflow: ["write", "medium", "Plans virtualization steps with your model and may act on the plan."],
+      suggest_config: [
+        "read",
+        "low",
+        "Asks your model for a VM configuration; changes nothing.",
+        "Ask your model for a VM configuration",
+      ],
+      sandbox_workflow: [
+        "write",
+        "medium",
+        "Plans a sandbox with your model and may act on the plan.",
+        "Plan and run a sandbox workflow with your model",
+      ],
+      workflow: [
+        "write",
+        "medium",
+        "Plans virtualization steps with your model and may act on the plan.",
+        "Plan and run virtualization steps with your model",
+      ],
     },
   },
 };
@@ -196,6 +367,12 @@ const VIRTUALIZATION_TOOLS: ReadonlyMap<string, Entry> = new Map(
     return [];
   }),
 );
+
+/** Testing-mode tools whose arguments are named unlike their portmanteau action's. */
+const TESTING_EFFECTS: Readonly<Record<string, string>> = {
+  create_vm: "Create VM {name}",
+  clone_vm: "Clone VM {source_vm} as {new_name}",
+};
 
 /** The names of every tool the catalogue knows (portmanteau and testing-mode). */
 export const CATALOGUE_TOOLS: readonly string[] = [
@@ -333,8 +510,8 @@ function infer(
   return { kind, level, why, source: "inferred" };
 }
 
-function fromEntry([kind, level, why]: Entry, action?: string): Risk {
-  return { kind, level, why, source: "catalogue", ...(action !== undefined ? { action } : {}) };
+function fromEntry([kind, level, why, effect]: Entry, action?: string): Risk {
+  return { kind, level, why, source: "catalogue", ...(action !== undefined ? { action } : {}), effect };
 }
 
 function worstOf(risks: readonly Risk[]): Risk | undefined {
@@ -370,7 +547,11 @@ export function toolRisks(tool: RiskTool): ToolRisks {
     return { risk: worstOf(Object.values(actions)) as Risk, argument: known.argument, actions };
   }
   const single = VIRTUALIZATION_TOOLS.get(tool.name);
-  if (single) return { risk: fromEntry(single) };
+  if (single) {
+    const risk = fromEntry(single);
+    const effect = TESTING_EFFECTS[tool.name];
+    return { risk: effect ? { ...risk, effect } : risk };
+  }
   for (const argument of ACTION_ARGUMENTS) {
     const listed = enumOf(tool.inputSchema?.properties?.[argument]);
     if (!listed?.length) continue;
@@ -396,4 +577,59 @@ export function riskOf(tool: RiskTool, args?: Readonly<Record<string, unknown>>)
   if (listed) return listed;
   const inferred = infer(action, undefined, tool.annotations ?? {});
   return { ...inferred, why: `"${action}" is not an action this tool lists. ${inferred.why}`, action };
+}
+
+/** The `{argument}` placeholders of an effect, in order. */
+export function effectArguments(effect: string): string[] {
+  return [...effect.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+}
+
+/** Words in an argument's name that say it identifies what a call acts on. */
+const IDENTIFYING_WORDS = new Set(
+  `id ids uuid key name names path paths file files filename dir directory folder target targets host
+   hostname url uri vm vmid database db table repo repository bucket branch project namespace cluster node
+   container image resource source src dest destination account user email channel`
+    .trim()
+    .split(/\s+/),
+);
+
+/** Whether an argument's name (`vm_name`, `filePath`, `vmid`) says it identifies what the call acts on. */
+export function isIdentifying(argument: string): boolean {
+  return words(argument).some((w) => IDENTIFYING_WORDS.has(w));
+}
+
+/** A value as the target line shows it: a string as sent, anything else as JSON. */
+function targetValue(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value.trim() === "" ? undefined : value;
+  return JSON.stringify(value);
+}
+
+/**
+ * What a call acts on. A call whose risk has an effect (a catalogued tool and action) acts on the arguments
+ * the effect names, sent or not: `proxmox_management {operation: "stop_vm", vmid: "100", name: "x"}` acts on
+ * `vmid`, never on `name`. Any other call lists every argument whose name identifies something, so an agent
+ * cannot put a harmless-looking `name` in front of the `path` the tool really uses.
+ */
+export function callTargets(risk: Risk | undefined, args: Readonly<Record<string, unknown>>): CallTarget[] {
+  const identifying = identifyingTargets(args);
+  if (risk?.effect === undefined) return identifying;
+  const named: CallTarget[] = effectArguments(risk.effect).map((argument) => {
+    const value = targetValue(args[argument]);
+    return value === undefined ? { argument } : { argument, value };
+  });
+  // A catalogued argument that was not sent: this may be another server's tool of the same name, so what
+  // it was sent is shown too.
+  if (named.every((t) => t.value !== undefined)) return named;
+  return [...named, ...identifying.filter((t) => !named.some((n) => n.argument === t.argument))];
+}
+
+/** Every argument whose name identifies something, with its value (objects are left to the full view). */
+function identifyingTargets(args: Readonly<Record<string, unknown>>): CallTarget[] {
+  return Object.entries(args).flatMap(([argument, raw]) => {
+    if (!isIdentifying(argument)) return [];
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) return [];
+    const value = targetValue(raw);
+    return value === undefined ? [] : [{ argument, value }];
+  });
 }

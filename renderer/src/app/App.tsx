@@ -81,7 +81,7 @@ function Shell({ bridge }: { bridge: Bridge }) {
     return (
       <main className="approval-window">
         {banner}
-        <ApprovalPrompt pending={pending} standalone />
+        <ApprovalPrompt pending={pending} ended={live.ended} standalone />
       </main>
     );
   }
@@ -140,7 +140,7 @@ function Shell({ bridge }: { bridge: Bridge }) {
             servers={live.servers}
           />
         )}
-        {!welcoming && view === "approvals" && <ApprovalPrompt pending={live.pending} />}
+        {!welcoming && view === "approvals" && <ApprovalPrompt pending={live.pending} ended={live.ended} />}
         {!welcoming && view === "policy" && (
           <Suspense fallback={<p className="muted">Loading the policy editor…</p>}>
             <PolicyView

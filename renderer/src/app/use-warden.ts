@@ -4,7 +4,13 @@
  * so nothing missed while disconnected stays missing.
  */
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
-import type { PendingApproval, ServerStatus, ToolChange, WardenApi } from "../../../shared/contract.js";
+import type {
+  ApprovalEnd,
+  PendingApproval,
+  ServerStatus,
+  ToolChange,
+  WardenApi,
+} from "../../../shared/contract.js";
 import type { Connection, ConnectionStore } from "../bridge/index.js";
 import { CallBuffer } from "../calls/call-buffer.js";
 
@@ -25,9 +31,22 @@ export interface WardenLive {
   servers: ServerStatus[];
   /** Oldest first. */
   pending: PendingApproval[];
+  /** Requests that ended while this view was open, newest first: how each ended is said, not just gone. */
+  ended: EndedApproval[];
   /** Tools held back until the user accepts them. */
   toolChanges: ToolChange[];
 }
+
+/** A request for approval that has ended, and how. */
+export interface EndedApproval {
+  approval: PendingApproval;
+  end: ApprovalEnd;
+  /** Epoch milliseconds, as this view saw it. */
+  at: number;
+}
+
+/** How many ended requests are remembered. */
+export const ENDED_KEPT = 20;
 
 /** Events that arrived after a snapshot was asked for. */
 interface EventsSince {
@@ -50,6 +69,7 @@ export function useWardenLive(api: WardenApi, generation: number): WardenLive {
     denyAll: false,
     servers: [],
     pending: [],
+    ended: [],
     toolChanges: [],
   });
 
@@ -73,9 +93,18 @@ export function useWardenLive(api: WardenApi, generation: number): WardenLive {
           s.pending.some((p) => p.id === approval.id) ? s : { ...s, pending: [...s.pending, approval] },
         );
       }),
-      api.on("approvalEnded", ({ id }) => {
+      api.on("approvalEnded", ({ id, end }) => {
         since.current.ended.add(id);
-        setLive((s) => ({ ...s, pending: s.pending.filter((p) => p.id !== id) }));
+        setLive((s) => {
+          const approval = s.pending.find((p) => p.id === id) ?? since.current.added.get(id);
+          const ended = approval
+            ? [{ approval, end, at: Date.now() }, ...s.ended.filter((e) => e.approval.id !== id)].slice(
+                0,
+                ENDED_KEPT,
+              )
+            : s.ended;
+          return { ...s, pending: s.pending.filter((p) => p.id !== id), ended };
+        });
       }),
       api.on("toolChanges", (toolChanges) => {
         since.current.toolChanges = toolChanges;
@@ -101,14 +130,15 @@ export function useWardenLive(api: WardenApi, generation: number): WardenLive {
         ]
           .filter((p) => !events.ended.has(p.id))
           .sort((a, b) => a.createdAt - b.createdAt);
-        setLive({
+        setLive((s) => ({
           loaded: true,
           error: undefined,
+          ended: s.ended,
           denyAll: events.denyAll ?? state.denyAll,
           servers: events.servers ?? state.servers,
           pending,
           toolChanges: events.toolChanges ?? toolChanges,
-        });
+        }));
       },
       (error: Error) => current && setLive((s) => ({ ...s, error })),
     );

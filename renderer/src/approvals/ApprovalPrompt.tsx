@@ -1,16 +1,22 @@
 /**
- * The approval prompt: the oldest waiting call, in full, with a countdown to its deadline and a count of
- * the others. Nothing approves by accident: focus starts on the arguments (never on Approve), Enter does
+ * The approval prompt: what the call will do first ("Stop VM prod-api on virt?"), who asks, the risk and
+ * what its limit leaves; then the call in full. The queue beside it lists every waiting request with its
+ * countdown (any can be opened) and the ones that just ended with how each ended, so a request never
+ * disappears unexplained. The headline, the countdown and Approve/Deny stay in view however long the
+ * arguments are: only the details scroll. Nothing approves by accident: focus starts on the arguments (never on Approve), Enter does
  * not press Approve, Approve is disabled for a moment after a new request appears (so a click or key
  * meant for the previous one cannot land on it), and Escape denies. Approve always sends the call hash of
  * the request shown, so a call that changed meanwhile is not approved; optionally it also approves the same
  * call (same tool, same arguments) for a few minutes.
  */
 import { type KeyboardEvent as ReactKeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
-import type { PendingApproval } from "../../../shared/contract.js";
+import { END_WORDS, headlineText, limitLine } from "../../../shared/approval-text.js";
+import type { ApprovalEnd, PendingApproval } from "../../../shared/contract.js";
 import { useApi } from "../api.js";
+import type { EndedApproval } from "../app/use-warden.js";
 import { clockTime, countdown, prettyJson } from "../format.js";
 import { InferredTag, RiskBadge, UnknownRiskBadge } from "../ui/risk.js";
+import { Headline } from "./Headline.js";
 import { Revealed, RevealedSegments } from "./Revealed.js";
 import { revealedCharacters, revealUnicode } from "./reveal.js";
 
@@ -30,35 +36,79 @@ function useNow(intervalMs: number): number {
 }
 
 interface Props {
-  /** Oldest first; the first is shown. */
+  /** Oldest first; the first is shown until another is opened. */
   pending: readonly PendingApproval[];
+  /** Requests that ended, newest first (how each ended is shown in the queue). */
+  ended?: readonly EndedApproval[];
   /** In its own window (`#/approval`), the prompt is the whole page. */
   standalone?: boolean;
 }
 
-export function ApprovalPrompt({ pending, standalone = false }: Props) {
+/** What is said about a request that ended, naming it: never left under the next request unexplained. */
+interface Notice {
+  id: string;
+  text: string;
+  tone: "ok" | "bad" | "warn";
+}
+
+const END_TONE: Record<ApprovalEnd, Notice["tone"]> = {
+  approved: "ok",
+  denied: "bad",
+  "timed-out": "warn",
+  "deny-all": "bad",
+  cancelled: "warn",
+};
+
+/** "Stop VM prod-api on virt: approved." */
+function endedText(approval: PendingApproval, words: string): string {
+  return `${headlineText(approval).replace(/\?$/, "")}: ${words}.`;
+}
+
+export function ApprovalPrompt({ pending, ended = [], standalone = false }: Props) {
   const api = useApi();
-  const current = pending[0];
+  const [openedId, setOpenedId] = useState<string>();
+  const current = pending.find((p) => p.id === openedId) ?? pending[0];
   const currentId = current?.id;
   const [busy, setBusy] = useState(false);
   const [armed, setArmed] = useState(false);
   const [message, setMessage] = useState("");
+  const [notice, setNotice] = useState<Notice>();
   const [standing, setStanding] = useState(false);
   const [minutes, setMinutes] = useState<number>(15);
   const ids = useId();
   const argsRef = useRef<HTMLPreElement>(null);
+  const answered = useRef(new Set<string>());
+  const shownRef = useRef<string | undefined>(undefined);
   const now = useNow(250);
 
   useEffect(() => {
     if (!currentId) return;
     setArmed(false);
     setBusy(false);
+    setMessage("");
     // A standing approval is chosen for one request: a new request starts without it.
     setStanding(false);
-    argsRef.current?.focus();
+    // Focus, not scroll: the details start at the policy's reason, above the arguments.
+    argsRef.current?.focus({ preventScroll: true });
     const timer = setTimeout(() => setArmed(true), ARMING_MS);
     return () => clearTimeout(timer);
   }, [currentId]);
+
+  // The request on screen ended elsewhere (timeout, Deny-all, another window, the client gave up): say so.
+  useEffect(() => {
+    const shown = shownRef.current;
+    const over = ended.find((e) => e.approval.id === shown);
+    if (!shown || !over || answered.current.has(shown)) return;
+    setNotice({ id: shown, text: endedText(over.approval, END_WORDS[over.end]), tone: END_TONE[over.end] });
+  }, [ended]);
+  useEffect(() => {
+    if (currentId) shownRef.current = currentId;
+  }, [currentId]);
+
+  const open = (id: string) => {
+    setOpenedId(id);
+    setNotice(undefined);
+  };
 
   const answer = async (approve: boolean) => {
     if (!current || busy) return;
@@ -72,15 +122,20 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
             ...(forMinutes !== undefined ? { forMinutes } : {}),
           })
         : await api.deny({ id: current.id });
-      setMessage(
-        result.ok
-          ? `${approve ? "Approved" : "Denied"} ${current.tool} on ${current.server}${
-              forMinutes !== undefined
-                ? `, and the same call for ${forMinutes} ${forMinutes === 1 ? "minute" : "minutes"}`
-                : ""
-            }.`
-          : `Could not ${approve ? "approve" : "deny"}: ${result.error ?? "the request has ended"}.`,
-      );
+      if (result.ok) {
+        answered.current.add(current.id);
+        const also =
+          forMinutes !== undefined
+            ? `, and the same call for ${forMinutes} ${forMinutes === 1 ? "minute" : "minutes"}`
+            : "";
+        setNotice({
+          id: current.id,
+          text: endedText(current, `${approve ? "approved" : "denied"} by you${also}`),
+          tone: approve ? "ok" : "bad",
+        });
+      } else {
+        setMessage(`Could not ${approve ? "approve" : "deny"}: ${result.error ?? "the request has ended"}.`);
+      }
     } catch (error) {
       setMessage(`Could not reach the warden: ${(error as Error).message}`);
     } finally {
@@ -107,18 +162,25 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
     [current],
   );
   const suspicious = useMemo(() => revealedCharacters(args), [args]);
+  const className = `approval${standalone ? " standalone" : ""}${current ? "" : " empty-approval"}`;
+  const queue = (pending.length > 1 || ended.length > 0) && (
+    <Queue pending={pending} ended={ended} shown={currentId} now={now} onOpen={open} />
+  );
+  const said = notice && (
+    <p className={`approval-notice tone-${notice.tone}`} role="status">
+      {notice.text}
+    </p>
+  );
 
   if (!current) {
     return (
-      <section
-        className={`approval empty-approval${standalone ? " standalone" : ""}`}
-        aria-labelledby="approval-title"
-      >
-        <h2 id="approval-title">Approvals</h2>
-        <p>No call is waiting for your approval.</p>
-        <p className="status-line" role="status">
-          {message}
-        </p>
+      <section className={className} aria-labelledby="approval-title">
+        <div className="approval-request">
+          <h2 id="approval-title">Approvals</h2>
+          {said}
+          <p>No call is waiting for your approval.</p>
+        </div>
+        {queue}
       </section>
     );
   }
@@ -127,146 +189,210 @@ export function ApprovalPrompt({ pending, standalone = false }: Props) {
   // The clock ticks every 250 ms, so a request that just arrived may look a moment longer than its timeout.
   const left = Math.min(total, current.deadline - now);
   const risk = current.risk;
-  const others = pending.length - 1;
+  const limit = limitLine(current);
   const blockEnter = (event: ReactKeyboardEvent) => {
     if (event.key === "Enter") event.preventDefault();
   };
 
   return (
-    <section className={`approval${standalone ? " standalone" : ""}`} aria-labelledby="approval-title">
-      <header className="approval-head">
-        <h2 id="approval-title">
-          Approve <Revealed text={current.tool} />?
-        </h2>
-        {risk ? <RiskBadge risk={risk} /> : <UnknownRiskBadge />}
-        {risk && <InferredTag risk={risk} />}
-        {others > 0 && (
-          <span className="queue" aria-live="polite">
-            {others} more waiting
-          </span>
-        )}
-      </header>
+    <section className={className} aria-labelledby="approval-title">
+      <div className="approval-request">
+        <header className="approval-head">
+          {said}
+          <h2 id="approval-title">
+            <Headline approval={current} />
+          </h2>
+          <p className="asker">
+            Asked by{" "}
+            <strong>
+              <Revealed text={current.client} />
+            </strong>{" "}
+            · <Revealed text={current.server} />/<Revealed text={current.tool} />
+          </p>
+          <p className="risk-line">
+            {risk ? <RiskBadge risk={risk} /> : <UnknownRiskBadge />} {risk && <InferredTag risk={risk} />}{" "}
+            <span className="risk-why">
+              {risk ? risk.why : "The server's tool list did not describe this tool."}
+            </span>
+          </p>
+          {limit && <p className="limit-line">{limit}</p>}
+        </header>
 
-      <dl className="facts">
-        <dt>Client</dt>
-        <dd>
-          <Revealed text={current.client} />
-        </dd>
-        <dt>Server</dt>
-        <dd>
-          <Revealed text={current.server} />
-        </dd>
-        <dt>Tool</dt>
-        <dd>
-          <code>
-            <Revealed text={current.tool} />
-          </code>
-          {current.operation && current.operation !== current.tool && (
-            <>
-              {" "}
-              (operation <code>{current.operation}</code>)
-            </>
-          )}
-        </dd>
-        <dt>Rule</dt>
-        <dd>
-          <code>{current.rule}</code>
-        </dd>
-        <dt>Reason</dt>
-        <dd>{current.reason || "—"}</dd>
-        {risk && (
-          <>
-            <dt>Risk</dt>
-            <dd className="risk-why">
-              {risk.why}{" "}
-              <span className="muted">
-                ({risk.kind}, {risk.level}
-                {risk.action ? `, action ${risk.action}` : ""}
-                {risk.source === "inferred" ? ", inferred" : ""})
-              </span>
+        <div className="approval-body">
+          <dl className="facts">
+            <dt>Policy</dt>
+            <dd>{current.reason || "this call asks a human"}</dd>
+            <dt>Tool</dt>
+            <dd>
+              <code>
+                <Revealed text={current.tool} />
+              </code>
+              {current.operation && current.operation !== current.tool && (
+                <>
+                  {" "}
+                  (operation <code>{current.operation}</code>)
+                </>
+              )}
+              {risk?.action && (
+                <>
+                  {" "}
+                  · action <code>{risk.action}</code>
+                </>
+              )}
             </dd>
-          </>
-        )}
-      </dl>
+            <dt>Rule</dt>
+            <dd>
+              <code className="muted">{current.rule}</code>
+            </dd>
+          </dl>
 
-      <h3 id="approval-args-title">Arguments</h3>
-      {suspicious.length > 0 && (
-        <div className="warning" role="note">
-          <strong>Look closely:</strong> the arguments contain characters that can disguise text, shown as
-          escapes:
-          <ul>
-            {suspicious.map((s) => (
-              <li key={s.escape}>
-                <code>{s.escape}</code> {s.label}
-                {s.count > 1 ? ` (${s.count}×)` : ""}
+          <h3 id="approval-args-title">Arguments</h3>
+          {suspicious.length > 0 && (
+            <div className="warning" role="note">
+              <strong>Look closely:</strong> the arguments contain characters that can disguise text, shown as
+              escapes:
+              <ul>
+                {suspicious.map((s) => (
+                  <li key={s.escape}>
+                    <code>{s.escape}</code> {s.label}
+                    {s.count > 1 ? ` (${s.count}×)` : ""}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the arguments take focus first, so nothing lands on Approve */}
+          <pre className="json approval-args" tabIndex={0} ref={argsRef}>
+            <RevealedSegments segments={args} />
+          </pre>
+        </div>
+
+        <footer className="approval-foot">
+          <div className="countdown" role="timer" aria-label="Time left to answer">
+            <div className="countdown-bar" aria-hidden="true">
+              <div style={{ width: `${Math.max(0, Math.min(100, (left / total) * 100))}%` }} />
+            </div>
+            <span>
+              Denied automatically in <strong>{countdown(left)}</strong> (at {clockTime(current.deadline)})
+            </span>
+          </div>
+
+          <div className="standing">
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={standing}
+                onChange={(e) => setStanding(e.target.checked)}
+                aria-describedby={`${ids}-standing-note`}
+              />
+              Also approve this exact call for
+            </label>
+            <select
+              aria-label="Minutes to approve this exact call for"
+              value={minutes}
+              onChange={(e) => {
+                setMinutes(Number(e.target.value));
+                setStanding(true);
+              }}
+            >
+              {STANDING_MINUTES.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+            <span>minutes</span>
+            <span className="visually-hidden" id={`${ids}-standing-note`}>
+              The same client calling the same tool with the same arguments goes through without asking until
+              then.
+            </span>
+          </div>
+
+          <div className="approval-actions">
+            <button type="button" className="button deny" onClick={() => void answer(false)} disabled={busy}>
+              Deny <kbd>Esc</kbd>
+            </button>
+            <button
+              type="button"
+              className="button approve"
+              onClick={() => void answer(true)}
+              onKeyDown={blockEnter}
+              disabled={busy || !armed}
+              title="Click to approve (Enter does not approve)"
+            >
+              Approve
+            </button>
+          </div>
+          {message && (
+            <p className="status-line" role="alert">
+              {message}
+            </p>
+          )}
+        </footer>
+      </div>
+      {queue}
+    </section>
+  );
+}
+
+/** Every waiting request with its countdown (any can be opened), then the ones that just ended and how. */
+function Queue({
+  pending,
+  ended,
+  shown,
+  now,
+  onOpen,
+}: {
+  pending: readonly PendingApproval[];
+  ended: readonly EndedApproval[];
+  shown: string | undefined;
+  now: number;
+  onOpen: (id: string) => void;
+}) {
+  return (
+    <nav className="approval-queue" aria-label="Approval queue">
+      {pending.length > 0 && (
+        <>
+          <h3 id="queue-waiting">Waiting for approval ({pending.length})</h3>
+          <ol aria-labelledby="queue-waiting">
+            {pending.map((p) => (
+              <li key={p.id}>
+                <button
+                  type="button"
+                  className="queue-item"
+                  aria-current={p.id === shown ? "true" : undefined}
+                  onClick={() => onOpen(p.id)}
+                >
+                  <span className="queue-headline">
+                    <Headline approval={p} />
+                  </span>
+                  <span className="queue-meta">
+                    <Revealed text={p.client} /> · <span role="timer">{countdown(p.deadline - now)}</span>{" "}
+                    left
+                  </span>
+                </button>
               </li>
             ))}
-          </ul>
-        </div>
+          </ol>
+        </>
       )}
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so the keyboard can scroll it */}
-      <pre className="json approval-args" tabIndex={0} ref={argsRef}>
-        <RevealedSegments segments={args} />
-      </pre>
-
-      <div className="countdown" role="timer" aria-label="Time left to answer">
-        <div className="countdown-bar" aria-hidden="true">
-          <div style={{ width: `${Math.max(0, Math.min(100, (left / total) * 100))}%` }} />
-        </div>
-        <span>
-          Denied automatically in <strong>{countdown(left)}</strong> (at {clockTime(current.deadline)})
-        </span>
-      </div>
-
-      <div className="standing">
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={standing}
-            onChange={(e) => setStanding(e.target.checked)}
-            aria-describedby={`${ids}-standing-note`}
-          />
-          Also approve this exact call for
-        </label>
-        <select
-          aria-label="Minutes to approve this exact call for"
-          value={minutes}
-          onChange={(e) => {
-            setMinutes(Number(e.target.value));
-            setStanding(true);
-          }}
-        >
-          {STANDING_MINUTES.map((m) => (
-            <option key={m} value={m}>
-              {m}
-            </option>
-          ))}
-        </select>
-        <span>minutes</span>
-        <p className="muted standing-note" id={`${ids}-standing-note`}>
-          The same client calling the same tool with the same arguments goes through without asking until
-          then.
-        </p>
-      </div>
-
-      <div className="approval-actions">
-        <button type="button" className="button deny" onClick={() => void answer(false)} disabled={busy}>
-          Deny <kbd>Esc</kbd>
-        </button>
-        <button
-          type="button"
-          className="button approve"
-          onClick={() => void answer(true)}
-          onKeyDown={blockEnter}
-          disabled={busy || !armed}
-          title="Click to approve (Enter does not approve)"
-        >
-          Approve
-        </button>
-      </div>
-      <p className="status-line" role="status">
-        {message}
-      </p>
-    </section>
+      {ended.length > 0 && (
+        <>
+          <h3 id="queue-ended">Just ended</h3>
+          <ol aria-labelledby="queue-ended" className="queue-ended">
+            {ended.map((e) => (
+              <li key={e.approval.id} className={`tone-${END_TONE[e.end]}`}>
+                <span className="queue-headline">
+                  <Headline approval={e.approval} />
+                </span>
+                <span className="queue-meta">
+                  {END_WORDS[e.end]} · {clockTime(e.at)}
+                </span>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </nav>
   );
 }

@@ -5,10 +5,10 @@ import { callsPerMinute, TONES, type Tone } from "./chart.js";
 
 const TONE_NAME: Record<Tone, string> = {
   ok: "allowed or approved",
-  wait: "awaiting approval",
+  wait: "waiting for approval",
   warn: "rate-limited or timed out",
-  bad: "denied or rejected",
-  muted: "cancelled",
+  bad: "denied",
+  muted: "withdrawn",
 };
 
 const WIDTH = 300;
