@@ -18,6 +18,7 @@ import { extname, resolve, sep } from "node:path";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { Grants } from "./clients/grants.js";
+import { UnreadBytes } from "./proxy/backpressure.js";
 import { ClientSession } from "./proxy/client-session.js";
 import { HttpChannel } from "./proxy/http-channel.js";
 import { isModernRequest, MODERN_VERSIONS, serveModern } from "./proxy/modern.js";
@@ -75,6 +76,9 @@ export interface WardenHttp {
   url: string;
   close(): Promise<void>;
 }
+
+/** The name the control API's reader goes by in the per-client accounting (no grant can take it: grants are MCP only). */
+const ADMIN_CLIENT = "\u0000admin";
 
 /** Most messages one POST may carry. */
 export const MAX_BATCH = 100;
@@ -163,6 +167,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   const grants = options.grants instanceof Grants ? options.grants : new Grants(undefined, options.grants);
   const admin = new Grants(undefined, { admin: options.adminToken });
   const sessions = new Map<string, McpSession>();
+  const unread = new UnreadBytes();
   let port = options.port;
 
   /** Only our own origin: a Host naming loopback on our port, and no foreign Origin. */
@@ -231,6 +236,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
         warden,
         upstream,
         grant,
+        unread,
         ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
       });
     }
@@ -272,7 +278,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     }
     await upstream.whenReady(10_000);
     const id = randomUUID();
-    const channel = new HttpChannel(id);
+    const channel = new HttpChannel({ sessionId: id, client: grant, unread });
     const client = new ClientSession({
       warden,
       upstream,
@@ -306,12 +312,13 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       connection: "keep-alive",
     });
     res.write(": mcp-warden events\n\n");
+    // The UI's event stream is capped like any client's: a reader that stops reading is cut off.
     const offs = WARDEN_EVENTS.map((event) =>
       warden.events.on(event, (payload) =>
-        res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`),
+        unread.write(ADMIN_CLIENT, res, `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`),
       ),
     );
-    const ping = setInterval(() => res.write(": ping\n\n"), 15_000);
+    const ping = setInterval(() => unread.write(ADMIN_CLIENT, res, ": ping\n\n"), 15_000);
     req.on("close", () => {
       clearInterval(ping);
       for (const off of offs) off();

@@ -8,6 +8,7 @@
  * same as in the legacy era: the request passes through the same relay.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { UnreadBytes } from "./backpressure.js";
 import { ClientSession } from "./client-session.js";
 import type { CallGate } from "./gate.js";
 import { HttpChannel } from "./http-channel.js";
@@ -172,6 +173,8 @@ export interface ModernContext {
   upstream: Upstream;
   grant: string;
   keepAliveMs?: number;
+  /** What each client leaves unread (the cap on it cuts a client off, not the warden). */
+  unread: UnreadBytes;
 }
 
 /** Serves one 2026-07-28 POST. */
@@ -206,7 +209,7 @@ export async function serveModern(
   const legacyCapabilities = Object.fromEntries(
     Object.entries(capabilities).filter(([key]) => !ASKED_MID_CALL.includes(key)),
   );
-  const channel = new HttpChannel(undefined, statusOf);
+  const channel = new HttpChannel({ statusOf, client: ctx.grant, unread: ctx.unread });
   const session = new ClientSession({
     warden: ctx.warden,
     upstream,
@@ -302,7 +305,7 @@ function listen(res: ServerResponse, message: RawMessage, ctx: ModernContext): v
     "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",
   });
-  const event = (text: string) => res.write(`event: message\ndata: ${text}\n\n`);
+  const event = (text: string) => ctx.unread.write(ctx.grant, res, `event: message\ndata: ${text}\n\n`);
   event(
     `{"jsonrpc":"2.0","method":"notifications/subscriptions/acknowledged","params":{${tag},"notifications":${JSON.stringify(honoured)}}}`,
   );
@@ -316,7 +319,7 @@ function listen(res: ServerResponse, message: RawMessage, ctx: ModernContext): v
     ctx.upstream.on("toolsChanged", () => changed("tools")),
     ctx.upstream.on("listChanged", (kind) => changed(kind)),
   ];
-  const ping = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+  const ping = setInterval(() => ctx.unread.write(ctx.grant, res, ": keep-alive\n\n"), 15_000);
   res.once("close", () => {
     clearInterval(ping);
     for (const off of offs) off();
