@@ -18,6 +18,7 @@ import { extname, resolve, sep } from "node:path";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { Grants } from "./clients/grants.js";
+import { ADMIN_HOLDER, ConnectionLimits } from "./limits-http.js";
 import { UnreadBytes } from "./proxy/backpressure.js";
 import { ClientSession } from "./proxy/client-session.js";
 import { HttpChannel } from "./proxy/http-channel.js";
@@ -78,7 +79,7 @@ export interface WardenHttp {
 }
 
 /** The name the control API's reader goes by in the per-client accounting (no grant can take it: grants are MCP only). */
-const ADMIN_CLIENT = "\u0000admin";
+const ADMIN_CLIENT = ADMIN_HOLDER;
 
 /** Most messages one POST may carry. */
 export const MAX_BATCH = 100;
@@ -191,6 +192,11 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     if (!grant) {
       res.setHeader("www-authenticate", 'Bearer realm="mcp-warden"');
       return jsonRpcError(res, 401, -32001, "missing or unknown bearer token");
+    }
+    const noRoom = connections.claim(req.socket, grant);
+    if (noRoom) {
+      res.setHeader("connection", "close");
+      return jsonRpcError(res, 503, -32000, `MCP Warden: ${noRoom}; close some connections`);
     }
     const upstream = warden.upstreams.get(serverName);
     if (!upstream) return jsonRpcError(res, 404, -32001, `no server named "${serverName}"`);
@@ -330,6 +336,8 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       res.setHeader("www-authenticate", 'Bearer realm="mcp-warden-admin"');
       return sendJson(res, 401, { error: "missing or wrong admin token" });
     }
+    const noRoom = connections.claim(req.socket, ADMIN_HOLDER);
+    if (noRoom) return sendJson(res, 409, { error: noRoom }, { connection: "close" });
     if (name === "events" && req.method === "GET") return handleEvents(req, res);
     if (!(WARDEN_METHODS as readonly string[]).includes(name))
       return sendJson(res, 404, { error: `no method "${name}"` });
@@ -394,6 +402,8 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   // load (the client writes on a socket the server is closing), so idle connections live a minute.
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
+  // Caps on connections by who holds them, so idle sockets cannot use up the descriptors (limits-http.ts).
+  const connections = new ConnectionLimits(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: options.port, host, backlog: 4096 }, () => {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_CONNECTIONS_PER_GRANT, MAX_UNCLAIMED } from "../../main/core/limits-http.js";
 import { MAX_BATCH_ANSWER_BYTES, MAX_UNREAD_PER_CLIENT } from "../../main/core/proxy/backpressure.js";
 import {
   CLIENT_TOKEN,
@@ -161,4 +162,66 @@ describe("a client that does not read its answers", () => {
     expect(cut).toBeGreaterThanOrEqual(sockets - Math.ceil(MAX_UNREAD_PER_CLIENT / (perBatch * 128 * 1024)));
     expect(textOf(await callTool(other, "echo"))).toBe("echo");
   }, 180_000);
+});
+
+/** A raw connection that writes `text` and resolves with the status line of the first answer. */
+function statusOn(socket: Socket, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let got = "";
+    const onData = (d: Buffer) => {
+      got += d.toString("latin1");
+      const line = got.indexOf("\r\n");
+      if (line === -1) return;
+      socket.off("data", onData);
+      resolve(got.slice(0, line));
+    };
+    socket.on("data", onData);
+    socket.write(text);
+  });
+}
+
+describe("connection limits", () => {
+  it(`idle connections are dropped oldest first past ${MAX_UNCLAIMED}, and closed soon anyway; the control API stays reachable`, async () => {
+    warden = await startWarden({ policy: ALLOW, servers: { raw: rawServer } });
+    const { port } = new URL(warden.url);
+    const count = MAX_UNCLAIMED * 3;
+    let closed = 0;
+    const idle = Array.from({ length: count }, () => {
+      const socket = connect(Number(port), "127.0.0.1");
+      socket.on("error", () => {});
+      socket.on("close", () => closed++);
+      return socket;
+    });
+    await waitFor(() => closed >= count - MAX_UNCLAIMED, 20_000, "the oldest idle connections to be dropped");
+    expect((await warden.api("setDenyAll", { on: true })).denyAll).toBe(true);
+    await waitFor(() => closed === count, 30_000, "every idle connection to be closed");
+    for (const socket of idle) socket.destroy();
+  }, 60_000);
+
+  it(`one client may hold ${MAX_CONNECTIONS_PER_GRANT} connections; the next is refused with 503, other clients are not`, async () => {
+    const OTHER_TOKEN = "other-client-token";
+    warden = await startWarden({
+      policy: ALLOW,
+      servers: { raw: rawServer },
+      extraArgs: ["--grant", `other=${OTHER_TOKEN}`],
+    });
+    const url = new URL(`${warden.url}/mcp/raw`);
+    const get = (token: string) =>
+      `GET ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${token}\r\naccept: text/event-stream\r\n\r\n`;
+    const open: Socket[] = [];
+    const statuses: string[] = [];
+    for (let i = 0; i <= MAX_CONNECTIONS_PER_GRANT; i++) {
+      const socket = connect(Number(url.port), "127.0.0.1");
+      socket.on("error", () => {});
+      open.push(socket);
+      statuses.push(await statusOn(socket, get(CLIENT_TOKEN)));
+    }
+    // Without a session a GET is refused (405), but it claims the connection for its client.
+    expect(statuses.slice(0, MAX_CONNECTIONS_PER_GRANT).every((s) => s.includes(" 405 "))).toBe(true);
+    expect(statuses.at(-1)).toContain(" 503 ");
+    const other = connect(Number(url.port), "127.0.0.1");
+    open.push(other);
+    expect(await statusOn(other, get(OTHER_TOKEN))).toContain(" 405 ");
+    for (const socket of open) socket.destroy();
+  });
 });
