@@ -22,7 +22,7 @@ export const MAX_CONNECTIONS_PER_GRANT = 256;
 /** Connections kept for the control API: MCP clients together may never take these. */
 export const ADMIN_RESERVE = 32;
 
-/** How long a connection may stay without a valid request before it is closed. */
+/** How long a connection without a valid token may stay without a request before it is closed. */
 export const UNCLAIMED_IDLE_MS = 10_000;
 
 /** The holder the admin's connections are claimed for. */
@@ -42,6 +42,8 @@ export class ConnectionLimits {
   constructor(server: Server, idleMs = UNCLAIMED_IDLE_MS) {
     this.#idleMs = idleMs;
     server.on("connection", (socket: Socket) => this.#admit(socket));
+    // Requests without a token (the UI's own files) keep their connection from being closed as idle.
+    server.on("request", (req: { socket: Socket }) => this.#unclaimed.get(req.socket)?.refresh());
   }
 
   get open(): number {
