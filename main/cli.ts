@@ -20,6 +20,7 @@ import {
 } from "./commands/args.js";
 import { AUDIT, auditCommand } from "./commands/audit.js";
 import { demoServer, thisCli } from "./commands/common.js";
+import { DENY_ALL, denyAllCommand } from "./commands/deny-all.js";
 import { INIT, initCommand } from "./commands/init.js";
 import { CHECK, checkCommand, DECIDE, decideCommand } from "./commands/policy.js";
 import { UNWRAP, unwrapCommand, WRAP, wrapCommand } from "./commands/wrap.js";
@@ -90,7 +91,18 @@ const SCHEMA = command({
 });
 
 /** Every command, in the order the top-level help lists them. */
-const COMMANDS: readonly CommandSpec[] = [SERVE, CONNECT, CHECK, DECIDE, SCHEMA, INIT, WRAP, UNWRAP, AUDIT];
+const COMMANDS: readonly CommandSpec[] = [
+  SERVE,
+  CONNECT,
+  CHECK,
+  DECIDE,
+  SCHEMA,
+  INIT,
+  WRAP,
+  UNWRAP,
+  AUDIT,
+  DENY_ALL,
+];
 
 /** An error whose message is meant for the user as it is. */
 class UsageError extends Error {}
@@ -218,6 +230,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
         return unwrapCommand(rest);
       case "audit":
         return await auditCommand(rest);
+      case "deny-all":
+        return await denyAllCommand(rest);
       case "help":
       case "--help":
       case "-h": {

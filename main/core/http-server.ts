@@ -18,6 +18,8 @@ import { extname, resolve, sep } from "node:path";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { Grants } from "./clients/grants.js";
+import { ADMIN_HOLDER, ConnectionLimits } from "./limits-http.js";
+import { UnreadBytes } from "./proxy/backpressure.js";
 import { ClientSession } from "./proxy/client-session.js";
 import { HttpChannel } from "./proxy/http-channel.js";
 import { isModernRequest, MODERN_VERSIONS, serveModern } from "./proxy/modern.js";
@@ -75,6 +77,9 @@ export interface WardenHttp {
   url: string;
   close(): Promise<void>;
 }
+
+/** The name the control API's reader goes by in the per-client accounting (no grant can take it: grants are MCP only). */
+const ADMIN_CLIENT = ADMIN_HOLDER;
 
 /** Most messages one POST may carry. */
 export const MAX_BATCH = 100;
@@ -163,6 +168,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   const grants = options.grants instanceof Grants ? options.grants : new Grants(undefined, options.grants);
   const admin = new Grants(undefined, { admin: options.adminToken });
   const sessions = new Map<string, McpSession>();
+  const unread = new UnreadBytes();
   let port = options.port;
 
   /** Only our own origin: a Host naming loopback on our port, and no foreign Origin. */
@@ -186,6 +192,11 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     if (!grant) {
       res.setHeader("www-authenticate", 'Bearer realm="mcp-warden"');
       return jsonRpcError(res, 401, -32001, "missing or unknown bearer token");
+    }
+    const noRoom = connections.claim(req.socket, grant);
+    if (noRoom) {
+      res.setHeader("connection", "close");
+      return jsonRpcError(res, 503, -32000, `MCP Warden: ${noRoom}; close some connections`);
     }
     const upstream = warden.upstreams.get(serverName);
     if (!upstream) return jsonRpcError(res, 404, -32001, `no server named "${serverName}"`);
@@ -231,6 +242,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
         warden,
         upstream,
         grant,
+        unread,
         ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
       });
     }
@@ -272,7 +284,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     }
     await upstream.whenReady(10_000);
     const id = randomUUID();
-    const channel = new HttpChannel(id);
+    const channel = new HttpChannel({ sessionId: id, client: grant, unread });
     const client = new ClientSession({
       warden,
       upstream,
@@ -306,12 +318,13 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       connection: "keep-alive",
     });
     res.write(": mcp-warden events\n\n");
+    // The UI's event stream is capped like any client's: a reader that stops reading is cut off.
     const offs = WARDEN_EVENTS.map((event) =>
       warden.events.on(event, (payload) =>
-        res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`),
+        unread.write(ADMIN_CLIENT, res, `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`),
       ),
     );
-    const ping = setInterval(() => res.write(": ping\n\n"), 15_000);
+    const ping = setInterval(() => unread.write(ADMIN_CLIENT, res, ": ping\n\n"), 15_000);
     req.on("close", () => {
       clearInterval(ping);
       for (const off of offs) off();
@@ -323,6 +336,8 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       res.setHeader("www-authenticate", 'Bearer realm="mcp-warden-admin"');
       return sendJson(res, 401, { error: "missing or wrong admin token" });
     }
+    const noRoom = connections.claim(req.socket, ADMIN_HOLDER);
+    if (noRoom) return sendJson(res, 409, { error: noRoom }, { connection: "close" });
     if (name === "events" && req.method === "GET") return handleEvents(req, res);
     if (!(WARDEN_METHODS as readonly string[]).includes(name))
       return sendJson(res, 404, { error: `no method "${name}"` });
@@ -387,6 +402,8 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   // load (the client writes on a socket the server is closing), so idle connections live a minute.
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
+  // Caps on connections by who holds them, so idle sockets cannot use up the descriptors (limits-http.ts).
+  const connections = new ConnectionLimits(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: options.port, host, backlog: 4096 }, () => {

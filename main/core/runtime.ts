@@ -14,6 +14,7 @@ import { type dataPaths, ensureDataDir, ensureTokens, writeFileAtomic } from "./
 import { readServersFile, type ServerConfig } from "./config/servers-config.js";
 import { fileSettings, type SettingsStore } from "./config/settings.js";
 import { watchFile } from "./config/watch.js";
+import { denyAllOnSignal } from "./deny-all-signal.js";
 import { startHttpServer, type WardenHttp } from "./http-server.js";
 import { Warden } from "./warden.js";
 
@@ -179,6 +180,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const unwatch = [
     watchFile(paths.tokens, () => grants.reload(), "tokens.json"),
     watchFile(serversPath, () => void reloadServers(), "the servers file"),
+    denyAllOnSignal(warden),
   ];
   writeFileAtomic(
     paths.runtime,

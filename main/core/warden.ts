@@ -31,6 +31,7 @@ import {
 import { DURATION_PATTERN, durationMs } from "../../shared/durations.js";
 import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.js";
 import { ApprovalBroker } from "./approvals/broker.js";
+import { pendingCapReason } from "./approvals/pending-cap.js";
 import { CallLog, type OutcomeLine } from "./audit/call-log.js";
 import { auditOptionsFromSettings } from "./audit/options.js";
 import { AuditFullError } from "./audit/store.js";
@@ -111,9 +112,6 @@ const AUDIT_DOWN = "the audit log cannot be written, so nothing is forwarded";
 
 /** A limit view with room for every call: for deciding again a call that already holds its slots. */
 const NO_LIMITS: LimitView = { waitFor: () => 0 };
-
-/** Calls that may wait for a human at once; more are refused (each holds its arguments in memory). */
-export const MAX_PENDING_APPROVALS = 100;
 
 /** The result a refused call gets: an error the agent can read, naming the rule and the reason. */
 export function denialResult(tool: string, decision: Pick<Decision, "rule" | "reason">): CallToolResult {
@@ -372,13 +370,9 @@ export class Warden implements CallGate {
     const notWritten = this.#writeDecision(record, decision.counterKeys, call.argsText);
     if (notWritten) return unaudited(notWritten);
 
-    if (decision.verdict === "approve" && this.broker.list().length >= MAX_PENDING_APPROVALS) {
-      return refuse(
-        "rejected",
-        decision.rule,
-        `${MAX_PENDING_APPROVALS} calls are already waiting for a human; answer those first`,
-      );
-    }
+    const noRoom =
+      decision.verdict === "approve" ? pendingCapReason(this.broker.list(), call.grant) : undefined;
+    if (noRoom) return refuse("rejected", decision.rule, noRoom);
     if (decision.verdict === "approve") {
       const standing = this.#standing.get(
         standingKey(call.grant, callHash(call.server, call.tool, call.args)),

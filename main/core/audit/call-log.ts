@@ -98,7 +98,7 @@ type ParsedLine =
   | { kind: "unreadable" };
 
 /** The log's own lines: links between files, checkpoints, retention notes. */
-const LOG_LINES = new Set(["checkpoint", "segment", "retention"]);
+const LOG_LINES = new Set(["checkpoint", "segment", "retention", "control"]);
 
 function parseLine(text: string): ParsedLine {
   let entry: unknown;
@@ -298,6 +298,11 @@ export class CallLog {
     this.#store.append(JSON.stringify(entry), "other", entry.ts);
     if (entry.released) this.#counted.delete(entry.id);
     return this.#apply(entry);
+  }
+
+  /** Records an act of the user's on the warden itself (Deny-all by a signal), with how it came. */
+  control(line: { ts: number; action: string; on?: boolean; via: string }): void {
+    this.#store.append(JSON.stringify({ t: "control", ...line }), "other", line.ts);
   }
 
   /** The newest calls first, at most `limit` (and at most the ring's size). */

@@ -184,13 +184,17 @@ export class ClientSession implements LaneClient {
     }
   }
 
+  /** Cancels a request still in flight (upstream too), as a cancellation from the client would. */
+  cancel(id: string | number): void {
+    this.#inFlight.get(id)?.abort();
+  }
+
   #onNotification(message: RawMessage): void {
     const method = methodOf(message);
     if (method === "notifications/initialized") return;
     if (method === "notifications/cancelled") {
       const requestId = paramsOf(message).requestId;
-      if (typeof requestId === "string" || typeof requestId === "number")
-        this.#inFlight.get(requestId)?.abort();
+      if (typeof requestId === "string" || typeof requestId === "number") this.cancel(requestId);
       return;
     }
     this.#lane?.notify(message.text);

@@ -5,16 +5,45 @@
  * to no request go on the session's GET stream. Every text is written as the relay produced it.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MAX_BATCH_ANSWER_BYTES, type UnreadBytes, wasCutOff } from "./backpressure.js";
 import type { ClientOutlet, ClientSession } from "./client-session.js";
-import { kindOf, type RawId, type RawMessage, rawIdOf } from "./raw-json.js";
+import { errorResponse, kindOf, type RawId, type RawMessage, rawIdOf } from "./raw-json.js";
 
 interface Exchange {
   res: ServerResponse;
   sse: boolean;
   batch: boolean;
   ids: (string | number)[];
+  /** Each request id's JSON text, to answer it with an error of the warden's own. */
+  idTexts: Map<string | number, string>;
   answers: Map<string | number, string | undefined>;
+  /** The relay the requests went to (to cancel them there). */
+  session: ClientSession;
+  /** Bytes of the answers taken so far (a batch's answers share one budget). */
+  bytes: number;
   done: boolean;
+}
+
+/** How a channel is set up. */
+export interface ChannelOptions {
+  /** The session's id; none for 2026-07-28, which has no sessions. */
+  sessionId?: string;
+  /** Gives a single answer's HTTP status (2026-07-28 sends some errors with 400 or 404). */
+  statusOf?: (text: string) => number;
+  /** The client (grant) whose unread bytes the channel's streams count against. */
+  client: string;
+  unread: UnreadBytes;
+  /** Total bytes of one batch's answers (default MAX_BATCH_ANSWER_BYTES). */
+  batchBudget?: number;
+}
+
+/** The answer a batch entry past the budget gets instead of its own. */
+function overBudget(idText: string, budget: number): string {
+  return errorResponse(
+    idText,
+    -32000,
+    `MCP Warden: this batch's answers passed ${budget} bytes, the most one batch may get; send this request again on its own or in a smaller batch`,
+  );
 }
 
 /** One session's HTTP transport. */
@@ -26,11 +55,21 @@ export class HttpChannel implements ClientOutlet {
   #closed = false;
 
   readonly #statusOf: (text: string) => number;
+  readonly #client: string;
+  readonly #unread: UnreadBytes;
+  readonly #batchBudget: number;
 
-  /** `statusOf` gives a single answer's HTTP status (2026-07-28 sends some errors with 400 or 404). */
-  constructor(sessionId: string | undefined, statusOf: (text: string) => number = () => 200) {
-    this.sessionId = sessionId;
-    this.#statusOf = statusOf;
+  constructor(options: ChannelOptions) {
+    this.sessionId = options.sessionId;
+    this.#statusOf = options.statusOf ?? (() => 200);
+    this.#client = options.client;
+    this.#unread = options.unread;
+    this.#batchBudget = options.batchBudget ?? MAX_BATCH_ANSWER_BYTES;
+  }
+
+  /** Writes to one of the channel's streams, within what its client may leave unread. */
+  #write(res: ServerResponse, chunk: string, end = false): boolean {
+    return this.#unread.write(this.#client, res, chunk, end);
   }
 
   #session(): Record<string, string> {
@@ -53,6 +92,7 @@ export class HttpChannel implements ClientOutlet {
     }
     res.writeHead(200, { ...this.#headers("text/event-stream"), connection: "keep-alive" });
     res.flushHeaders();
+    this.#unread.track(this.#client, res);
     this.#standalone = res;
     res.on("close", () => {
       if (this.#standalone === res) this.#standalone = undefined;
@@ -74,10 +114,32 @@ export class HttpChannel implements ClientOutlet {
       for (const m of messages) void session.receive(m);
       return;
     }
-    const exchange: Exchange = { res, sse: false, batch, ids, answers: new Map(), done: false };
+    const idTexts = new Map<string | number, string>();
+    for (const m of requests) {
+      const id = rawIdOf(m);
+      if (id) idTexts.set(id.value, id.text);
+    }
+    const exchange: Exchange = {
+      res,
+      sse: false,
+      batch,
+      ids,
+      idTexts,
+      session,
+      answers: new Map(),
+      bytes: 0,
+      done: false,
+    };
     for (const id of ids) this.#byRequest.set(id, exchange);
+    this.#unread.track(this.#client, res);
     res.on("close", () => {
       for (const id of exchange.ids) if (this.#byRequest.get(id) === exchange) this.#byRequest.delete(id);
+      // Cut off for leaving its answers unread: what it still waits for is cancelled upstream.
+      if (wasCutOff(res) && !exchange.done) {
+        exchange.done = true;
+        for (const id of exchange.ids) if (!exchange.answers.has(id)) session.cancel(id);
+        exchange.answers.clear();
+      }
     });
     for (const m of messages) {
       const id = rawIdOf(m)?.value;
@@ -95,8 +157,33 @@ export class HttpChannel implements ClientOutlet {
 
   #answer(exchange: Exchange, id: string | number, text: string | undefined): void {
     if (exchange.done) return;
+    exchange.bytes += text?.length ?? 0;
+    if (exchange.batch && exchange.bytes > this.#batchBudget) {
+      this.#spendBudget(exchange, id);
+      return;
+    }
     exchange.answers.set(id, text);
+    // An answer kept for the rest of its batch counts against what the client may hold.
+    if (exchange.answers.size < exchange.ids.length && text)
+      if (!this.#unread.hold(this.#client, exchange.res, text.length)) return;
     if (exchange.answers.size < exchange.ids.length) return;
+    this.#finish(exchange);
+  }
+
+  /**
+   * A batch whose answers passed its budget: this entry and every one still unanswered get an error saying
+   * so (those are cancelled upstream), and the batch is answered with what fitted.
+   */
+  #spendBudget(exchange: Exchange, id: string | number): void {
+    for (const i of exchange.ids) {
+      if (exchange.answers.has(i)) continue;
+      if (i !== id) exchange.session.cancel(i);
+      exchange.answers.set(i, overBudget(exchange.idTexts.get(i) ?? "null", this.#batchBudget));
+    }
+    this.#finish(exchange);
+  }
+
+  #finish(exchange: Exchange): void {
     exchange.done = true;
     for (const i of exchange.ids) if (this.#byRequest.get(i) === exchange) this.#byRequest.delete(i);
     const texts = exchange.ids
@@ -105,7 +192,7 @@ export class HttpChannel implements ClientOutlet {
     const { res } = exchange;
     if (res.writableEnded || res.destroyed) return;
     if (exchange.sse) {
-      for (const t of texts) res.write(`event: message\ndata: ${t}\n\n`);
+      for (const t of texts) if (!this.#write(res, `event: message\ndata: ${t}\n\n`)) return;
       res.end();
       return;
     }
@@ -115,7 +202,7 @@ export class HttpChannel implements ClientOutlet {
     }
     const body = exchange.batch ? `[${texts.join(",")}]` : (texts[0] ?? "");
     res.writeHead(exchange.batch ? 200 : this.#statusOf(body), this.#headers("application/json"));
-    res.end(body);
+    this.#write(res, body, true);
   }
 
   /** Sends a message to the client: on its request's stream when it is tied to one, else the session's. */
@@ -124,10 +211,10 @@ export class HttpChannel implements ClientOutlet {
     const exchange = related !== undefined ? this.#byRequest.get(related.value) : undefined;
     if (exchange && !exchange.done && !exchange.res.destroyed) {
       this.#openSse(exchange);
-      exchange.res.write(`event: message\ndata: ${text}\n\n`);
+      this.#write(exchange.res, `event: message\ndata: ${text}\n\n`);
       return;
     }
-    this.#standalone?.write(`event: message\ndata: ${text}\n\n`);
+    if (this.#standalone) this.#write(this.#standalone, `event: message\ndata: ${text}\n\n`);
   }
 
   /** Ends every open stream. */

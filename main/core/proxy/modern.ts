@@ -8,6 +8,7 @@
  * same as in the legacy era: the request passes through the same relay.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { UnreadBytes } from "./backpressure.js";
 import { ClientSession, TASKS_EXTENSION } from "./client-session.js";
 import type { CallGate } from "./gate.js";
 import { HttpChannel } from "./http-channel.js";
@@ -175,6 +176,8 @@ export interface ModernContext {
   upstream: Upstream;
   grant: string;
   keepAliveMs?: number;
+  /** What each client leaves unread (the cap on it cuts a client off, not the warden). */
+  unread: UnreadBytes;
 }
 
 /** Serves one 2026-07-28 POST. */
@@ -208,7 +211,7 @@ export async function serveModern(
   const capabilities = meta[META_CAPABILITIES] as Record<string, unknown>;
   // What the client can be asked (sampling, elicitation, roots) it is asked through its call's answer:
   // the lane tells the server what the client declared.
-  const channel = new HttpChannel(undefined, statusOf);
+  const channel = new HttpChannel({ statusOf, client: ctx.grant, unread: ctx.unread });
   const session = new ClientSession({
     warden: ctx.warden,
     upstream,
@@ -305,7 +308,7 @@ function listen(res: ServerResponse, message: RawMessage, ctx: ModernContext): v
     "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",
   });
-  const event = (text: string) => res.write(`event: message\ndata: ${text}\n\n`);
+  const event = (text: string) => ctx.unread.write(ctx.grant, res, `event: message\ndata: ${text}\n\n`);
   event(
     `{"jsonrpc":"2.0","method":"notifications/subscriptions/acknowledged","params":{${tag},"notifications":${JSON.stringify(honoured)}}}`,
   );
@@ -319,7 +322,7 @@ function listen(res: ServerResponse, message: RawMessage, ctx: ModernContext): v
     ctx.upstream.on("toolsChanged", () => changed("tools")),
     ctx.upstream.on("listChanged", (kind) => changed(kind)),
   ];
-  const ping = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+  const ping = setInterval(() => ctx.unread.write(ctx.grant, res, ": keep-alive\n\n"), 15_000);
   res.once("close", () => {
     clearInterval(ping);
     for (const off of offs) off();
