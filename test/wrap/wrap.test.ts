@@ -443,9 +443,9 @@ describe("unwrap after the file changed", () => {
 });
 
 describe("files", () => {
-  it("writes through a symlink and keeps the file's permissions", () => {
+  it("writes through a symlink and makes the file user-only: it holds the client's token", () => {
     const s = setup("dotfiles/claude.json", CLAUDE_CODE);
-    chmodSync(s.config, 0o640);
+    chmodSync(s.config, 0o644);
     const link = join(dirname(dirname(s.config)), ".claude.json");
     symlinkSync(s.config, link);
     wrapClient({
@@ -455,8 +455,10 @@ describe("files", () => {
       wardenUrl: WARDEN_URL,
       bridge: BRIDGE,
     });
-    expect(statSync(s.config).mode & 0o777).toBe(0o640);
+    expect(statSync(s.config).mode & 0o777).toBe(0o600);
     expect(read(link)).not.toBe(CLAUDE_CODE);
+    const tokens = JSON.parse(read(dataPaths(s.dataDir).tokens)) as Tokens;
+    expect(read(s.config)).toContain(tokens.grants["claude-code"]);
     unwrapClient({ client: "claude-code", configPath: link, dataDir: s.dataDir });
     expect(read(s.config)).toBe(CLAUDE_CODE);
   });

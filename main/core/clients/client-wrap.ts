@@ -278,7 +278,8 @@ export function wrapClient(options: WrapOptions): WrapResult {
   state.files[configPath] = record;
   writeJson(statePath(dataDir), state);
 
-  writeFileAtomic(configPath, wrapped, statSync(configPath).mode & 0o777);
+  // The wrapped file holds the client's token: user-only, whatever mode the client gave it (often 0644).
+  writeFileAtomic(configPath, wrapped, 0o600);
   return { configPath, serversPath, changed: true, backup, grant: client, entries };
 }
 
