@@ -220,13 +220,13 @@ async function connect(argv: string[]): Promise<void> {
   const server = positionals[0] as string;
   const dataDir = resolve(values["data-dir"] ?? defaultDataDir());
   const paths = dataPaths(dataDir);
-  const base = await verifiedWarden(dataDir, values.url);
+  const { base, fetch } = await verifiedWarden(dataDir, values.url);
   const tokenFile = values["token-file"];
   const token = tokenFile
     ? readSecretFile(tokenFile, "the token file")
     : (process.env.MCP_WARDEN_TOKEN ?? ensureTokens(paths.tokens).grants.default);
   if (!token) throw new UsageError("no client token: pass --token-file FILE or set MCP_WARDEN_TOKEN");
-  await runConnectBridge({ url: values.url ?? `${base}/mcp/${encodeURIComponent(server)}`, token });
+  await runConnectBridge({ url: values.url ?? `${base}/mcp/${encodeURIComponent(server)}`, token, fetch });
 }
 
 /** Runs the CLI; returns the exit code, or undefined for commands that keep running. */

@@ -6,7 +6,7 @@ import type { BridgeCommand } from "../core/clients/client-configs.js";
 import { dataPaths, defaultDataDir } from "../core/config/data-dir.js";
 import { checkDataDir } from "../core/config/private-files.js";
 import type { ServerConfig } from "../core/config/servers-config.js";
-import { readWardenKey, UnverifiedWardenError, verifyWarden } from "../core/identity.js";
+import { readWardenKey, UnverifiedWardenError, verifiedFetch, verifyWarden } from "../core/identity.js";
 import { StartupError } from "../core/runtime.js";
 
 /** An error whose message is meant for the user as it is (the CLI exits with code 2). */
@@ -96,9 +96,13 @@ export function runningWarden(dataDir: string): { url: string; pid: number } | u
 /**
  * The warden a command is about to send a secret to, verified: the one runtime.json names (its process
  * alive), or the one at `explicitUrl`, proves it holds this data folder's key (identity.ts). A stale
- * runtime.json or a failed proof is a user error, and nothing secret has been sent. Returns its origin.
+ * runtime.json or a failed proof is a user error, and nothing secret has been sent. Returns its origin, and
+ * a fetch that proves the warden again whenever its process has gone (see identity.ts).
  */
-export async function verifiedWarden(dataDir: string, explicitUrl?: string): Promise<string> {
+export async function verifiedWarden(
+  dataDir: string,
+  explicitUrl?: string,
+): Promise<{ base: string; fetch: typeof fetch }> {
   asUserError(() => checkDataDir(dataDir));
   let base: string;
   if (explicitUrl !== undefined) {
@@ -127,10 +131,9 @@ export async function verifiedWarden(dataDir: string, explicitUrl?: string): Pro
         "starts); pass the --data-dir of the warden you mean. No token was sent",
     );
   try {
-    await verifyWarden(base, key);
+    return { base, fetch: verifiedFetch(base, key, await verifyWarden(base, key)) };
   } catch (error) {
     if (error instanceof UnverifiedWardenError) throw userError(error.message);
     throw error;
   }
-  return base;
 }

@@ -38,7 +38,7 @@ function adminToken(dataDir: string, file: string | undefined): string {
 export async function uiCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(UI, argv);
   const dataDir = dataDirFrom(values["data-dir"]);
-  const base = await verifiedWarden(dataDir);
+  const { base, fetch } = await verifiedWarden(dataDir);
   const res = await fetch(`${base}/auth/code`, {
     method: "POST",
     headers: { authorization: `Bearer ${adminToken(dataDir, values["admin-token-file"])}` },

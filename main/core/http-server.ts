@@ -334,7 +334,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     if (!options.wardenKey) return sendJson(res, 404, { error: "this warden has no key to prove with" });
     if (!NONCE_PATTERN.test(nonce))
       return sendJson(res, 400, { error: "nonce must be 32 to 128 lowercase hex digits" });
-    sendJson(res, 200, { proof: proofFor(options.wardenKey, nonce, port) });
+    sendJson(res, 200, { pid: process.pid, proof: proofFor(options.wardenKey, nonce, port, process.pid) });
   };
 
   /** `POST /auth/session {code}` signs the UI in; `POST /auth/code` (admin token) makes a new code. */

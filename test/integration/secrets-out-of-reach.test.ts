@@ -352,6 +352,49 @@ describe("connect sends nothing to a process that is not the warden", () => {
     expect(tokenSent(fake.seen, [CLIENT_TOKEN])).toBe(false);
   });
 
+  it("a running connect whose warden crashed sends nothing to the process that takes its port", async () => {
+    warden = await startWarden({ servers: {}, extraArgs: ["--demo"] });
+    const port = Number(new URL(warden.url).port);
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cliPath, "connect", "virtualization-demo", "--data-dir", warden.dataDir],
+      env: { ...(process.env as Record<string, string>), MCP_WARDEN_TOKEN: CLIENT_TOKEN },
+    });
+    const client = new Client({ name: "stdio-client", version: "1.0.0" });
+    await client.connect(transport);
+    expect((await callTool(client, "list_vms")).isError).toBeFalsy();
+    await warden.stop("SIGKILL");
+    warden = undefined;
+    const fake = await impostor(port, (_req, _body, reply) =>
+      reply(200, JSON.stringify({ pid: process.pid, proof: "00".repeat(32) })),
+    );
+    await expect(callTool(client, "list_vms")).rejects.toThrow(
+      /is not verified as this data folder's warden \(its proof is wrong\); no token was sent/,
+    );
+    expect(fake.seen.length).toBeGreaterThan(0);
+    expect(fake.seen.every((s) => s.url.startsWith("/.well-known/mcp-warden?nonce="))).toBe(true);
+    expect(tokenSent(fake.seen, [CLIENT_TOKEN])).toBe(false);
+    await client.close();
+  });
+
+  it("a running connect follows its warden through a restart on the same port: proven again, it calls on", async () => {
+    warden = await startWarden({ servers: {}, extraArgs: ["--demo"] });
+    const { dataDir } = warden;
+    const port = new URL(warden.url).port;
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cliPath, "connect", "virtualization-demo", "--data-dir", dataDir],
+      env: { ...(process.env as Record<string, string>), MCP_WARDEN_TOKEN: CLIENT_TOKEN },
+    });
+    const client = new Client({ name: "stdio-client", version: "1.0.0" });
+    await client.connect(transport);
+    expect((await callTool(client, "list_vms")).isError).toBeFalsy();
+    await warden.stop();
+    warden = await startWarden({ servers: {}, dataDir, extraArgs: ["--demo", "--port", port] });
+    expect((await callTool(client, "list_vms")).isError).toBeFalsy();
+    await client.close();
+  });
+
   it("--url to a warden whose data folder has no key is refused before anything is sent", async () => {
     const fake = await impostor(0, (_req, _body, reply) => reply(200, "{}"));
     const r = await run(["connect", "virt", "--url", `${fake.url}/mcp/virt`, "--data-dir", tempDir()], {

@@ -5,6 +5,7 @@
  */
 import {
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -462,6 +463,22 @@ describe("files", () => {
     unwrapClient({ client: "claude-code", configPath: link, dataDir: s.dataDir });
     expect(read(s.config)).toBe(CLAUDE_CODE);
   });
+
+  it.runIf(process.platform !== "win32")(
+    "refuses a file another user owns or may write, and writes nothing: its servers would run as you",
+    () => {
+      const theirs = setup(".cursor/mcp.json", CURSOR);
+      chownSync(theirs.config, 65_534, 65_534);
+      expect(() => wrap("cursor", theirs)).toThrow(
+        /Cursor's config file .* belongs to uid 65534, not to you/,
+      );
+      const open = setup(".cursor/mcp.json", CURSOR);
+      chmodSync(open.config, 0o666);
+      expect(() => wrap("cursor", open)).toThrow(/can be written by other users \(mode 0666\); chmod go-w/);
+      expect([theirs, open].map((s) => existsSync(s.dataDir))).toEqual([false, false]);
+      expect(read(open.config)).toBe(CURSOR);
+    },
+  );
 
   it("refuses a file it cannot parse, naming the line, and writes nothing", () => {
     const s = setup(".cursor/mcp.json", '{\n  "mcpServers": {\n    "a": { "command": "x" }\n  \n');
