@@ -263,6 +263,16 @@ describe.runIf(posix)("a data folder another user could write is refused", () =>
     expect(t.stderr).toContain(`tokens.json ${tokens} belongs to uid ${NOBODY}`);
   });
 
+  it("init, which starts a server as servers.json says, refuses a servers.json others may write", () => {
+    const dir = tempDir();
+    const servers = join(dir, "servers.json");
+    writeFileSync(servers, JSON.stringify({ mcpServers: { virt: { command: "true" } } }));
+    chmodSync(servers, 0o666);
+    const r = runSync("init", "--server", "virt", "--data-dir", dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`servers.json ${servers} can be written by other users (mode 0666)`);
+  });
+
   it("a folder made on first run is user-only, and so are the files serve writes", async () => {
     // (The helper writes servers.json itself; every other file here is serve's.)
     warden = await startWarden({ servers: {} });
