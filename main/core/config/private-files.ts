@@ -11,7 +11,7 @@ import { join } from "node:path";
 /** A path another user owns or may write: its message names the path, the reason and the fix. */
 export class NotPrivateError extends Error {}
 
-/** The files of the data folder the warden reads. */
+/** The files of the data folder the warden reads (and backups/, whose files unwrap puts back). */
 export const DATA_FILES = [
   "policy.json",
   "servers.json",
@@ -25,6 +25,7 @@ export const DATA_FILES = [
   "audit.key",
   "audit.head",
   "audit.snapshot",
+  "backups",
 ] as const;
 
 function currentUid(): number | undefined {
