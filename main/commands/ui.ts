@@ -35,6 +35,7 @@ function adminToken(dataDir: string, file: string | undefined): string {
   return tokens.admin;
 }
 
+/** `mcp-warden ui [--data-dir DIR] [--admin-token-file FILE]`: prints the link, exit 0. */
 export async function uiCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(UI, argv);
   const dataDir = dataDirFrom(values["data-dir"]);

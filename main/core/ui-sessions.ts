@@ -16,6 +16,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { SESSION_HEADER } from "../../shared/ui-session.js";
+
+export { SESSION_HEADER };
 
 /** How long a sign-in code can be used. */
 export const CODE_TTL_MS = 5 * 60_000;
@@ -25,9 +28,6 @@ export const UI_SESSION_IDLE_MS = 12 * 60 * 60_000;
 
 /** Most sign-in sessions and open codes kept; the oldest go first. */
 export const MAX_UI_SESSIONS = 64;
-
-/** The header carrying the session's binding half. */
-export const SESSION_HEADER = "x-mcp-warden-session";
 
 interface Session {
   binding: Buffer;

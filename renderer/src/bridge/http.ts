@@ -12,10 +12,8 @@ import {
   type WardenEventName,
   type WardenEvents,
 } from "../../../shared/contract.js";
+import { SESSION_HEADER } from "../../../shared/ui-session.js";
 import { SseParser } from "./sse.js";
-
-/** The header that carries the session's binding half (main/core/ui-sessions.ts: SESSION_HEADER). */
-export const SESSION_HEADER = "x-mcp-warden-session";
 
 /** Whether the event stream is up. */
 export type ConnectionState = "connecting" | "open" | "retrying" | "unauthorized";

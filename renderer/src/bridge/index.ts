@@ -8,6 +8,7 @@
 
 import type { WardenApi } from "../../../shared/contract.js";
 import { PRELOAD_GLOBAL } from "../../../shared/ipc.js";
+import { SIGN_IN_PATH } from "../../../shared/ui-session.js";
 import { type ConnectionState, createHttpBridge } from "./http.js";
 
 export type { ConnectionState };
@@ -77,7 +78,7 @@ export async function signIn(
 ): Promise<string | undefined> {
   const code = takeCodeFromLocation(win.location, win.history);
   if (code) {
-    const res = await doFetch("/auth/session", {
+    const res = await doFetch(SIGN_IN_PATH, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ code }),
