@@ -50,6 +50,9 @@ export function checkPrivate(path: string, what: string, options: { readable?: b
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
   }
+  // A device (an audit log linked to /dev/null or /dev/full) is the system's and holds nothing another user
+  // wrote; only a link the user made in the private folder can point at it.
+  if (stats.isCharacterDevice()) return;
   const folder = stats.isDirectory();
   if (stats.uid !== uid) {
     throw new NotPrivateError(
