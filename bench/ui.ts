@@ -216,11 +216,20 @@ export async function runUi(options: BenchOptions): Promise<BenchReport> {
       );
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-    const url = `${serve.url}/#token=${encodeURIComponent(ADMIN_TOKEN)}`;
+    const base = serve.url;
+    // Each load signs in with a sign-in code of its own: a code is good once.
+    const signInUrl = async () => {
+      const res = await fetch(`${base}/auth/code`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      return ((await res.json()) as { url: string }).url;
+    };
     // A first load warms chromium and serve up (a full run only; the smoke run has no time for it).
-    if (!options.quick) await loadOnce(browser, url);
+    if (!options.quick) await loadOnce(browser, await signInUrl());
     const runs: PageRun[] = [];
-    for (let r = 0; r < repeats; r++) runs.push(await loadOnce(browser, url, r === repeats - 1));
+    for (let r = 0; r < repeats; r++)
+      runs.push(await loadOnce(browser, await signInUrl(), r === repeats - 1));
 
     const first = spread(runs.map((r) => r.load.firstRowsMs));
     const settled = spread(runs.map((r) => r.load.settledMs));

@@ -1,10 +1,11 @@
 /**
  * The headless entry point:
- * `mcp-warden serve | connect | check | decide | schema | init | wrap | unwrap | audit`.
+ * `mcp-warden serve | connect | ui | check | decide | schema | init | wrap | unwrap | audit`.
  * Each command is described once (main/commands/args.ts): that parses its arguments and prints its
- * `--help`. Errors are one clear line on stderr and a non-zero exit.
+ * `--help`. Errors are one clear line on stderr and a non-zero exit. No secret is ever taken from the
+ * command line, which every local user can read (/proc/<pid>/cmdline, ps): tokens come from user-only
+ * files, the environment (readable by the user only) or tokens.json.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import packageJson from "../package.json" with { type: "json" };
@@ -19,12 +20,14 @@ import {
   wantsHelp,
 } from "./commands/args.js";
 import { AUDIT, auditCommand } from "./commands/audit.js";
-import { demoServer, thisCli } from "./commands/common.js";
+import { demoServer, thisCli, verifiedWarden } from "./commands/common.js";
 import { DENY_ALL, denyAllCommand } from "./commands/deny-all.js";
 import { INIT, initCommand } from "./commands/init.js";
 import { CHECK, checkCommand, DECIDE, decideCommand } from "./commands/policy.js";
+import { UI, uiCommand } from "./commands/ui.js";
 import { UNWRAP, unwrapCommand, WRAP, wrapCommand } from "./commands/wrap.js";
 import { dataPaths, defaultDataDir, ensureTokens } from "./core/config/data-dir.js";
+import { NotPrivateError, readSecretFile } from "./core/config/private-files.js";
 import { runConnectBridge } from "./core/proxy/connect-bridge.js";
 import { DEFAULT_PORT, DEMO_SERVER_NAME, StartupError, startRuntime } from "./core/runtime.js";
 
@@ -45,12 +48,27 @@ const SERVE = command({
       arg: "N",
       help: `the port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)`,
     },
-    token: { type: "string", arg: "T", help: 'a client token, under the grant name "cli"' },
-    grant: { type: "string", arg: "NAME=T", multiple: true, help: "a client token under a grant name" },
+    "token-file": {
+      type: "string",
+      arg: "FILE",
+      help: 'a client token, read from a user-only file, under the grant name "cli"',
+    },
+    grant: {
+      type: "string",
+      arg: "NAME=@FILE",
+      multiple: true,
+      help: "a client token, read from a user-only file, under a grant name",
+    },
+    "admin-token-file": {
+      type: "string",
+      arg: "FILE",
+      help: "the control API's token, read from a user-only file (default: the one in tokens.json)",
+    },
+    token: { type: "string", refused: "use --token-file FILE (a file only you can read)", help: "" },
     "admin-token": {
       type: "string",
-      arg: "T",
-      help: "the control API's token (default: the one in tokens.json)",
+      refused: "use --admin-token-file FILE (a file only you can read)",
+      help: "",
     },
     "data-dir": { type: "string", arg: "DIR", help: DATA_DIR_HELP },
     demo: {
@@ -61,6 +79,9 @@ const SERVE = command({
   details: [
     "On first run the data folder gets policy.json (a safe default), servers.json and tokens.json. The " +
       "warden picks up edits of the policy, servers.json and tokens.json while it runs. Stop it with Ctrl-C.",
+    "The data folder and its files must be yours and not writable by others, or serve refuses to start. " +
+      "The UI link it prints holds a one-time sign-in code (good once, for a few minutes); mcp-warden ui " +
+      "prints a fresh one.",
   ],
 });
 
@@ -74,14 +95,24 @@ const CONNECT = command({
       arg: "URL",
       help: "the server's endpoint (default: the running warden's, from runtime.json in the data folder)",
     },
+    "token-file": {
+      type: "string",
+      arg: "FILE",
+      help: "the client token, read from a user-only file (default: $MCP_WARDEN_TOKEN, else the default grant's)",
+    },
     token: {
       type: "string",
-      arg: "T",
-      help: "the client token (default: $MCP_WARDEN_TOKEN, else the default grant's)",
+      refused: "use --token-file FILE or set MCP_WARDEN_TOKEN in the client's env",
+      help: "",
     },
     "data-dir": { type: "string", arg: "DIR", help: DATA_DIR_HELP },
   },
-  details: ["Relays MCP messages between stdin/stdout and the warden until stdin closes."],
+  details: [
+    "Relays MCP messages between stdin/stdout and the warden until stdin closes.",
+    "Before it sends the token, connect checks that the warden proves it holds the data folder's key " +
+      "(warden.key): a warden that stopped, or another process on its port, gets nothing. With --url the " +
+      "check uses the key of --data-dir too, and connect refuses when that folder has none.",
+  ],
 });
 
 const SCHEMA = command({
@@ -94,6 +125,7 @@ const SCHEMA = command({
 const COMMANDS: readonly CommandSpec[] = [
   SERVE,
   CONNECT,
+  UI,
   CHECK,
   DECIDE,
   SCHEMA,
@@ -107,14 +139,23 @@ const COMMANDS: readonly CommandSpec[] = [
 /** An error whose message is meant for the user as it is. */
 class UsageError extends Error {}
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+/** The grants given with `--token-file` and `--grant NAME=@FILE`: name → token. */
+function grantsFrom(tokenFile: string | undefined, entries: readonly string[]): Record<string, string> {
+  const grants: Record<string, string> = {};
+  if (tokenFile) grants.cli = readSecretFile(tokenFile, "the token file");
+  for (const entry of entries) {
+    const eq = entry.indexOf("=");
+    if (eq < 1 || eq === entry.length - 1) throw new UsageError(`--grant takes NAME=@FILE, not "${entry}"`);
+    const name = entry.slice(0, eq);
+    const value = entry.slice(eq + 1);
+    if (!value.startsWith("@") || value.length === 1)
+      throw new UsageError(
+        `--grant ${name}=… would put a token on the command line, where every local user can read it; ` +
+          `put it in a file only you can read and pass --grant ${name}=@FILE`,
+      );
+    grants[name] = readSecretFile(value.slice(1), `the token file of grant "${name}"`);
   }
+  return grants;
 }
 
 function parsePort(text: string | undefined): number {
@@ -127,13 +168,9 @@ function parsePort(text: string | undefined): number {
 
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseCommand(SERVE, argv);
-  const extraGrants: Record<string, string> = {};
-  if (values.token) extraGrants.cli = values.token;
-  for (const entry of values.grant ?? []) {
-    const eq = entry.indexOf("=");
-    if (eq < 1 || eq === entry.length - 1) throw new UsageError(`--grant takes NAME=TOKEN, not "${entry}"`);
-    extraGrants[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
+  const extraGrants = grantsFrom(values["token-file"], values.grant ?? []);
+  const adminTokenFile = values["admin-token-file"];
+  const adminToken = adminTokenFile ? readSecretFile(adminTokenFile, "the admin token file") : undefined;
   const runtime = await startRuntime({
     dataDir: values["data-dir"] ?? defaultDataDir(),
     port: parsePort(values.port),
@@ -141,7 +178,7 @@ async function serve(argv: string[]): Promise<void> {
     uiDir: fileURLToPath(new URL("./ui/", import.meta.url)),
     ...(values.policy ? { policyPath: values.policy } : {}),
     ...(values.servers ? { serversPath: values.servers } : {}),
-    ...(values["admin-token"] ? { adminToken: values["admin-token"] } : {}),
+    ...(adminToken ? { adminToken } : {}),
     ...(values.demo ? { demo: demoServer() } : {}),
     bridge: thisCli(),
   });
@@ -161,13 +198,13 @@ async function serve(argv: string[]): Promise<void> {
   }
   for (const grant of runtime.grants.list()) {
     out.write(
-      `  client token "${grant.name}": see ${grant.fromCommandLine ? "the command line" : paths.tokens}\n`,
+      `  client token "${grant.name}": see ${grant.fromCommandLine ? "its --token-file / --grant file" : paths.tokens}\n`,
     );
   }
-  if (runtime.uiUrl) out.write(`  open the UI: ${runtime.uiUrl}\n`);
-  out.write(
-    `  control API: ${http.url}/api/<method> (admin token in ${values["admin-token"] ? "--admin-token" : paths.tokens})\n`,
-  );
+  // The link signs in once, within minutes: the admin token itself is never printed, so no log holds it.
+  const uiLink = runtime.uiLink();
+  if (uiLink) out.write(`  open the UI: ${uiLink}  (good once; mcp-warden ui prints a new link)\n`);
+  out.write(`  control API: ${http.url}/api/<method> (admin token in ${adminTokenFile ?? paths.tokens})\n`);
 
   let stopping = false;
   const stop = async () => {
@@ -183,17 +220,15 @@ async function serve(argv: string[]): Promise<void> {
 async function connect(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(CONNECT, argv);
   const server = positionals[0] as string;
-  const paths = dataPaths(resolve(values["data-dir"] ?? defaultDataDir()));
-  let url = values.url;
-  if (!url) {
-    if (!existsSync(paths.runtime))
-      throw new UsageError(`no running warden found (${paths.runtime}); start mcp-warden serve`);
-    const runtime = JSON.parse(readText(paths.runtime, "runtime file")) as { url: string };
-    url = `${runtime.url}/mcp/${encodeURIComponent(server)}`;
-  }
-  const token = values.token ?? process.env.MCP_WARDEN_TOKEN ?? ensureTokens(paths.tokens).grants.default;
-  if (!token) throw new UsageError("no client token: pass --token or set MCP_WARDEN_TOKEN");
-  await runConnectBridge({ url, token });
+  const dataDir = resolve(values["data-dir"] ?? defaultDataDir());
+  const paths = dataPaths(dataDir);
+  const { base, fetch } = await verifiedWarden(dataDir, values.url);
+  const tokenFile = values["token-file"];
+  const token = tokenFile
+    ? readSecretFile(tokenFile, "the token file")
+    : (process.env.MCP_WARDEN_TOKEN ?? ensureTokens(paths.tokens).grants.default);
+  if (!token) throw new UsageError("no client token: pass --token-file FILE or set MCP_WARDEN_TOKEN");
+  await runConnectBridge({ url: values.url ?? `${base}/mcp/${encodeURIComponent(server)}`, token, fetch });
 }
 
 /** Runs the CLI; returns the exit code, or undefined for commands that keep running. */
@@ -214,6 +249,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
       case "connect":
         await connect(rest);
         return 0;
+      case "ui":
+        return await uiCommand(rest);
       case "check":
         return checkCommand(rest);
       case "decide":
@@ -254,7 +291,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
         return 2;
     }
   } catch (error) {
-    const known = error instanceof UsageError || error instanceof StartupError;
+    const known =
+      error instanceof UsageError || error instanceof StartupError || error instanceof NotPrivateError;
     process.stderr.write(`mcp-warden: ${(error as Error).message}\n`);
     if (!known && process.env.MCP_WARDEN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return known ? 2 : 1;

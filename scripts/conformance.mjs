@@ -277,7 +277,12 @@ async function startWarden(upstreamUrl) {
     "--servers",
     servers,
   ];
-  args.push("--token", CLIENT_TOKEN, "--admin-token", ADMIN_TOKEN);
+  // Tokens are never command-line arguments: user-only files in the (temporary) data folder hold them.
+  const clientTokenFile = join(dataDir, "client.token");
+  const adminTokenFile = join(dataDir, "admin.token");
+  writeFileSync(clientTokenFile, CLIENT_TOKEN, { mode: 0o600 });
+  writeFileSync(adminTokenFile, ADMIN_TOKEN, { mode: 0o600 });
+  args.push("--token-file", clientTokenFile, "--admin-token-file", adminTokenFile);
   const p = await startProcess("mcp-warden serve", process.execPath, args, /control API:/);
   const url = /MCP Warden listening on (http:\/\/\S+)/.exec(p.output())?.[1];
   if (!url) throw new Error(`mcp-warden serve printed no URL:\n${p.output()}`);

@@ -184,7 +184,7 @@ export interface ToolChange {
 export interface GrantInfo {
   name: string;
   token: string;
-  /** Given with --token / --grant: lives only as long as the process, cannot be revoked. */
+  /** Given with --token-file / --grant: lives only as long as the process, cannot be revoked. */
   fromCommandLine: boolean;
 }
 

@@ -18,6 +18,7 @@ import {
   SEED_POLICY,
   startWarden,
   tempDir,
+  tokenFile,
   virtualizationServer,
   waitFor,
 } from "./helpers/warden.js";
@@ -247,8 +248,8 @@ describe("first run", () => {
         "virtualization-demo",
         "--data-dir",
         warden.dataDir,
-        "--token",
-        CLIENT_TOKEN,
+        "--token-file",
+        tokenFile(CLIENT_TOKEN),
       ],
       stderr: "pipe",
     });

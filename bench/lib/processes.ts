@@ -183,6 +183,13 @@ export interface ServeOptions {
   cli?: string;
 }
 
+/** A user-only file holding a token (the CLI takes no secret on its command line). */
+function secretFile(token: string): string {
+  const path = join(tempDir("token"), "token");
+  writeFileSync(path, token, { mode: 0o600 });
+  return path;
+}
+
 /** Starts the real built `mcp-warden serve` on a free loopback port with the benchmark tokens. */
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const cli = options.cli ?? builtCli();
@@ -200,10 +207,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       dataDir,
       "--port",
       "0",
-      "--token",
-      CLIENT_TOKEN,
-      "--admin-token",
-      ADMIN_TOKEN,
+      "--token-file",
+      secretFile(CLIENT_TOKEN),
+      "--admin-token-file",
+      secretFile(ADMIN_TOKEN),
     ],
     /MCP Warden listening on (http:\/\/\S+)/,
     60_000,
@@ -217,7 +224,17 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
 export function connectCommand(serve: RunningServe, server: string): { command: string; args: string[] } {
   return {
     command: process.execPath,
-    args: [serve.cli, "connect", server, "--url", serve.endpoint(server), "--token", CLIENT_TOKEN],
+    args: [
+      serve.cli,
+      "connect",
+      server,
+      "--url",
+      serve.endpoint(server),
+      "--data-dir",
+      serve.dataDir,
+      "--token-file",
+      secretFile(CLIENT_TOKEN),
+    ],
   };
 }
 

@@ -15,6 +15,11 @@ export interface OptionSpec {
   arg?: string;
   /** Shown in the usage line; the command itself says so when it is missing. */
   required?: boolean;
+  /**
+   * An option that would put a secret on the command line (readable by every local user in the process
+   * list): refused, with this pointer to where the secret goes instead. Not shown in the help.
+   */
+  refused?: string;
   help: string;
 }
 
@@ -63,9 +68,14 @@ function wrapText(text: string, indent: number, first = indent): string[] {
   return lines.map((l, i) => (i === 0 ? l : `${" ".repeat(indent)}${l}`));
 }
 
+/** The options the help lists: all but the refused ones. */
+function shownOptions(spec: CommandSpec): [string, OptionSpec][] {
+  return Object.entries(spec.options).filter(([, o]) => o.refused === undefined);
+}
+
 /** `mcp-warden <name> --help`. */
 export function commandHelp(spec: CommandSpec): string {
-  const required = Object.entries(spec.options)
+  const required = shownOptions(spec)
     .filter(([, o]) => o.required)
     .map(([name, o]) => flag(name, o));
   const positionals = (spec.positionals ?? []).map((p) => (p.optional ? `[${p.name}]` : p.name));
@@ -77,7 +87,7 @@ export function commandHelp(spec: CommandSpec): string {
   ];
   const rows: [string, string][] = [
     ...(spec.positionals ?? []).map((p): [string, string] => [p.name, p.help]),
-    ...Object.entries(spec.options).map(([name, o]): [string, string] => [
+    ...shownOptions(spec).map(([name, o]): [string, string] => [
       `${o.short ? `-${o.short}, ` : ""}${flag(name, o)}`,
       `${o.help}${o.required ? " (required)" : ""}${o.multiple ? " (may be repeated)" : ""}`,
     ]),
@@ -155,6 +165,11 @@ export function checkOptions(spec: CommandSpec, argv: readonly string[]): string
     if (token.kind !== "option") continue;
     const known = spec.options[token.name];
     if (!known) fail(`unknown option "${token.rawName}"`);
+    else if (known.refused !== undefined)
+      fail(
+        `${token.rawName} would put a secret on the command line, where every local user can read it; ` +
+          known.refused,
+      );
     else if (known.type === "string") {
       if (token.value === undefined) fail(`${flag(token.name, known)} needs a value`);
       // `--port --demo`: the parser took the next option as the value.

@@ -4,7 +4,9 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BridgeCommand } from "../core/clients/client-configs.js";
 import { dataPaths, defaultDataDir } from "../core/config/data-dir.js";
+import { checkDataDir } from "../core/config/private-files.js";
 import type { ServerConfig } from "../core/config/servers-config.js";
+import { readWardenKey, UnverifiedWardenError, verifiedFetch, verifyWarden } from "../core/identity.js";
 import { StartupError } from "../core/runtime.js";
 
 /** An error whose message is meant for the user as it is (the CLI exits with code 2). */
@@ -89,4 +91,49 @@ export function runningWarden(dataDir: string): { url: string; pid: number } | u
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
   }
   return { url: runtime.url, pid: runtime.pid };
+}
+
+/**
+ * The warden a command is about to send a secret to, verified: the one runtime.json names (its process
+ * alive), or the one at `explicitUrl`, proves it holds this data folder's key (identity.ts). A stale
+ * runtime.json or a failed proof is a user error, and nothing secret has been sent. Returns its origin, and
+ * a fetch that proves the warden again whenever its process has gone (see identity.ts).
+ */
+export async function verifiedWarden(
+  dataDir: string,
+  explicitUrl?: string,
+): Promise<{ base: string; fetch: typeof fetch }> {
+  asUserError(() => checkDataDir(dataDir));
+  let base: string;
+  if (explicitUrl !== undefined) {
+    try {
+      base = new URL(explicitUrl).origin;
+    } catch {
+      throw userError(
+        `--url must be a URL such as http://127.0.0.1:17430/mcp/<server>, not "${explicitUrl}"`,
+      );
+    }
+  } else {
+    const runtime = dataPaths(dataDir).runtime;
+    const running = runningWarden(dataDir);
+    if (!running)
+      throw userError(
+        existsSync(runtime)
+          ? `the warden is not running (${runtime} is left from one that stopped); start mcp-warden serve`
+          : `the warden is not running (no ${runtime}); start mcp-warden serve`,
+      );
+    base = running.url;
+  }
+  const key = asUserError(() => readWardenKey(dataDir));
+  if (!key)
+    throw userError(
+      `cannot verify the warden at ${base}: ${dataDir} has no warden.key (it is made when the warden first ` +
+        "starts); pass the --data-dir of the warden you mean. No token was sent",
+    );
+  try {
+    return { base, fetch: verifiedFetch(base, key, await verifyWarden(base, key)) };
+  } catch (error) {
+    if (error instanceof UnverifiedWardenError) throw userError(error.message);
+    throw error;
+  }
 }

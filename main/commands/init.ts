@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { parsePolicy } from "../../shared/policy-schema.js";
 import { formatJson } from "../core/clients/jsonc.js";
 import { DEFAULT_POLICY, dataPaths, writeFileAtomic } from "../core/config/data-dir.js";
+import { checkDataDir, checkPrivate } from "../core/config/private-files.js";
 import { readServersFile } from "../core/config/servers-config.js";
 import { type StarterRule, starterPolicy } from "../core/policy/starter-policy.js";
 import { Upstream } from "../core/proxy/upstream.js";
@@ -126,6 +127,9 @@ export async function initCommand(argv: string[]): Promise<number> {
   const paths = dataPaths(dataDirFrom(values["data-dir"]));
   const serversPath = resolve(values.servers ?? paths.servers);
   const policyPath = resolve(values.policy ?? paths.policy);
+  // init starts the server as the servers file says: a file another user may write is refused, as by serve.
+  asUserError(() => checkDataDir(paths.dir));
+  asUserError(() => checkPrivate(serversPath, "the servers file"));
   const existing = existsSync(policyPath) ? readFileSync(policyPath, "utf8") : undefined;
   if (existing !== undefined && !values.force && !isFirstRunDefault(existing))
     throw userError(`${policyPath} already exists; pass --force to replace it (a backup is kept)`);

@@ -2,7 +2,9 @@
  * The loopback HTTP server: one Streamable HTTP MCP endpoint per upstream at /mcp/<server> (bearer token
  * per client grant), and the control API at /api/<method> plus server-sent events at /api/events (admin
  * token, which no MCP client is given). Host and Origin are checked on every request, so a web page in
- * the user's browser cannot reach either through DNS rebinding or a cross-site form.
+ * the user's browser cannot reach either through DNS rebinding or a cross-site form. The UI signs in with a
+ * one-time code for a session (ui-sessions.ts) at /auth/session; a client checks that it speaks to the real
+ * warden at /.well-known/mcp-warden (identity.ts) before it sends a token.
  */
 
 import { randomUUID } from "node:crypto";
@@ -18,6 +20,7 @@ import { extname, resolve, sep } from "node:path";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { Grants } from "./clients/grants.js";
+import { NONCE_PATTERN, PROOF_PATH, proofFor } from "./identity.js";
 import { ADMIN_HOLDER, ConnectionLimits } from "./limits-http.js";
 import { UnreadBytes } from "./proxy/backpressure.js";
 import { ClientSession } from "./proxy/client-session.js";
@@ -25,6 +28,7 @@ import { HttpChannel } from "./proxy/http-channel.js";
 import { isModernRequest, MODERN_VERSIONS, serveModern } from "./proxy/modern.js";
 import { MessageError, methodOf, parseMessages, type RawMessage } from "./proxy/raw-json.js";
 import type { Upstream } from "./proxy/upstream.js";
+import { UiSessions } from "./ui-sessions.js";
 import type { Warden } from "./warden.js";
 
 /** Largest request body accepted. */
@@ -36,6 +40,8 @@ export interface HttpOptions {
   /** Client grants: the live set, or name → bearer token. */
   grants: Grants | Record<string, string>;
   adminToken: string;
+  /** The data folder's warden key, with which the server proves who it is (see identity.ts). */
+  wardenKey?: string;
   /** Folder of the built UI, served at `/`. */
   uiDir?: string;
   /** How long an idle session lives (default SESSION_IDLE_MS). */
@@ -75,6 +81,8 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
 export interface WardenHttp {
   port: number;
   url: string;
+  /** A fresh one-time sign-in code for the UI (see ui-sessions.ts). */
+  newUiCode(): string;
   close(): Promise<void>;
 }
 
@@ -170,6 +178,8 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   const sessions = new Map<string, McpSession>();
   const unread = new UnreadBytes();
   let port = options.port;
+  // Made once the port is known: the session cookie is named after it.
+  let ui: UiSessions | undefined;
 
   /** Only our own origin: a Host naming loopback on our port, and no foreign Origin. */
   const trustedOrigin = (req: IncomingMessage): boolean => {
@@ -331,8 +341,41 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     });
   };
 
+  const handleProof = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => {
+    const nonce = query.get("nonce") ?? "";
+    if (req.method !== "GET") return sendJson(res, 405, { error: "use GET" }, { allow: "GET" });
+    if (!options.wardenKey) return sendJson(res, 404, { error: "this warden has no key to prove with" });
+    if (!NONCE_PATTERN.test(nonce))
+      return sendJson(res, 400, { error: "nonce must be 32 to 128 lowercase hex digits" });
+    sendJson(res, 200, { pid: process.pid, proof: proofFor(options.wardenKey, nonce, port, process.pid) });
+  };
+
+  /** `POST /auth/session {code}` signs the UI in; `POST /auth/code` (admin token) makes a new code. */
+  const handleAuth = async (req: IncomingMessage, res: ServerResponse, step: string) => {
+    if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
+    if (!ui) return sendJson(res, 503, { error: "not listening yet" });
+    if (step === "code") {
+      if (!admin.match(req.headers.authorization)) {
+        res.setHeader("www-authenticate", 'Bearer realm="mcp-warden-admin"');
+        return sendJson(res, 401, { error: "missing or wrong admin token" });
+      }
+      const code = ui.newCode();
+      return sendJson(res, 200, { code, url: uiLink(code) });
+    }
+    if (step !== "session") return sendJson(res, 404, { error: "not found" });
+    if (!/^application\/json\b/i.test(req.headers["content-type"] ?? ""))
+      return sendJson(res, 415, { error: "content-type must be application/json" });
+    const body = (await readJsonBody(req)) as { code?: unknown } | undefined;
+    const session = ui.exchange(body?.code);
+    if (!session)
+      return sendJson(res, 401, {
+        error: "this sign-in code is unknown, used or expired; run mcp-warden ui for a new link",
+      });
+    sendJson(res, 200, { binding: session.binding }, { "set-cookie": session.setCookie });
+  };
+
   const handleApi = async (req: IncomingMessage, res: ServerResponse, name: string) => {
-    if (!admin.match(req.headers.authorization)) {
+    if (!admin.match(req.headers.authorization) && !ui?.authorizes(req.headers)) {
       res.setHeader("www-authenticate", 'Bearer realm="mcp-warden-admin"');
       return sendJson(res, 401, { error: "missing or wrong admin token" });
     }
@@ -381,7 +424,10 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   const server: NodeServer = createServer((req, res) => {
     const route = async () => {
       if (!trustedOrigin(req)) return sendJson(res, 403, { error: "forbidden host or origin" });
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      const { pathname: path, searchParams } = new URL(req.url ?? "/", "http://localhost");
+      if (path === PROOF_PATH) return handleProof(req, res, searchParams);
+      const auth = /^\/auth\/([a-z]+)$/.exec(path);
+      if (auth?.[1]) return handleAuth(req, res, auth[1]);
       const mcp = /^\/mcp\/([^/]+)\/?$/.exec(path);
       if (mcp?.[1]) return handleMcp(req, res, decodeURIComponent(mcp[1]));
       const api = /^\/api\/([A-Za-z]+)$/.exec(path);
@@ -412,6 +458,8 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     });
   });
   port = (server.address() as AddressInfo).port;
+  ui = new UiSessions(port);
+  const uiLink = (code: string) => `http://${host}:${port}/#code=${encodeURIComponent(code)}`;
   const offServers = warden.events.on("servers", () => {
     for (const [id, session] of sessions) {
       if (warden.upstreams.get(session.upstream) !== session.upstreamRef) endSession(id);
@@ -438,6 +486,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   return {
     port,
     url,
+    newUiCode: () => (ui as UiSessions).newCode(),
     close: async () => {
       clearInterval(sweeper);
       offServers();

@@ -11,11 +11,13 @@ import type { BridgeCommand } from "./clients/client-configs.js";
 import { defaultConfigPath, findClientConfigs, unwrapClient, wrapClient } from "./clients/client-wrap.js";
 import { Grants } from "./clients/grants.js";
 import { type dataPaths, ensureDataDir, ensureTokens, writeFileAtomic } from "./config/data-dir.js";
+import { checkPrivate } from "./config/private-files.js";
 import { readServersFile, type ServerConfig } from "./config/servers-config.js";
 import { fileSettings, type SettingsStore } from "./config/settings.js";
 import { watchFile } from "./config/watch.js";
 import { denyAllOnSignal } from "./deny-all-signal.js";
 import { startHttpServer, type WardenHttp } from "./http-server.js";
+import { ensureWardenKey } from "./identity.js";
 import { Warden } from "./warden.js";
 
 /** The port the core listens on when none is given. */
@@ -54,8 +56,8 @@ export interface Runtime {
   serversPath: string;
   grants: Grants;
   adminToken: string;
-  /** The UI's address with the admin token in the fragment, when the UI is served. */
-  uiUrl: string | undefined;
+  /** A fresh UI sign-in link (a one-time code in the fragment), when the UI is served. */
+  uiLink(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -72,13 +74,26 @@ function readable(path: string, what: string): void {
   }
 }
 
+/** Runs a start-up step; its error is one for the user (a file to fix). */
+function forUser<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+}
+
 /** Starts the core. Throws `StartupError` for files the user has to fix. */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const paths = ensureDataDir(resolve(options.dataDir));
+  const paths = forUser(() => ensureDataDir(resolve(options.dataDir)));
   const policyPath = resolve(options.policyPath ?? paths.policy);
   const serversPath = resolve(options.serversPath ?? paths.servers);
+  // A policy or servers file named outside the data folder decides as much as the ones inside it.
+  forUser(() => checkPrivate(policyPath, "the policy file"));
+  forUser(() => checkPrivate(serversPath, "the servers file"));
   readable(policyPath, "policy file");
   readable(serversPath, "servers file");
+  const wardenKey = forUser(() => ensureWardenKey(paths.dir));
   let servers: ReturnType<typeof readServersFile>;
   try {
     servers = readServersFile(serversPath);
@@ -122,6 +137,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       port: options.port,
       grants,
       adminToken,
+      wardenKey,
       ...(uiDir ? { uiDir } : {}),
       ...(typeof keepAlive === "number" && Number.isInteger(keepAlive) && keepAlive >= 100
         ? { keepAliveMs: keepAlive }
@@ -195,7 +211,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     serversPath,
     grants,
     adminToken,
-    uiUrl: uiDir ? `${http.url}/#token=${encodeURIComponent(adminToken)}` : undefined,
+    uiLink: () => (uiDir ? `${http.url}/#code=${encodeURIComponent(http.newUiCode())}` : undefined),
     close: async () => {
       for (const stop of unwatch) stop();
       await http.close();

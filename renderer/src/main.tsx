@@ -5,11 +5,13 @@ import { App } from "./app/App.js";
 import { pickBridge } from "./bridge/index.js";
 import "./styles.css";
 
-const bridge = pickBridge(window);
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root");
-createRoot(root).render(
-  <StrictMode>
-    <App bridge={bridge} />
-  </StrictMode>,
+const mount = root;
+void pickBridge(window).then((bridge) =>
+  createRoot(mount).render(
+    <StrictMode>
+      <App bridge={bridge} />
+    </StrictMode>,
+  ),
 );

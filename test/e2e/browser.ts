@@ -34,11 +34,23 @@ export interface OpenOptions {
   colorScheme?: "light" | "dark";
   /** A route to go to once the token has been taken from the address (e.g. `#/policy`). */
   route?: string;
+  /** The sign-in link to open (default: a fresh one). */
+  link?: string;
+}
+
+/** A fresh sign-in link (`/#code=…`), as `mcp-warden ui` asks the warden for one with the admin token. */
+export async function signInLink(url: string): Promise<string> {
+  const res = await fetch(`${url}/auth/code`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  if (!res.ok) throw new Error(`no sign-in code: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { url: string }).url;
 }
 
 /**
- * Opens the UI the way a user does, with the address `serve` prints (`/#token=…`), and collects page
- * errors so a test can assert there were none.
+ * Opens the UI the way a user does, with a sign-in link like the one `serve` prints (`/#code=…`), and
+ * collects page errors so a test can assert there were none.
  */
 export async function openUi(
   browser: Browser,
@@ -55,7 +67,7 @@ export async function openUi(
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(message.text());
   });
-  await page.goto(`${url}/#token=${ADMIN_TOKEN}`);
+  await page.goto(options.link ?? (await signInLink(url)));
   await page.getByRole("switch", { name: "Deny all" }).waitFor();
   if (options.route)
     await page

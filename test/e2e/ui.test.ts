@@ -10,7 +10,6 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DENIAL_PREFIX } from "../../shared/contract.js";
 import {
-  ADMIN_TOKEN,
   CLIENT_TOKEN,
   callTool,
   type RunningWarden,
@@ -20,7 +19,7 @@ import {
   textOf,
   virtualizationServer,
 } from "../helpers/warden.js";
-import { hasChromium, launchBrowser, openUi, screenshot, setEditorText } from "./browser.js";
+import { hasChromium, launchBrowser, openUi, screenshot, setEditorText, signInLink } from "./browser.js";
 
 /** The policy the tests start from; `timeout` is stop_vm's approval timeout. */
 function policy(timeout = "60s", extra: Record<string, unknown> = {}): string {
@@ -98,10 +97,24 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
     return approve;
   }
 
-  it("strips the token from the address bar and keeps working from memory", async () => {
-    const { page, errors } = await open();
-    expect(page.url()).not.toContain(ADMIN_TOKEN);
-    expect(page.url()).not.toContain("token");
+  it("strips the sign-in code from the address bar; a reload stays signed in; the used link is refused", async () => {
+    const link = await signInLink(warden.url);
+    const { page, errors } = await open({ link });
+    expect(page.url()).not.toContain("code=");
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.path])).toEqual([
+      [`mcp-warden-${new URL(warden.url).port}`, true, "Strict", "/"],
+    ]);
+    await page.reload();
+    await page.getByRole("switch", { name: "Deny all" }).waitFor();
+    expect(await page.getByText(/is not signed in/).count()).toBe(0);
+    // The same link again, in a browser that holds no session: the code was spent.
+    const stranger = await browser.newContext();
+    pages.push(await stranger.newPage());
+    const again = pages.at(-1) as Page;
+    await again.goto(link);
+    await again.getByText(/is not signed in/).waitFor();
+    expect(await again.getByRole("switch", { name: "Deny all" }).count()).toBe(0);
     await page.getByRole("link", { name: /^Servers/ }).click();
     await expect.poll(() => page.getByText("connected", { exact: true }).count()).toBeGreaterThan(0);
     await expect.poll(() => page.getByText(`${warden.url}/mcp/virt`, { exact: true }).count()).toBe(1);

@@ -29,6 +29,18 @@ export function tempDir(prefix = "warden-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** A user-only file holding `token`, as `--token-file` and `--grant NAME=@FILE` take it. */
+export function tokenFile(token: string): string {
+  const path = join(tempDir("warden-token-"), "token");
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return path;
+}
+
+/** The `serve` arguments that add a grant named `name` with `token`. */
+export function grantArgs(name: string, token: string): string[] {
+  return ["--grant", `${name}=@${tokenFile(token)}`];
+}
+
 /** A servers-file entry for the stand-in virtualization server. */
 export function virtualizationServer(
   mode: "production" | "testing",
@@ -95,10 +107,10 @@ export async function startWarden(options: StartOptions): Promise<RunningWarden>
       dataDir,
       "--port",
       "0",
-      "--token",
-      CLIENT_TOKEN,
-      "--admin-token",
-      ADMIN_TOKEN,
+      "--token-file",
+      tokenFile(CLIENT_TOKEN),
+      "--admin-token-file",
+      tokenFile(ADMIN_TOKEN),
       ...(options.extraArgs ?? []),
     ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(options.env ?? {}) } },
@@ -222,8 +234,8 @@ export function rawBridge(w: RunningWarden, server: string): RawBridge {
     server,
     "--data-dir",
     w.dataDir,
-    "--token",
-    CLIENT_TOKEN,
+    "--token-file",
+    tokenFile(CLIENT_TOKEN),
   ]);
   const messages: RawMessage[] = [];
   const lines: string[] = [];

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   callTool,
+  grantArgs,
   type RunningWarden,
   readState,
   startWarden,
@@ -43,7 +44,7 @@ describe("10,000 simultaneous calls", () => {
       }),
       // One process for both clients (`share`), so its state file journals every call that reached it.
       servers: { virt: { ...virtualizationServer("testing", state), share: true } },
-      extraArgs: ["--grant", "cursor=cursor-token"],
+      extraArgs: grantArgs("cursor", "cursor-token"),
     });
     const w = warden;
     // 10,000 calls in flight at once. The test process opens at most 256 connections for them (the rest

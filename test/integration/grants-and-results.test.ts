@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   callTool,
+  grantArgs,
   type RunningWarden,
   readState,
   startWarden,
@@ -68,7 +69,7 @@ describe("approving for a while", () => {
         tools: { stop_vm: { action: "approve", approval: { timeout: "2s" } } },
       }),
       servers: { virt: virtualizationServer("testing", state) },
-      extraArgs: ["--grant", "cursor=cursor-token"],
+      extraArgs: grantArgs("cursor", "cursor-token"),
     });
     const w = warden;
     const client = await w.client("virt");

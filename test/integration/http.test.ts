@@ -9,6 +9,7 @@ import {
   ADMIN_TOKEN,
   CLIENT_TOKEN,
   callTool,
+  grantArgs,
   type RunningWarden,
   readState,
   repoRoot,
@@ -208,7 +209,7 @@ describe("the loopback endpoint", () => {
     warden = await startWarden({
       policy: ALLOW_ALL,
       servers: { virt: virtualizationServer("testing", state) },
-      extraArgs: ["--grant", "cursor=cursor-token"],
+      extraArgs: grantArgs("cursor", "cursor-token"),
     });
     return warden;
   }

@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   CLIENT_TOKEN,
   callTool,
+  grantArgs,
   type RunningWarden,
   repoRoot,
   startWarden,
@@ -68,7 +69,7 @@ async function twoClients(share = false) {
   warden = await startWarden({
     policy: ALLOW,
     servers: { fix: share ? { ...fixture, share: true } : fixture },
-    extraArgs: ["--grant", "bob=bob-token"],
+    extraArgs: grantArgs("bob", "bob-token"),
   });
   const alice = await connect(warden, CLIENT_TOKEN, { elicitation: {} });
   // Shared, both offer elicitation, so both sit on the one connection.

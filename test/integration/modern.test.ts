@@ -9,6 +9,7 @@ import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@mo
 import { afterEach, describe, expect, it } from "vitest";
 import {
   CLIENT_TOKEN,
+  grantArgs,
   messageTexts,
   type RunningWarden,
   readState,
@@ -233,7 +234,7 @@ describe("isolation in the 2026-07-28 era", () => {
     warden = await startWarden({
       policy: JSON.stringify({ version: "1", default: "allow", tools: {} }),
       servers: { fix: fixture },
-      extraArgs: ["--grant", "bob=bob-token"],
+      extraArgs: grantArgs("bob", "bob-token"),
     });
     const alice = await v2Client(warden, "fix", "modern");
     const bob = await v2Client(warden, "fix", "legacy", "bob-token");
@@ -249,7 +250,7 @@ describe("isolation in the 2026-07-28 era", () => {
     warden = await startWarden({
       policy: JSON.stringify({ version: "1", default: "allow", tools: {} }),
       servers: { fix: fixture },
-      extraArgs: ["--grant", "bob=bob-token"],
+      extraArgs: grantArgs("bob", "bob-token"),
     });
     const bob = new ClientV2({ name: "bob", version: "1" }, { capabilities: { elicitation: {} } });
     const bobAsked: string[] = [];

@@ -20,6 +20,7 @@ import {
   startWarden,
   tempDir,
   textOf,
+  tokenFile,
   virtualizationServer,
   waitFor,
 } from "../helpers/warden.js";
@@ -49,7 +50,7 @@ async function connectOverStdio(w: RunningWarden, server: string): Promise<Clien
   await client.connect(
     new StdioClientTransport({
       command: process.execPath,
-      args: [cliPath, "connect", server, "--data-dir", w.dataDir, "--token", CLIENT_TOKEN],
+      args: [cliPath, "connect", server, "--data-dir", w.dataDir, "--token-file", tokenFile(CLIENT_TOKEN)],
       stderr: "pipe",
     }),
   );
@@ -236,6 +237,6 @@ describe("mcp-warden connect", () => {
       stderr += d.toString();
     });
     await expect(client.connect(transport)).rejects.toThrow();
-    expect(stderr).toContain("no running warden found");
+    expect(stderr).toMatch(/the warden is not running \(no .*runtime\.json\); start mcp-warden serve/);
   });
 });

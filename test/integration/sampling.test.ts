@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   CLIENT_TOKEN,
   callTool,
+  grantArgs,
   type RunningWarden,
   repoRoot,
   startWarden,
@@ -99,7 +100,7 @@ describe("sampling with several clients", () => {
     warden = await startWarden({
       policy: POLICY,
       servers: { fix: fixture },
-      extraArgs: ["--grant", "bob=bob-token"],
+      extraArgs: grantArgs("bob", "bob-token"),
     });
     const aliceAsked: string[] = [];
     const bobAsked: string[] = [];
@@ -119,7 +120,7 @@ describe("sampling with several clients", () => {
     warden = await startWarden({
       policy: POLICY,
       servers: { fix: fixture },
-      extraArgs: ["--grant", "bob=bob-token"],
+      extraArgs: grantArgs("bob", "bob-token"),
     });
     const aliceAsked: string[] = [];
     const alice = await sampler(warden.url, CLIENT_TOKEN, "alice", aliceAsked);

@@ -152,11 +152,11 @@ describe("App", () => {
 
   it("asks for the URL with the token when there is none or the core refuses it", async () => {
     render(<App bridge={bridge(fakeApi(), { hasToken: false })} />);
-    expect(screen.getByText(/needs the warden's admin token/)).toBeTruthy();
+    expect(screen.getByText(/is not signed in/)).toBeTruthy();
     cleanup();
     const refused = fakeApi({ getState: vi.fn(async () => Promise.reject(new UnauthorizedError("no"))) });
     render(<App bridge={bridge(refused)} />);
-    expect(await screen.findByText(/needs the warden's admin token/)).toBeTruthy();
+    expect(await screen.findByText(/is not signed in/)).toBeTruthy();
   });
 
   it("says when the event stream is down, and re-reads the state when it is back", async () => {

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ConnectionState, createHttpBridge, UnauthorizedError } from "../../renderer/src/bridge/http.js";
-import { pickBridge, takeTokenFromLocation } from "../../renderer/src/bridge/index.js";
+import { pickBridge, SESSION_KEY, signIn, takeCodeFromLocation } from "../../renderer/src/bridge/index.js";
 import type { WardenApi } from "../../shared/contract.js";
 
 type FetchArgs = [string, RequestInit | undefined];
@@ -34,7 +34,7 @@ afterEach(() => {
 });
 
 describe("HTTP bridge methods", () => {
-  it("POSTs each method to /api/<method> with the bearer token and a JSON body", async () => {
+  it("POSTs each method to /api/<method> with the session header and a JSON body", async () => {
     const calls: FetchArgs[] = [];
     const fetch = vi.fn(async (url: string, init?: RequestInit) => {
       calls.push([url, init]);
@@ -42,19 +42,22 @@ describe("HTTP bridge methods", () => {
     });
     const api = createHttpBridge({
       baseUrl: "http://127.0.0.1:9",
-      token: "T0K",
+      session: "T0K",
       fetch: fetch as typeof globalThis.fetch,
     });
     expect(await api.approve({ id: "a1" })).toEqual({ ok: true });
     const [url, init] = calls[0] as FetchArgs;
     expect(url).toBe("http://127.0.0.1:9/api/approve");
     expect(init?.method).toBe("POST");
-    expect(init?.headers).toMatchObject({ authorization: "Bearer T0K", "content-type": "application/json" });
+    expect(init?.headers).toMatchObject({
+      "x-mcp-warden-session": "T0K",
+      "content-type": "application/json",
+    });
     expect(JSON.parse(String(init?.body))).toEqual({ id: "a1" });
   });
 
   it("has one function per contract method", () => {
-    const api = createHttpBridge({ token: "t", fetch: vi.fn() as unknown as typeof fetch });
+    const api = createHttpBridge({ session: "t", fetch: vi.fn() as unknown as typeof fetch });
     for (const method of [
       "getState",
       "listCalls",
@@ -71,7 +74,7 @@ describe("HTTP bridge methods", () => {
       .fn()
       .mockResolvedValueOnce(json({ error: "missing or wrong admin token" }, 401))
       .mockResolvedValueOnce(json({ error: "the body must be a JSON object of parameters" }, 400));
-    const api = createHttpBridge({ token: "bad", fetch });
+    const api = createHttpBridge({ session: "bad", fetch });
     await expect(api.getState({})).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(api.listCalls({})).rejects.toThrow(
       "listCalls: the body must be a JSON object of parameters",
@@ -80,12 +83,12 @@ describe("HTTP bridge methods", () => {
 });
 
 describe("HTTP bridge events", () => {
-  it("reads server-sent events with the token and hands each listener its payload", async () => {
+  it("reads server-sent events with the session header and hands each listener its payload", async () => {
     const stream = eventStream();
     const fetch = vi.fn(async (_url: string, _init?: RequestInit) => stream.response);
     const states: ConnectionState[] = [];
     const api = createHttpBridge({
-      token: "T",
+      session: "T",
       fetch: fetch as typeof globalThis.fetch,
       onConnection: (s) => states.push(s),
     });
@@ -96,7 +99,7 @@ describe("HTTP bridge events", () => {
     expect(fetch).toHaveBeenCalledTimes(1);
     const [url, init] = fetch.mock.calls[0] as FetchArgs;
     expect(url).toBe("/api/events");
-    expect(init?.headers).toMatchObject({ authorization: "Bearer T" });
+    expect(init?.headers).toMatchObject({ "x-mcp-warden-session": "T" });
 
     stream.write(': mcp-warden events\n\nevent: call\ndata: {"id":"c1","tool":"stop_vm"}\n\nevent: den');
     stream.write('yAll\ndata: {"on":true}\n\nevent: unknown\ndata: {}\n\nevent: call\ndata: not json\n\n');
@@ -112,7 +115,7 @@ describe("HTTP bridge events", () => {
       signal = init?.signal ?? undefined;
       return eventStream().response;
     });
-    const api = createHttpBridge({ token: "T", fetch: fetch as typeof globalThis.fetch });
+    const api = createHttpBridge({ session: "T", fetch: fetch as typeof globalThis.fetch });
     const a = api.on("call", () => {});
     const b = api.on("servers", () => {});
     expect(fetch).toHaveBeenCalledTimes(1);
@@ -129,7 +132,7 @@ describe("HTTP bridge events", () => {
       .mockResolvedValueOnce(first.response)
       .mockResolvedValueOnce(json({ error: "missing or wrong admin token" }, 401));
     const states: ConnectionState[] = [];
-    const api = createHttpBridge({ token: "T", fetch, retryMs: 5, onConnection: (s) => states.push(s) });
+    const api = createHttpBridge({ session: "T", fetch, retryMs: 5, onConnection: (s) => states.push(s) });
     offs.push(api.on("call", () => {}));
     await vi.waitFor(() => expect(states).toContain("open"));
     first.close();
@@ -140,28 +143,51 @@ describe("HTTP bridge events", () => {
   });
 });
 
-describe("choosing the bridge and the token", () => {
-  it("takes the token from the fragment and strips it from the address", () => {
+describe("choosing the bridge and signing in", () => {
+  it("takes the sign-in code from the fragment and strips it from the address", () => {
     const replaceState = vi.fn();
-    const token = takeTokenFromLocation(
-      { hash: "#token=abc%2B1", pathname: "/", search: "" },
-      { replaceState },
-    );
-    expect(token).toBe("abc+1");
+    const code = takeCodeFromLocation({ hash: "#code=abc%2B1", pathname: "/", search: "" }, { replaceState });
+    expect(code).toBe("abc+1");
     expect(replaceState).toHaveBeenCalledWith(null, "", "/");
   });
 
   it("leaves the address alone when the fragment is a route", () => {
     const replaceState = vi.fn();
     expect(
-      takeTokenFromLocation({ hash: "#/approval", pathname: "/", search: "" }, { replaceState }),
+      takeCodeFromLocation({ hash: "#/approval", pathname: "/", search: "" }, { replaceState }),
     ).toBeUndefined();
     expect(replaceState).not.toHaveBeenCalled();
   });
 
-  it("uses the Electron preload's window.warden when present", () => {
+  it("exchanges the code for a session and keeps its binding; a refused code falls back to the kept one", async () => {
+    const store = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => store.set(k, v),
+    };
+    const calls: FetchArgs[] = [];
+    const fetch = vi.fn(async (url: string, init?: RequestInit) => {
+      calls.push([url, init]);
+      return calls.length === 1 ? json({ binding: "B1" }) : json({ error: "used" }, 401);
+    });
+    const at = (hash: string) => ({
+      location: { hash, pathname: "/", search: "" } as Location,
+      history: { replaceState: vi.fn() } as unknown as History,
+    });
+    expect(await signIn(at("#code=C1"), storage, fetch as typeof globalThis.fetch)).toBe("B1");
+    expect(calls[0]?.[0]).toBe("/auth/session");
+    expect(JSON.parse(String(calls[0]?.[1]?.body))).toEqual({ code: "C1" });
+    expect(store.get(SESSION_KEY)).toBe("B1");
+    expect(await signIn(at("#code=C1"), storage, fetch as typeof globalThis.fetch)).toBe("B1");
+    expect(await signIn(at(""), storage, fetch as typeof globalThis.fetch)).toBe("B1");
+    expect(calls).toHaveLength(2);
+    store.clear();
+    expect(await signIn(at(""), storage, fetch as typeof globalThis.fetch)).toBeUndefined();
+  });
+
+  it("uses the Electron preload's window.warden when present", async () => {
     const preload = { getState: vi.fn() };
-    const bridge = pickBridge({
+    const bridge = await pickBridge({
       warden: preload,
       location: window.location,
       history: window.history,
@@ -171,12 +197,11 @@ describe("choosing the bridge and the token", () => {
     expect(bridge.connection.getSnapshot()).toEqual({ state: "open", generation: 1 });
   });
 
-  it("otherwise uses HTTP with the fragment's token, which leaves the address bar", () => {
-    window.history.replaceState(null, "", "/#token=secret-admin");
-    const bridge = pickBridge(window);
+  it("otherwise uses HTTP, signed out when there is neither a code nor a kept session", async () => {
+    window.sessionStorage.clear();
+    window.history.replaceState(null, "", "/");
+    const bridge = await pickBridge(window);
     expect(bridge.kind).toBe("http");
-    expect(bridge.hasToken).toBe(true);
-    expect(window.location.hash).toBe("");
-    expect(window.location.href).not.toContain("secret-admin");
+    expect(bridge.hasToken).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
  */
 import {
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -443,9 +444,9 @@ describe("unwrap after the file changed", () => {
 });
 
 describe("files", () => {
-  it("writes through a symlink and keeps the file's permissions", () => {
+  it("writes through a symlink and makes the file user-only: it holds the client's token", () => {
     const s = setup("dotfiles/claude.json", CLAUDE_CODE);
-    chmodSync(s.config, 0o640);
+    chmodSync(s.config, 0o644);
     const link = join(dirname(dirname(s.config)), ".claude.json");
     symlinkSync(s.config, link);
     wrapClient({
@@ -455,11 +456,29 @@ describe("files", () => {
       wardenUrl: WARDEN_URL,
       bridge: BRIDGE,
     });
-    expect(statSync(s.config).mode & 0o777).toBe(0o640);
+    expect(statSync(s.config).mode & 0o777).toBe(0o600);
     expect(read(link)).not.toBe(CLAUDE_CODE);
+    const tokens = JSON.parse(read(dataPaths(s.dataDir).tokens)) as Tokens;
+    expect(read(s.config)).toContain(tokens.grants["claude-code"]);
     unwrapClient({ client: "claude-code", configPath: link, dataDir: s.dataDir });
     expect(read(s.config)).toBe(CLAUDE_CODE);
   });
+
+  it.runIf(process.platform !== "win32")(
+    "refuses a file another user owns or may write, and writes nothing: its servers would run as you",
+    () => {
+      const theirs = setup(".cursor/mcp.json", CURSOR);
+      chownSync(theirs.config, 65_534, 65_534);
+      expect(() => wrap("cursor", theirs)).toThrow(
+        /Cursor's config file .* belongs to uid 65534, not to you/,
+      );
+      const open = setup(".cursor/mcp.json", CURSOR);
+      chmodSync(open.config, 0o666);
+      expect(() => wrap("cursor", open)).toThrow(/can be written by other users \(mode 0666\); chmod go-w/);
+      expect([theirs, open].map((s) => existsSync(s.dataDir))).toEqual([false, false]);
+      expect(read(open.config)).toBe(CURSOR);
+    },
+  );
 
   it("refuses a file it cannot parse, naming the line, and writes nothing", () => {
     const s = setup(".cursor/mcp.json", '{\n  "mcpServers": {\n    "a": { "command": "x" }\n  \n');

@@ -24,6 +24,7 @@ import {
 } from "../../../shared/clients.js";
 import { canonicalJson } from "../canonical.js";
 import { dataPaths, ensureTokens, newToken, type Tokens, writeFileAtomic } from "../config/data-dir.js";
+import { checkDataDir, checkPrivate } from "../config/private-files.js";
 import { parseServers, type ServerConfig } from "../config/servers-config.js";
 import {
   type BridgeCommand,
@@ -177,9 +178,12 @@ function readTokens(dataDir: string): Tokens | undefined {
 export function wrapClient(options: WrapOptions): WrapResult {
   const { client } = options;
   const configPath = realpathSync(options.configPath);
+  const dataDir = resolve(options.dataDir);
+  // The file's servers will run as this user, from the warden: a file another user may write is refused.
+  checkPrivate(configPath, `${CLIENT_LABELS[client]}'s config file`);
+  checkDataDir(dataDir);
   const text = readFileSync(configPath, "utf8");
   const root = parseFile(configPath, text);
-  const dataDir = resolve(options.dataDir);
   const paths = dataPaths(dataDir);
   const serversPath = resolve(options.serversPath ?? paths.servers);
   const { text: serversText, servers } = readServers(serversPath);
@@ -278,7 +282,8 @@ export function wrapClient(options: WrapOptions): WrapResult {
   state.files[configPath] = record;
   writeJson(statePath(dataDir), state);
 
-  writeFileAtomic(configPath, wrapped, statSync(configPath).mode & 0o777);
+  // The wrapped file holds the client's token: user-only, whatever mode the client gave it (often 0644).
+  writeFileAtomic(configPath, wrapped, 0o600);
   return { configPath, serversPath, changed: true, backup, grant: client, entries };
 }
 

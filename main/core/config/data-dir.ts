@@ -1,12 +1,14 @@
 /**
  * The per-user data folder: policy.json, servers.json, tokens.json (client grants and the admin token,
  * user-only permissions), settings.json, audit.jsonl and runtime.json (where a running `serve` listens).
- * First run creates the files with a safe default policy.
+ * First run creates the folder user-only (0700) and the files user-only (0600), with a safe default policy;
+ * a folder or file that another user owns or may write is refused (private-files.ts).
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { checkDataDir } from "./private-files.js";
 
 /** Where the data folder is when no `--data-dir` is given. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
@@ -70,10 +72,14 @@ export function dataPaths(dir: string) {
   };
 }
 
-/** Creates the data folder and any missing default files; returns their paths. */
+/**
+ * Creates the data folder and any missing default files; returns their paths. Throws NotPrivateError when
+ * the folder or a file in it belongs to another user or others may write it.
+ */
 export function ensureDataDir(dir: string): ReturnType<typeof dataPaths> {
   const paths = dataPaths(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  checkDataDir(dir);
   if (!existsSync(paths.policy))
     writeFileAtomic(paths.policy, `${JSON.stringify(DEFAULT_POLICY, null, 2)}\n`);
   if (!existsSync(paths.servers))

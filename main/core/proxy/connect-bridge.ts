@@ -26,6 +26,8 @@ export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 export interface BridgeOptions {
   url: string;
   token: string;
+  /** How requests are sent (connect's checks that the warden is still the one it verified). */
+  fetch?: typeof fetch;
   stdin?: Readable;
   stdout?: Writable;
 }
@@ -81,6 +83,7 @@ export async function runConnectBridge(options: BridgeOptions): Promise<void> {
     url: new URL(options.url),
     headers: { authorization: `Bearer ${options.token}` },
     maxMessageBytes: 64 * 1024 * 1024,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const write = (text: string) => stdout.write(`${text}\n`);
   const error = (idJson: string, code: number, message: string) =>

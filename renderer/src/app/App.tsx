@@ -163,11 +163,12 @@ function NeedsToken() {
   return (
     <main className="needs-token">
       <h1>MCP Warden</h1>
-      <p>This page needs the warden's admin token, and it only keeps it in memory.</p>
       <p>
-        Open the address that <code>mcp-warden serve</code> printed (
-        <code>open the UI: http://127.0.0.1:…/#token=…</code>
-        ). After a reload, open it again.
+        This page is not signed in, or its session has ended (the warden restarted, or it was idle for hours).
+      </p>
+      <p>
+        Run <code>mcp-warden ui</code> and open the link it prints (<code>http://127.0.0.1:…/#code=…</code>
+        ). Each link signs in once, within a few minutes.
       </p>
     </main>
   );

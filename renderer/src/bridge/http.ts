@@ -1,8 +1,9 @@
 /**
  * `WardenApi` over the headless server's HTTP bridge: each method is `POST /api/<method>` with a JSON
- * body, events come from `GET /api/events` (server-sent events). Both need the admin token as a bearer
- * header, so the stream is read with fetch and a stream reader (EventSource cannot send headers).
- * The token lives in this closure only: never in storage, never in the address bar.
+ * body, events come from `GET /api/events` (server-sent events). Both are signed in by the session: its
+ * cookie goes with every same-origin request by itself, and its binding half is sent as a header (see
+ * main/core/ui-sessions.ts), so the stream is read with fetch and a stream reader (EventSource cannot send
+ * headers). The admin token never reaches the page.
  */
 import {
   WARDEN_EVENTS,
@@ -11,18 +12,20 @@ import {
   type WardenEventName,
   type WardenEvents,
 } from "../../../shared/contract.js";
+import { SESSION_HEADER } from "../../../shared/ui-session.js";
 import { SseParser } from "./sse.js";
 
 /** Whether the event stream is up. */
 export type ConnectionState = "connecting" | "open" | "retrying" | "unauthorized";
 
-/** A request the server refused because the admin token is missing or wrong. */
+/** A request the server refused because the session is missing, expired or unknown. */
 export class UnauthorizedError extends Error {}
 
 export interface HttpBridgeOptions {
   /** Origin of the warden ("" for the page's own origin). */
   baseUrl?: string;
-  token: string;
+  /** The session's binding half, from signing in. */
+  session: string;
   fetch?: typeof fetch;
   /** Told whenever the event stream connects, drops or is refused. */
   onConnection?: (state: ConnectionState) => void;
@@ -36,7 +39,7 @@ type Listener = (payload: never) => void;
 export function createHttpBridge(options: HttpBridgeOptions): WardenApi {
   const base = options.baseUrl ?? "";
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const auth = { authorization: `Bearer ${options.token}` };
+  const auth = { [SESSION_HEADER]: options.session };
   const listeners = new Map<WardenEventName, Set<Listener>>();
   let stream: AbortController | undefined;
   let listenerCount = 0;
@@ -47,7 +50,7 @@ export function createHttpBridge(options: HttpBridgeOptions): WardenApi {
       headers: { ...auth, "content-type": "application/json" },
       body: JSON.stringify(params ?? {}),
     });
-    if (res.status === 401) throw new UnauthorizedError("the warden refused the admin token");
+    if (res.status === 401) throw new UnauthorizedError("the warden does not know this session");
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as { error?: string };
       throw new Error(`${method}: ${body.error ?? `HTTP ${res.status}`}`);

@@ -137,7 +137,7 @@ export function GrantsPanel({ grants }: { grants: Grants }) {
                     {grant.fromCommandLine && (
                       <span
                         className="badge tone-muted"
-                        title="Given with --token or --grant: lives as long as the warden process"
+                        title="Given with --token-file or --grant: lives as long as the warden process"
                       >
                         command line
                       </span>
