@@ -83,17 +83,20 @@ export function memberDirs(names: readonly string[]): MemberDir[] {
   });
 }
 
-/** Writes each member's settings.json: the team, this member, every member's key pinned. */
+/** Writes each member's settings.json: the team, this member, every member's key pinned (plus `team`, and `own` of each). */
 export function writeTeamSettings(
   members: readonly MemberDir[],
   redisUrl: string,
   team: Record<string, unknown> = {},
+  own: (member: MemberDir) => Record<string, unknown> = () => ({}),
 ): void {
   const pinned = Object.fromEntries(members.map((m) => [m.name, m.publicKey]));
   for (const m of members) {
     writeFileSync(
       join(m.dataDir, "settings.json"),
-      JSON.stringify({ team: { redis: redisUrl, name: "ops", member: m.name, members: pinned, ...team } }),
+      JSON.stringify({
+        team: { redis: redisUrl, name: "ops", member: m.name, members: pinned, ...team, ...own(m) },
+      }),
     );
   }
 }

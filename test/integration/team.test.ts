@@ -4,7 +4,7 @@
  */
 
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
@@ -182,6 +182,50 @@ describe("a team-wide limit", () => {
     expect(forwardedAll(members, "pause_vm")).toBe(10);
     expect(admittedBefore + after.filter((r) => !r.isError).length).toBe(10);
   }, 240_000);
+});
+
+describe("joining a team", () => {
+  it("as a Redis ACL user whose password is read from a file (never the command line); a wrong password leaves the team down and local rules working", async () => {
+    redis = await startRedis([
+      "--user",
+      "default",
+      "off",
+      "--user",
+      "warden",
+      "on",
+      ">s3cret-pw",
+      "~mcp-warden:*",
+      "&mcp-warden:*",
+      "+@all",
+    ]);
+    const dirs = memberDirs(["alice", "bob"]);
+    const good = join(tempDir(), "redis-password");
+    writeFileSync(good, "s3cret-pw\n", { mode: 0o600 });
+    const bad = join(tempDir(), "redis-password");
+    writeFileSync(bad, "not-it\n", { mode: 0o600 });
+    writeTeamSettings(dirs, redis.url, { username: "warden" }, (m) => ({
+      passwordFile: m.name === "alice" ? good : bad,
+    }));
+    const [a, b] = await startMembers(dirs, TEAM_LIMIT_POLICY);
+    if (!a || !b) throw new Error("no wardens");
+    await allConnected([a]);
+    const aliceTeam = await teamOf(a.warden);
+    expect(aliceTeam.members.find((m) => m.name === "alice")?.online).toBe(true);
+    expect((await callTool(await a.warden.client("virt"), "pause_vm")).isError).toBeFalsy();
+    const cmdline = readFileSync(`/proc/${a.warden.process.pid}/cmdline`, "utf8");
+    expect(cmdline).not.toContain("s3cret-pw");
+
+    await waitFor(
+      async () => (await teamOf(b.warden)).lastError?.includes("WRONGPASS") === true,
+      20_000,
+      "bob's refused login",
+    );
+    expect((await teamOf(b.warden)).state).not.toBe("connected");
+    const bobClient = await b.warden.client("virt");
+    const refused = await callTool(bobClient, "pause_vm");
+    expect(textOf(refused)).toContain("the team's Redis cannot be reached");
+    expect((await callTool(bobClient, "list_vms")).isError).toBeFalsy();
+  }, 60_000);
 });
 
 /** Follows one warden's event stream; resolves `seen` with the time the first matching event arrived. */
