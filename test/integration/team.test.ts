@@ -285,14 +285,23 @@ describe("the team Deny-all", () => {
     if (!carol) throw new Error("no carol");
     await allConnected([carol]);
     expect((await teamOf(carol.warden)).denyAll).toMatchObject({ on: true, by: "alice" });
-    const carolClient = await carol.warden.client("virt");
-    expect(textOf(await callTool(carolClient, "list_vms"))).toContain("Deny-all is on");
+    expect(textOf(await callTool(await carol.warden.client("virt"), "list_vms"))).toContain("Deny-all is on");
+
+    // Redis restarts empty: the wardens put the statement back, so Carol, restarted, still sees it on.
+    await redis.kill();
+    await redis.restart();
+    await allConnected([alice, bob, carol]);
+    await carol.warden.stop();
+    const [carolAgain] = await startMembers(dirs.slice(2), policy);
+    if (!carolAgain) throw new Error("no carol");
+    await allConnected([carolAgain]);
+    expect((await teamOf(carolAgain.warden)).denyAll).toMatchObject({ on: true, by: "alice" });
 
     // Bob may not turn off what Alice turned on; Carol, a team admin, may.
     const bobOff = await bob.warden.api("setTeamDenyAll", { on: false });
     expect(bobOff.ok).toBe(false);
     expect(bobOff.error).toContain("only alice (who turned it on) or a team admin");
-    expect(await carol.warden.api("setTeamDenyAll", { on: false })).toEqual({ ok: true });
+    expect(await carolAgain.warden.api("setTeamDenyAll", { on: false })).toEqual({ ok: true });
     await waitFor(async () => !(await bob.warden.api("getState")).denyAll, 10_000, "bob seeing it off");
     expect((await callTool(bobClient, "list_vms")).isError).toBeFalsy();
 
@@ -371,6 +380,7 @@ describe("approvals any teammate can answer", () => {
       approvalId: waiting.id,
       callId: waiting.callId,
       callHash: waiting.callHash,
+      to: "alice",
       answer: "approve" as const,
     };
     // Signed with a key that is not Bob's.

@@ -13,6 +13,8 @@ import { checkSignature, type Signed, type StatementBase } from "./keys.js";
 /** A teammate's answer to one pending approval. */
 export interface AnswerStatement extends StatementBase {
   kind: "answer";
+  /** The member whose warden holds the call: only that warden acts on the answer. */
+  to: string;
   approvalId: string;
   callId: string;
   callHash: string;
@@ -85,5 +87,25 @@ export function checkRequest(
     return { ok: false, reason: "approval request refused: not an approval request" };
   if (s.approval.team?.requester !== s.by)
     return { ok: false, reason: `approval request refused: ${s.by} offered a call held by someone else` };
+  if (!hasApprovalShape(s.approval))
+    return {
+      ok: false,
+      reason: `approval request refused: ${s.by} sent a request without the fields one needs`,
+    };
   return { ok: true, approval: s.approval };
+}
+
+/** Whether an offered approval has what the UI shows and what an answer is bound to. */
+function hasApprovalShape(a: PendingApproval): boolean {
+  return (
+    typeof a.id === "string" &&
+    typeof a.callId === "string" &&
+    typeof a.callHash === "string" &&
+    typeof a.server === "string" &&
+    typeof a.tool === "string" &&
+    typeof a.deadline === "number" &&
+    typeof a.createdAt === "number" &&
+    a.args !== null &&
+    typeof a.args === "object"
+  );
 }

@@ -23,8 +23,29 @@ export function needsTeam(decision: DecisionWithCounts): boolean {
   );
 }
 
-/** Takes the team's part of a decision: reserves team-wide slots, checks a teammate can be asked. */
+/** Takes the team's part of a decision: reserves team-wide slots, checks a teammate can be asked. Never throws. */
 export async function teamGate(
+  team: Team | undefined,
+  decision: DecisionWithCounts,
+  callId: string,
+  retentionMs: number,
+): Promise<TeamGateResult> {
+  try {
+    return await gate(team, decision, callId, retentionMs);
+  } catch (error) {
+    return {
+      decision: {
+        verdict: "deny",
+        rule: decision.rule,
+        reason: `the team's part of the decision failed: ${(error as Error).message}`,
+        denial: "error",
+        counterKeys: [],
+      },
+    };
+  }
+}
+
+async function gate(
   team: Team | undefined,
   decision: DecisionWithCounts,
   callId: string,

@@ -154,8 +154,12 @@ export class Team extends Emitter<TeamEvents> {
   }
 
   async #readDenyAll(cmd: Redis): Promise<void> {
-    const text = await cmd.get(`${this.#prefix}deny-all`);
+    const key = `${this.#prefix}deny-all`;
+    const text = await cmd.get(key);
     if (text) this.#receiveDenyAll(parseJson(text));
+    // Redis came back without it (a restart with no persistence): the statement in force goes back, so a
+    // warden that joins later sees the team Deny-all on.
+    else if (this.#deny.signed) await cmd.set(key, JSON.stringify(this.#deny.signed), "NX");
   }
 
   async #loadApprovals(cmd: Redis): Promise<void> {
@@ -288,9 +292,8 @@ export class Team extends Emitter<TeamEvents> {
       this.#refuse("an approval answer that is not signed");
       return;
     }
-    // Answers for approvals held elsewhere are not ours to check.
-    const id = (signed.statement as Partial<AnswerStatement>).approvalId;
-    if (typeof id === "string" && this.#remote.has(id)) return;
+    // Answers for calls held by another member's warden are that warden's to check.
+    if ((signed.statement as Partial<AnswerStatement>).to !== this.member) return;
     const checked = checkAnswer(
       signed,
       this.#offered,
@@ -403,6 +406,7 @@ export class Team extends Emitter<TeamEvents> {
       kind: "answer",
       team: this.settings.team,
       by: this.member,
+      to: approval.team?.requester ?? "",
       at: this.#now(),
       approvalId: approval.id,
       callId: approval.callId,

@@ -117,6 +117,7 @@ function answer(keys: MemberKeys, by: string, over: Partial<AnswerStatement> = {
     kind: "answer",
     team: "ops",
     by,
+    to: "alice",
     at: NOW,
     approvalId: "a-1",
     callId: "c-1",
