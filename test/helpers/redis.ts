@@ -2,7 +2,7 @@
  * A real redis-server for tests: on a free port, with no persistence, stopped by its pid. It can be
  * killed (-9) and started again on the same port, as Redis going away and coming back.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -29,14 +29,94 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
-/** Extra redis-server arguments (e.g. an ACL user). */
-export async function startRedis(extraArgs: string[] = []): Promise<RunningRedis> {
+/** A test CA and a server certificate it signed for 127.0.0.1 (PEM files), made with openssl. */
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Makes a CA and a server certificate for 127.0.0.1 in a fresh folder. */
+export function makeTlsFiles(): TlsFiles {
+  const dir = tempDir("redis-tls-");
+  const at = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=team test CA",
+    "-keyout",
+    at("ca.key"),
+    "-out",
+    at("ca.pem"),
+  );
+  openssl(
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-keyout",
+    at("server.key"),
+    "-out",
+    at("server.csr"),
+  );
+  writeFileSync(at("ext.cnf"), "subjectAltName=IP:127.0.0.1\n");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    at("server.csr"),
+    "-CA",
+    at("ca.pem"),
+    "-CAkey",
+    at("ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    at("ext.cnf"),
+    "-out",
+    at("server.pem"),
+  );
+  return { ca: at("ca.pem"), cert: at("server.pem"), key: at("server.key") };
+}
+
+/** Extra redis-server arguments (e.g. an ACL user); with `tls`, it listens for TLS only (rediss://). */
+export async function startRedis(extraArgs: string[] = [], tls?: TlsFiles): Promise<RunningRedis> {
   const port = await freePort();
+  const listen = tls
+    ? [
+        "--port",
+        "0",
+        "--tls-port",
+        String(port),
+        "--tls-cert-file",
+        tls.cert,
+        "--tls-key-file",
+        tls.key,
+        "--tls-ca-cert-file",
+        tls.ca,
+        "--tls-auth-clients",
+        "no",
+      ]
+    : ["--port", String(port)];
   let child: ChildProcess | undefined;
   const launch = async () => {
     const started = spawn(
       "/usr/bin/redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extraArgs],
+      [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extraArgs],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     child = started;
@@ -61,7 +141,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RunningRedis
   await launch();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? "rediss" : "redis"}://127.0.0.1:${port}`,
     kill: () => halt("SIGKILL"),
     restart: launch,
     stop: () => halt("SIGTERM"),

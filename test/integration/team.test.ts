@@ -20,6 +20,7 @@ import type { TeamStatus } from "../../shared/contract.js";
 import { capConnections } from "../helpers/fetch.js";
 import {
   type MemberDir,
+  makeTlsFiles,
   memberDirs,
   type RunningRedis,
   startRedis,
@@ -185,6 +186,24 @@ describe("a team-wide limit", () => {
 });
 
 describe("joining a team", () => {
+  it("over TLS (rediss://), trusting the team's CA from a file; a warden without it refuses the certificate", async () => {
+    const tls = makeTlsFiles();
+    redis = await startRedis([], tls);
+    const dirs = memberDirs(["alice", "bob"]);
+    writeTeamSettings(dirs, redis.url, {}, (m) => (m.name === "alice" ? { caFile: tls.ca } : {}));
+    const [a, b] = await startMembers(dirs, TEAM_LIMIT_POLICY);
+    if (!a || !b) throw new Error("no wardens");
+    await allConnected([a]);
+    expect((await teamOf(a.warden)).redis).toBe(redis.url);
+    expect((await callTool(await a.warden.client("virt"), "pause_vm")).isError).toBeFalsy();
+    await waitFor(
+      async () => /certificate/i.test((await teamOf(b.warden)).lastError ?? ""),
+      20_000,
+      "bob refusing the unknown certificate",
+    );
+    expect((await teamOf(b.warden)).state).not.toBe("connected");
+  }, 60_000);
+
   it("as a Redis ACL user whose password is read from a file (never the command line); a wrong password leaves the team down and local rules working", async () => {
     redis = await startRedis([
       "--user",

@@ -16,6 +16,8 @@ export interface TeamSettings {
   shownUrl: string;
   username: string | undefined;
   password: string | undefined;
+  /** For rediss://: the CA certificates (PEM) to trust instead of the system's, from team.caFile. */
+  ca: string | undefined;
   team: string;
   member: string;
   /** Pinned public keys by member name: the only keys whose statements count. */
@@ -63,6 +65,7 @@ export function readTeamSettings(
     shownUrl: `${shown.protocol}//${shown.host}${shown.pathname === "/" ? "" : shown.pathname}`,
     username: username ?? (parsed.username ? decodeURIComponent(parsed.username) : undefined),
     password: readPassword(t, env),
+    ca: readCa(t, parsed.protocol),
     team,
     member,
     members,
@@ -109,6 +112,17 @@ function readMembers(value: unknown): {
     memberKeys.set(name, text);
   }
   return { members, memberKeys };
+}
+
+function readCa(t: Record<string, unknown>, protocol: string): string | undefined {
+  if (t.caFile === undefined) return undefined;
+  if (typeof t.caFile !== "string" || !t.caFile) throw new Error("settings team.caFile must be a file path");
+  if (protocol !== "rediss:") throw new Error("settings team.caFile needs a rediss:// (TLS) URL");
+  try {
+    return readFileSync(t.caFile, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read team.caFile ${t.caFile}: ${(error as Error).message}`);
+  }
 }
 
 function readPassword(t: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {

@@ -100,6 +100,10 @@ export class Team extends Emitter<TeamEvents> {
     const options: RedisOptions = {
       ...(this.settings.username ? { username: this.settings.username } : {}),
       ...(this.settings.password !== undefined ? { password: this.settings.password } : {}),
+      // rediss://: TLS with the system's CAs, or the team's own (team.caFile); the certificate is checked.
+      ...(this.settings.url.startsWith("rediss:")
+        ? { tls: this.settings.ca !== undefined ? { ca: this.settings.ca } : {} }
+        : {}),
       // Fail closed: a command while Redis is away is refused at once, never queued for later.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

@@ -44,6 +44,12 @@ describe("team settings", () => {
     ["a key that is not one", { members: { alice: "nope" } }, "must be an Ed25519 public key"],
     ["a member name with a space", { member: "a b" }, "team.member may hold only"],
     ["an unset password variable", { passwordEnv: "NOT_SET_ANYWHERE" }, "which is not set"],
+    ["a CA file for a plain redis:// URL", { caFile: "/etc/hostname" }, "needs a rediss:// (TLS) URL"],
+    [
+      "a CA file that cannot be read",
+      { redis: "rediss://r:6380", caFile: "/no/such/ca.pem" },
+      "cannot read team.caFile",
+    ],
   ])("%s is refused with a clear message", (_name, change, message) => {
     expect(() => readTeamSettings(store({ ...base, ...change }), {})).toThrow(message);
   });
