@@ -21,6 +21,7 @@ import { overhead } from "./overhead.js";
 import { ownCost } from "./own-cost.js";
 import { profile } from "./profile.js";
 import { startup } from "./startup.js";
+import { team } from "./team.js";
 import { throughput } from "./throughput.js";
 import { ui } from "./ui.js";
 
@@ -34,6 +35,7 @@ const BENCHMARKS: Benchmark[] = [
   startup,
   ui,
   audit,
+  team,
 ];
 
 const { values } = parseArgs({

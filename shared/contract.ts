@@ -96,6 +96,8 @@ export interface CallRecord {
   outcome?: CallOutcome;
   /** Upstream error text, or the tool's error text. */
   error?: string;
+  /** The team member whose signed answer approved or denied the call (team approvals). */
+  answeredBy?: string;
 }
 
 /** A call waiting for a human. */
@@ -116,6 +118,8 @@ export interface PendingApproval {
   callHash: string;
   /** The risk of this call (the action its arguments pick, for a portmanteau tool). */
   risk?: Risk;
+  /** Offered to the team: which member's warden holds the call, and whether that member may not answer it. */
+  team?: { requester: string; othersOnly: boolean };
   /**
    * What the call acts on: the arguments its risk's effect names (a catalogued tool), or else every
    * argument whose name says it identifies something (`*_id`, `*name`, `*path`, `target`…).
@@ -204,6 +208,26 @@ export interface WardenState {
   servers: ServerStatus[];
   pending: PendingApproval[];
   callsToday: number;
+}
+
+/** How this warden stands with its team (see main/core/team/). */
+export interface TeamStatus {
+  /** Whether settings name a team; the rest is empty when not. */
+  configured: boolean;
+  team: string;
+  member: string;
+  /** This member's Ed25519 public key (base64url of the raw 32 bytes), to pin in teammates' settings. */
+  publicKey: string;
+  /** The Redis connection: "connected" only once it has caught up (Deny-all, held slots, approvals). */
+  state: "off" | "connecting" | "connected" | "down";
+  /** Where Redis is (without credentials). */
+  redis: string;
+  lastError?: string;
+  /** The pinned members, and whether each is online (seen in Redis lately). */
+  members: { name: string; online: boolean; admin: boolean; keyMismatch?: boolean }[];
+  denyAll: { on: boolean; by?: string; at?: number };
+  /** Answers and statements refused lately (bad signature, replayed, for another call …), newest last. */
+  refused: { at: number; reason: string }[];
 }
 
 /** A call to try against a policy without running it. */
@@ -299,6 +323,10 @@ export interface WardenMethods {
     total: number;
     errors: PolicyError[];
   };
+  /** The team connection, its members and the team-wide Deny-all. */
+  getTeam(params: Record<string, never>): TeamStatus;
+  /** Turns the team-wide Deny-all on (any member) or off (the member who turned it on, or a team admin). */
+  setTeamDenyAll(params: { on: boolean }): { ok: boolean; error?: string };
 }
 
 /** The method names, for bridges that route by name. */
@@ -326,6 +354,8 @@ export const WARDEN_METHODS = [
   "wrapClient",
   "unwrapClient",
   "starterPolicy",
+  "getTeam",
+  "setTeamDenyAll",
 ] as const satisfies readonly (keyof WardenMethods)[];
 
 export type WardenMethodName = keyof WardenMethods;
@@ -348,6 +378,8 @@ export interface WardenEvents {
   toolChanges: ToolChange[];
   /** The client grants changed (made, revoked, or tokens.json edited). */
   grants: GrantInfo[];
+  /** The team connection, its members or the team Deny-all changed. */
+  team: TeamStatus;
 }
 
 export type WardenEventName = keyof WardenEvents;
@@ -362,6 +394,7 @@ export const WARDEN_EVENTS = [
   "policy",
   "toolChanges",
   "grants",
+  "team",
 ] as const satisfies readonly WardenEventName[];
 
 /** What the UI talks to, whichever bridge is underneath. */

@@ -56,6 +56,12 @@ const limit = z
       .enum(SCOPES)
       .default("global")
       .describe("Who shares the count: grant (per client token), session, server, or global."),
+    team: z
+      .boolean()
+      .optional()
+      .describe(
+        "Count on the team's Redis, shared by every member's warden (per scope value); without a reachable team, calls under it are refused.",
+      ),
     comment,
   })
   .describe("A rate limit: at most `max` calls per `window`, counted per `scope`.");
@@ -120,7 +126,17 @@ const ruleShape = {
     .describe("Conditions that must all hold; one failing denies the call."),
   limits: z.array(limit).optional(),
   approval: z
-    .strictObject({ timeout: approvalTimeout })
+    .strictObject({
+      timeout: approvalTimeout.optional(),
+      team: z
+        .boolean()
+        .optional()
+        .describe("Offer the approval to every team member; any of them may answer (signed)."),
+      others: z
+        .boolean()
+        .optional()
+        .describe("With team: only a member other than the one whose agent made the call may approve."),
+    })
     .optional()
     .describe("Approval settings for action approve."),
   comment,

@@ -18,6 +18,9 @@ import { watchFile } from "./config/watch.js";
 import { denyAllOnSignal } from "./deny-all-signal.js";
 import { startHttpServer, type WardenHttp } from "./http-server.js";
 import { ensureWardenKey } from "./identity.js";
+import { loadOrCreateKeys } from "./team/keys.js";
+import { readTeamSettings } from "./team/settings.js";
+import { Team } from "./team/team.js";
 import { Warden } from "./warden.js";
 
 /** The port the core listens on when none is given. */
@@ -118,6 +121,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const settings = options.settings ?? fileSettings(paths.dir);
   // How often a call waiting for a human tells its client it is still alive (progress), in milliseconds.
   const keepAlive = settings.get("approvalProgressMs");
+  const team = joinTeam(settings, paths.dir);
   try {
     warden = await Warden.start({
       policyPath,
@@ -126,8 +130,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       pinsPath: paths.pins,
       grants,
       settings,
+      ...(team ? { team } : {}),
     });
   } catch (error) {
+    await team?.close();
     throw new StartupError((error as Error).message);
   }
   const uiDir = options.uiDir && existsSync(join(options.uiDir, "index.html")) ? options.uiDir : undefined;
@@ -145,6 +151,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
   } catch (error) {
     await warden.close();
+    await team?.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw code === "EADDRINUSE"
       ? new StartupError(
@@ -216,7 +223,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       for (const stop of unwatch) stop();
       await http.close();
       await warden.close();
+      await team?.close();
       rmSync(paths.runtime, { force: true });
     },
   };
+}
+
+/** The team named in the settings, connecting in the background; none when the settings name no team. */
+function joinTeam(settings: SettingsStore, dataDir: string): Team | undefined {
+  let team: Team | undefined;
+  try {
+    const teamSettings = readTeamSettings(settings);
+    if (teamSettings) team = new Team(teamSettings, loadOrCreateKeys(dataDir));
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+  team?.start();
+  return team;
 }

@@ -59,7 +59,7 @@ import {
   type LimitView,
   type ToolStanding,
 } from "./policy/decide.js";
-import { MIN_RETENTION_MS, RateLimiter, type Reservation } from "./policy/limits.js";
+import { MIN_RETENTION_MS, RateLimiter } from "./policy/limits.js";
 import { ToolPins } from "./policy/pins.js";
 import { callTargets, riskOf } from "./policy/risk.js";
 import { starterPolicy } from "./policy/starter-policy.js";
@@ -67,6 +67,10 @@ import type { CallGate, CallOutcomeOf, IncomingCall } from "./proxy/gate.js";
 import { NotSentError } from "./proxy/lane.js";
 import { spanAt } from "./proxy/raw-json.js";
 import { Upstream } from "./proxy/upstream.js";
+import { needsTeam, teamGate } from "./team/gate.js";
+import type { TeamSlots } from "./team/limits.js";
+import { NO_TEAM, type Team } from "./team/team.js";
+import { wireTeam } from "./team/wire.js";
 
 /** Finding and wrapping MCP client configs, as the runtime provides it. */
 export interface ClientsService {
@@ -89,6 +93,8 @@ export interface WardenOptions {
   ringSize?: number;
   /** Base URL of the downstream endpoints, once the HTTP server knows its port. */
   endpointBase?: string;
+  /** The team this warden belongs to (team-wide limits, Deny-all and approvals); none without it. */
+  team?: Team;
   now?: () => number;
 }
 
@@ -135,6 +141,7 @@ export class Warden implements CallGate {
   readonly limiter = new RateLimiter();
   readonly log: CallLog;
   readonly pins: ToolPins | undefined;
+  readonly team: Team | undefined;
   readonly #options: WardenOptions;
   readonly #now: () => number;
   #policy: CompiledPolicy;
@@ -169,6 +176,20 @@ export class Warden implements CallGate {
       this.events.emit("approvalEnded", { id: approval.id, callId: approval.callId, end }),
     );
     for (const [name, config] of Object.entries(options.servers.mcpServers)) this.#addUpstream(name, config);
+    this.team = options.team;
+    if (this.team)
+      wireTeam(this.team, {
+        broker: this.broker,
+        events: this.events,
+        denyAll: () => this.denyAll,
+        note: (line) => {
+          try {
+            this.log.note(line);
+          } catch (error) {
+            process.emitWarning(`audit log write failed: ${errorText(error)}`);
+          }
+        },
+      });
   }
 
   #addUpstream(name: string, config: ServerConfig): Upstream {
@@ -250,8 +271,9 @@ export class Warden implements CallGate {
     return this.#policy;
   }
 
+  /** This warden's own Deny-all, or the team's. */
   get denyAll(): boolean {
-    return this.#denyAll;
+    return this.#denyAll || this.team?.denyAll.on === true;
   }
 
   /**
@@ -265,7 +287,7 @@ export class Warden implements CallGate {
     this.#denyAll = on;
     if (on) this.broker.denyAll();
     if (!changed) return { denyAll: on };
-    this.events.emit("denyAll", { on });
+    this.events.emit("denyAll", { on: this.denyAll });
     try {
       this.#options.settings.set("denyAll", on);
       return { denyAll: on };
@@ -281,7 +303,7 @@ export class Warden implements CallGate {
     return {
       denyAll: this.denyAll,
       servers: this.servers(),
-      pending: this.broker.list(),
+      pending: this.#approvals(),
       callsToday: this.log.callsOnDayOf(this.#now()),
     };
   }
@@ -326,6 +348,13 @@ export class Warden implements CallGate {
         counterKeys: [],
       };
     }
+    // The team's part (team-wide slots, a reachable team) is taken before anything is logged or waits.
+    let teamSlots: TeamSlots | undefined;
+    if (needsTeam(decision)) {
+      const gate = await teamGate(this.team, decision, id, this.#policy.longestWindowMs);
+      decision = gate.decision;
+      teamSlots = gate.slots;
+    }
     const record: CallRecord = {
       id,
       ts: started,
@@ -356,15 +385,27 @@ export class Warden implements CallGate {
 
     // Reserve before anything can wait, so concurrent calls never over-admit.
     const reservation = this.limiter.reserve(decision.counterKeys, started);
-    /** Refuses the call after its decision was logged: its slots go back and the log says why. */
-    const refuse = (status: CallStatus, rule: string, reason: string): CallOutcomeOf => {
+    /** Gives back every slot the call holds, here and on the team's Redis. */
+    const release = (): void => {
       this.limiter.release(reservation);
-      this.#writeOutcome({ id, status, released: true, latencyMs: this.#now() - started, error: reason });
+      if (teamSlots) this.team?.release(teamSlots);
+    };
+    /** Refuses the call after its decision was logged: its slots go back and the log says why. */
+    const refuse = (status: CallStatus, rule: string, reason: string, answeredBy?: string): CallOutcomeOf => {
+      release();
+      this.#writeOutcome({
+        id,
+        status,
+        released: true,
+        latencyMs: this.#now() - started,
+        error: reason,
+        ...(answeredBy ? { answeredBy } : {}),
+      });
       return { refused: denialResult(call.tool, { rule, reason }) };
     };
     /** Refuses the call because the audit log cannot be written: nothing is forwarded unaudited. */
     const unaudited = (reason: string): CallOutcomeOf => {
-      this.limiter.release(reservation);
+      release();
       return { refused: denialResult(call.tool, { rule: decision.rule, reason }) };
     };
     const notWritten = this.#writeDecision(record, decision.counterKeys, call.argsText);
@@ -394,17 +435,33 @@ export class Warden implements CallGate {
               ...this.#approvalContext(call, decision.counted ?? [], started),
               timeoutMs: decision.approvalTimeoutMs ?? 120_000,
               ...(call.signal ? { signal: call.signal } : {}),
+              ...(decision.teamApproval && this.team?.connected
+                ? { team: { requester: this.team.member, othersOnly: decision.teamApproval.others } }
+                : {}),
             });
       stopWaiting?.();
-      if (end !== "approved") return refuse(APPROVAL_STATUS[end], decision.rule, APPROVAL_REASON[end]);
+      const answeredBy = this.team?.takeAnswerer(id);
+      if (end !== "approved")
+        return refuse(
+          APPROVAL_STATUS[end],
+          decision.rule,
+          end === "denied" && answeredBy ? `${answeredBy} (team) denied this call` : APPROVAL_REASON[end],
+          answeredBy,
+        );
       // The policy, Deny-all or a tool's pin may have changed while the call waited: decide again (the
       // call already holds its slots, so limits are not counted twice).
       const now = decide(this.#policy, call, this.#context(NO_LIMITS, this.#now()));
       if (now.verdict === "deny")
         return refuse("denied", now.rule, `approved, but refused by now: ${now.reason}`);
-      if (!this.#writeOutcome({ id, status: "approved" })) return unaudited(AUDIT_DOWN);
+      if (!this.#writeOutcome({ id, status: "approved", ...(answeredBy ? { answeredBy } : {}) }))
+        return unaudited(AUDIT_DOWN);
     }
-    return this.#forward(call, id, started, reservation);
+    return this.#forward(call, id, started, release);
+  }
+
+  /** Pending approvals: this warden's, then teammates' offered to the team. */
+  #approvals(): PendingApproval[] {
+    return [...this.broker.list(), ...(this.team?.remoteApprovals() ?? [])];
   }
 
   /** What a human is shown besides the call: its risk, what it acts on, and what its limits leave. */
@@ -443,7 +500,7 @@ export class Warden implements CallGate {
     call: IncomingCall,
     id: string,
     started: number,
-    reservation: Reservation,
+    release: () => void,
   ): Promise<CallOutcomeOf> {
     try {
       if (!this.upstreams.has(call.server))
@@ -466,7 +523,7 @@ export class Warden implements CallGate {
       return { relayed: answer };
     } catch (error) {
       const unreachable = error instanceof NotSentError;
-      if (unreachable) this.limiter.release(reservation);
+      if (unreachable) release();
       this.#writeOutcome({
         id,
         outcome: "upstream-error",
@@ -588,8 +645,10 @@ export class Warden implements CallGate {
       const n = Math.min(Math.max(1, limit ?? 500), 5_000);
       return before ? this.log.olderThan(before, n) : this.log.recent(n);
     },
-    listApprovals: () => this.broker.list(),
+    listApprovals: () => this.#approvals(),
     approve: ({ id, callHash: shown, forMinutes }) => {
+      const teamAnswer = this.team?.answer(id, "approve", shown);
+      if (teamAnswer) return teamAnswer;
       if (
         forMinutes !== undefined &&
         !(Number.isInteger(forMinutes) && forMinutes >= 1 && forMinutes <= 480)
@@ -619,7 +678,7 @@ export class Warden implements CallGate {
     },
     revokeGrant: ({ name }) =>
       this.#options.grants?.revoke(name) ?? { ok: false, error: "grants are not managed here" },
-    deny: ({ id }) => this.broker.deny(id),
+    deny: ({ id }) => this.team?.answer(id, "deny") ?? this.broker.deny(id),
     setDenyAll: ({ on }) => this.setDenyAll(on === true),
     listServers: () => this.servers(),
     getPolicy: () => this.policyState(),
@@ -638,6 +697,8 @@ export class Warden implements CallGate {
       const {
         counterKeys: _keys,
         counted: _counted,
+        teamLimits: _team,
+        teamApproval: _offer,
         ...decision
       } = decide(
         policy,
@@ -671,6 +732,9 @@ export class Warden implements CallGate {
       this.events.emit("toolChanges", this.pins.changes());
       return { ok: true };
     },
+    getTeam: () => this.team?.status() ?? NO_TEAM,
+    setTeamDenyAll: ({ on }) =>
+      this.team?.setDenyAll(on === true) ?? { ok: false, error: "this warden belongs to no team" },
     replay: ({ policy, limit, since }) => {
       const compiled = loadPolicy(policy, compileOptions(this.#options.settings));
       if (!compiled.ok) return { changed: [], total: 0, errors: compiled.errors };

@@ -8,11 +8,25 @@ import type {
   PendingApproval,
   Risk,
   ServerStatus,
+  TeamStatus,
   ToolChange,
   WardenApi,
   WardenEventName,
   WardenEvents,
 } from "../../shared/contract.js";
+
+/** The team status of a warden in no team. */
+export const NO_TEAM: TeamStatus = {
+  configured: false,
+  team: "",
+  member: "",
+  publicKey: "",
+  state: "off",
+  redis: "",
+  members: [],
+  denyAll: { on: false },
+  refused: [],
+};
 
 export type FakeApi = WardenApi & {
   emit<E extends WardenEventName>(event: E, payload: WardenEvents[E]): void;
@@ -153,6 +167,8 @@ export function fakeApi(overrides: Partial<WardenApi> = {}): FakeApi {
     unwrapClient: vi.fn(async () => ({ ok: false, error: "not in this test" })),
     starterPolicy: vi.fn(async () => ({ error: "not in this test" })),
     acceptToolChange: vi.fn(async () => ({ ok: true })),
+    getTeam: vi.fn(async () => ({ ...NO_TEAM })),
+    setTeamDenyAll: vi.fn(async () => ({ ok: false, error: "this warden belongs to no team" })),
     on<E extends WardenEventName>(event: E, listener: (payload: WardenEvents[E]) => void) {
       let set = listeners.get(event);
       if (!set) {

@@ -23,7 +23,8 @@ interface DecisionLine extends CallRecord {
 }
 
 /** A later line for the same call. `released` gives its counter slots back (it was never forwarded). */
-export interface OutcomeLine extends Partial<Pick<CallRecord, "status" | "outcome" | "latencyMs" | "error">> {
+export interface OutcomeLine
+  extends Partial<Pick<CallRecord, "status" | "outcome" | "latencyMs" | "error" | "answeredBy">> {
   t: "outcome";
   id: string;
   ts: number;
@@ -89,6 +90,7 @@ function applyOutcome(record: CallRecord, entry: OutcomeLine): void {
   if (entry.outcome) record.outcome = entry.outcome;
   if (entry.latencyMs !== undefined) record.latencyMs = entry.latencyMs;
   if (entry.error !== undefined) record.error = entry.error;
+  if (entry.answeredBy !== undefined) record.answeredBy = entry.answeredBy;
 }
 
 type ParsedLine =
@@ -98,7 +100,16 @@ type ParsedLine =
   | { kind: "unreadable" };
 
 /** The log's own lines: links between files, checkpoints, retention notes. */
-const LOG_LINES = new Set(["checkpoint", "segment", "retention", "control"]);
+const LOG_LINES = new Set(["checkpoint", "segment", "retention", "control", "team"]);
+
+/** A team event in the log: who turned the team Deny-all on or off, a teammate's answer refused. */
+export interface TeamLine {
+  t: "team";
+  ts: number;
+  event: string;
+  by?: string;
+  detail?: string;
+}
 
 function parseLine(text: string): ParsedLine {
   let entry: unknown;
@@ -303,6 +314,11 @@ export class CallLog {
   /** Records an act of the user's on the warden itself (Deny-all by a signal), with how it came. */
   control(line: { ts: number; action: string; on?: boolean; via: string }): void {
     this.#store.append(JSON.stringify({ t: "control", ...line }), "other", line.ts);
+  }
+
+  /** Writes a team event. Throws when the audit file cannot be written. */
+  note(line: Omit<TeamLine, "t">): void {
+    this.#store.append(JSON.stringify({ t: "team", ...line }), "other", line.ts);
   }
 
   /** The newest calls first, at most `limit` (and at most the ring's size). */

@@ -34,6 +34,8 @@ export interface CompiledLimit {
   windowMs: number;
   max: number;
   scope: Scope;
+  /** Counted on the team's Redis rather than here. */
+  team: boolean;
 }
 
 /** A compiled rule (or sub-rule). */
@@ -47,6 +49,8 @@ export interface CompiledRule {
   conditions: readonly CompiledCondition[];
   limits: readonly CompiledLimit[];
   approvalTimeoutMs: number;
+  /** Offered to the team; `others`: someone other than the requesting member must answer. */
+  teamApproval: { others: boolean } | undefined;
   matches: (args: unknown) => boolean;
 }
 
@@ -137,6 +141,7 @@ function compileRule(
     windowMs: windowMs(l.window),
     max: l.max,
     scope: l.scope,
+    team: l.team === true,
   }));
   const timeout = rule.approval?.timeout ?? policy.approval?.timeout;
   return {
@@ -147,6 +152,7 @@ function compileRule(
     conditions: (rule.conditions ?? []).map(compileCondition),
     limits,
     approvalTimeoutMs: timeout ? durationMs(timeout) : fallbackTimeoutMs,
+    teamApproval: rule.approval?.team ? { others: rule.approval.others === true } : undefined,
     matches: compileMatch("match" in rule ? rule.match : undefined),
   };
 }

@@ -52,9 +52,19 @@ export interface DecideContext {
   tools?: ToolStanding;
 }
 
+/** A team-wide limit a call goes under: checked and counted on the team's Redis, not here. */
+export interface TeamLimit {
+  key: string;
+  limit: CompiledLimit;
+}
+
 /** A decision plus the counter keys to reserve when the call goes ahead. */
 export interface DecisionWithCounts extends Decision {
   counterKeys: string[];
+  /** Team-wide limits, reserved on the team's Redis once the policy lets the call go ahead. */
+  teamLimits?: TeamLimit[];
+  /** For approve: the rule offers the approval to the team. */
+  teamApproval?: { others: boolean };
   /** The limits the call counts under, each with its key (what the approval prompt says is left). */
   counted?: CountedLimit[];
 }
@@ -244,8 +254,13 @@ export function decide(policy: CompiledPolicy, call: PolicyCall, ctx: DecideCont
 
   const counterKeys: string[] = [];
   const counted: CountedLimit[] = [];
+  const teamLimits: TeamLimit[] = [];
   for (const limit of rule.limits) {
     const key = counterKey(limit, call);
+    if (limit.team) {
+      if (!teamLimits.some((t) => t.key === key)) teamLimits.push({ key, limit });
+      continue;
+    }
     const wait = ctx.limits.waitFor(key, limit.windowMs, limit.max, ctx.now);
     if (wait > 0) {
       const per = limit.scope === "global" ? "" : ` per ${limit.scope}`;
@@ -275,7 +290,9 @@ export function decide(policy: CompiledPolicy, call: PolicyCall, ctx: DecideCont
     counterKeys,
     ...(counted.length ? { counted } : {}),
     ...(operation ? { operation } : {}),
+    ...(teamLimits.length ? { teamLimits } : {}),
   };
   if (rule.action === "approve") decision.approvalTimeoutMs = rule.approvalTimeoutMs;
+  if (rule.action === "approve" && rule.teamApproval) decision.teamApproval = rule.teamApproval;
   return decision;
 }

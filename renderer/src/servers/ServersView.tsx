@@ -2,7 +2,7 @@
  * The upstream servers: state, restarts, last stderr lines, tools with their risk (per action for
  * portmanteau tools), held tools, the endpoint a client connects to (with a config snippet that carries a
  * real client token), and a starter policy per connected server. Below them, the client configs found on
- * this computer (Protect / Undo) and the client tokens (grants).
+ * this computer (Protect / Undo) and the client tokens (grants). Above them, the team, when there is one.
  */
 import { useState } from "react";
 import type { GrantInfo, ServerStatus, ToolChange } from "../../../shared/contract.js";
@@ -11,6 +11,7 @@ import { CopyButton } from "../ui/CopyButton.js";
 import { InferredTag, RiskBadge, RiskLevelBadge } from "../ui/risk.js";
 import { ClientsPanel } from "./ClientsPanel.js";
 import { type Grants, GrantsPanel, maskToken, useGrants } from "./GrantsPanel.js";
+import { TeamPanel } from "./TeamPanel.js";
 import { ToolChanges } from "./ToolChanges.js";
 
 const STATE_TONE: Record<ServerStatus["state"], string> = {
@@ -52,6 +53,7 @@ export function ServersView({ servers, toolChanges, onStarterPolicy }: Props) {
   const grants = useGrants();
   return (
     <div className="servers">
+      <TeamPanel />
       {servers.length === 0 ? (
         <p className="muted">
           No upstream servers are configured. Protect a client below, or add servers to{" "}
