@@ -64,6 +64,7 @@ import type { CallGate, CallOutcomeOf, IncomingCall } from "./proxy/gate.js";
 import { NotSentError } from "./proxy/lane.js";
 import { spanAt } from "./proxy/raw-json.js";
 import { Upstream } from "./proxy/upstream.js";
+import type { UpstreamSignIn } from "./upstream-auth/sign-in.js";
 
 /** Finding and wrapping MCP client configs, as the runtime provides it. */
 export interface ClientsService {
@@ -86,6 +87,8 @@ export interface WardenOptions {
   ringSize?: number;
   /** Base URL of the downstream endpoints, once the HTTP server knows its port. */
   endpointBase?: string;
+  /** OAuth sign-in toward URL servers that want it; without it such servers stay refused. */
+  signIn?: UpstreamSignIn;
   now?: () => number;
 }
 
@@ -169,10 +172,17 @@ export class Warden implements CallGate {
       this.events.emit("approvalEnded", { id: approval.id, callId: approval.callId, end }),
     );
     for (const [name, config] of Object.entries(options.servers.mcpServers)) this.#addUpstream(name, config);
+    if (options.signIn)
+      options.signIn.onChanged = (name) => {
+        const upstream = this.upstreams.get(name);
+        this.events.emit("servers", this.servers());
+        void upstream?.reconnect();
+      };
   }
 
   #addUpstream(name: string, config: ServerConfig): Upstream {
-    const upstream = new Upstream(name, config);
+    const hook = config.url ? this.#options.signIn?.forServer(name, config.url, config.oauth) : undefined;
+    const upstream = new Upstream(name, config, hook);
     upstream.on("state", () => this.events.emit("servers", this.servers()));
     upstream.on("toolsChanged", (tools) => {
       if (this.pins?.review(name, tools)) this.events.emit("toolChanges", this.pins.changes());
@@ -241,9 +251,15 @@ export class Warden implements CallGate {
     }
   }
 
+  /** The OAuth sign-in toward upstreams, when this warden has one. */
+  get signIn(): UpstreamSignIn | undefined {
+    return this.#options.signIn;
+  }
+
   /** Sets the base URL shown as each server's endpoint (known once the HTTP server listens). */
   setEndpointBase(base: string): void {
     this.#endpointBase = base;
+    this.#options.signIn?.setCallbackBase(base);
   }
 
   get policy(): CompiledPolicy {
@@ -650,6 +666,10 @@ export class Warden implements CallGate {
         return { error: `server "${server}" is not connected (${upstream.state})` };
       return { text: formatJson(starterPolicy(server, upstream.tools).policy) };
     },
+    signInServer: ({ server }) =>
+      this.#options.signIn?.start(String(server)) ?? { ok: false, error: "sign-in is not available here" },
+    signOutServer: ({ server }) =>
+      this.#options.signIn?.signOut(String(server)) ?? { ok: false, error: "sign-in is not available here" },
     listToolChanges: () => this.pins?.changes() ?? [],
     acceptToolChange: ({ server, tool }) => {
       if (!this.pins?.accept(server, tool))

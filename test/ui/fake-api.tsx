@@ -143,6 +143,8 @@ export function fakeApi(overrides: Partial<WardenApi> = {}): FakeApi {
     unwrapClient: vi.fn(async () => ({ ok: false, error: "not in this test" })),
     starterPolicy: vi.fn(async () => ({ error: "not in this test" })),
     acceptToolChange: vi.fn(async () => ({ ok: true })),
+    signInServer: vi.fn(async () => ({ ok: false, error: "not in this test" })),
+    signOutServer: vi.fn(async () => ({ ok: true })),
     on<E extends WardenEventName>(event: E, listener: (payload: WardenEvents[E]) => void) {
       let set = listeners.get(event);
       if (!set) {
