@@ -6,59 +6,12 @@
  * scope, sign-out forgets the tokens, and no token ever reaches the data folder in the clear, the API or
  * a client.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ServerStatus } from "../../shared/contract.js";
-import { callTool, type RunningWarden, repoRoot, startWarden, textOf, waitFor } from "../helpers/warden.js";
-
-const FIXTURE = join(repoRoot, "test", "fixtures", "oauth-server.mjs");
-
-interface Fixture {
-  url: string;
-  child: ChildProcess;
-  stats(): Promise<{
-    registrations: number;
-    authorizations: number;
-    codeGrants: number;
-    refreshGrants: number;
-    denied: number;
-    resources: string[];
-    scopes: string[];
-    issuedAccessTokens: string[];
-    issuedRefreshTokens: string[];
-    bearerSeen: string[];
-  }>;
-  stop(): Promise<void>;
-}
-
-async function startFixture(args: string[] = []): Promise<Fixture> {
-  const child = spawn(process.execPath, [FIXTURE, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      output += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    child.once("exit", (code) => reject(new Error(`oauth fixture exited with ${code}: ${output}`)));
-  });
-  return {
-    url,
-    child,
-    stats: async () => (await fetch(`${url}/admin/stats`)).json() as never,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
+import { startOAuthFixture } from "../helpers/oauth-fixture.js";
+import { callTool, type RunningWarden, startWarden, textOf, waitFor } from "../helpers/warden.js";
 
 const running: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -66,7 +19,7 @@ afterEach(async () => {
 });
 
 async function setUp(fixtureArgs: string[] = ["--auto-approve"]) {
-  const fixture = await startFixture(fixtureArgs);
+  const fixture = await startOAuthFixture(fixtureArgs);
   running.push(fixture);
   const warden = await startWarden({
     policy: JSON.stringify({ version: "1", default: "allow" }),

@@ -29,7 +29,7 @@ export interface FlowState {
   authorizationUrl?: URL;
   /**
    * A person asked to sign in: the held tokens are not offered to `auth()`, which would only refresh them
-   * (no larger scope, and a refresh that already failed once).
+   * (no larger scope, and a refresh that already failed once), nor is the cached discovery.
    */
   fresh?: boolean;
 }
@@ -129,7 +129,8 @@ export class StoreProvider implements OAuthClientProvider {
   }
 
   discoveryState(): OAuthDiscoveryState | undefined {
-    return this.#entry()?.discovery;
+    // A sign-in a person started discovers afresh: the authorization server may have moved.
+    return this.#o.flow.fresh ? undefined : this.#entry()?.discovery;
   }
 
   invalidateCredentials(scope: "all" | "client" | "tokens" | "verifier" | "discovery"): void {

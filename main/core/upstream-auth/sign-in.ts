@@ -215,6 +215,12 @@ export class UpstreamSignIn {
         fetchFn: this.#fetchFn(),
       });
     } catch (error) {
+      // Without metadata the SDK guesses endpoints at the server's origin: their failure is discovery's.
+      if (!this.stored(server)?.discovery?.authorizationServerMetadata)
+        return {
+          ok: false,
+          error: `discovery failed: no authorization server metadata (RFC 9728, RFC 8414) was found for ${entry.url} (${(error as Error).message})`,
+        };
       return { ok: false, error: flowError(error) };
     }
     if (result === "AUTHORIZED") {
