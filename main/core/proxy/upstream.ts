@@ -122,6 +122,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#failures = 0;
+    // Said at once, so whoever asks right after a sign-in sees the server coming up, not the old refusal.
+    this.#setState("starting");
     const control = this.#control;
     this.#control = undefined;
     await control?.close();

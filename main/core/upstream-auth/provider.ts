@@ -29,9 +29,11 @@ export interface FlowState {
   authorizationUrl?: URL;
   /**
    * A person asked to sign in: the held tokens are not offered to `auth()`, which would only refresh them
-   * (no larger scope, and a refresh that already failed once), nor is the cached discovery.
+   * (no larger scope, and a refresh that already failed once), nor is the discovery cached before it.
    */
   fresh?: boolean;
+  /** This flow has run discovery: the code exchange uses what it found (a custom metadata URL included). */
+  discovered?: boolean;
 }
 
 export interface ProviderOptions {
@@ -125,12 +127,13 @@ export class StoreProvider implements OAuthClientProvider {
   }
 
   saveDiscoveryState(discovery: OAuthDiscoveryState): void {
+    this.#o.flow.discovered = true;
     this.#update((e) => ({ ...e, discovery }));
   }
 
   discoveryState(): OAuthDiscoveryState | undefined {
     // A sign-in a person started discovers afresh: the authorization server may have moved.
-    return this.#o.flow.fresh ? undefined : this.#entry()?.discovery;
+    return this.#o.flow.fresh && !this.#o.flow.discovered ? undefined : this.#entry()?.discovery;
   }
 
   invalidateCredentials(scope: "all" | "client" | "tokens" | "verifier" | "discovery"): void {
