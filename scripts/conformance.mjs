@@ -15,7 +15,8 @@
 //                                [--cli dist/cli.js] [--cache DIR] [--direct-only] [--no-client] [--prepare]
 //
 // --cli (or $MCP_WARDEN_CONFORMANCE_CLI) picks the warden build; --prepare only fills the cache (for a CI step before the tests); --direct-only skips the warden;
-// --no-client skips the client leg (2025-11-25: the suite's test servers, our client direct or via the warden).
+// --no-client skips the client leg (2025-11-25: the suite's test servers, our client direct or via the warden);
+// --client-only runs nothing else.
 //
 // Writes test-output/conformance.json (or --json FILE) and the suite's own output under
 // test-output/conformance/. Exit 0 when the runs completed (whatever they found), 3 when Node 22 could not
@@ -78,6 +79,7 @@ const { values: flags } = parseArgs({
     "direct-only": { type: "boolean", default: false },
     prepare: { type: "boolean", default: false },
     "no-client": { type: "boolean", default: false },
+    "client-only": { type: "boolean", default: false },
   },
 });
 
@@ -497,13 +499,32 @@ async function runSuite(tools, era, target, url, expected) {
  * The client leg (2025-11-25 suite): the suite starts its own test server per scenario and runs our client,
  * test/fixtures/conformance-client.mjs, against it — direct, or with `--warden` so that the client talks to a
  * fresh `mcp-warden serve` whose upstream is the suite's server (the warden is then the client under test).
- * The auth/* scenarios are not run: the warden has no upstream OAuth, and our client has no OAuth flows.
+ * The auth/* scenarios of 2025-11-25 run too: direct, our client signs in with the SDK's own OAuth; through
+ * the warden, the warden signs in to the suite's server (the harness plays the user pressing Sign in, see
+ * test/fixtures/conformance-client.mjs). The suite's authorization server approves at once.
  */
+export const AUTH_SCENARIOS = [
+  "auth/metadata-default",
+  "auth/metadata-var1",
+  "auth/metadata-var2",
+  "auth/metadata-var3",
+  "auth/basic-cimd",
+  "auth/scope-from-www-authenticate",
+  "auth/scope-from-scopes-supported",
+  "auth/scope-omitted-when-undefined",
+  "auth/scope-step-up",
+  "auth/scope-retry-limit",
+  "auth/token-endpoint-auth-basic",
+  "auth/token-endpoint-auth-post",
+  "auth/token-endpoint-auth-none",
+  "auth/pre-registration",
+];
 export const CLIENT_SCENARIOS = [
   "initialize",
   "tools_call",
   "elicitation-sep1034-client-defaults",
   "sse-retry",
+  ...AUTH_SCENARIOS,
 ];
 const CLIENT = join(ROOT, "test", "fixtures", "conformance-client.mjs");
 
@@ -529,10 +550,16 @@ async function runClientLeg(tools, target) {
   writeFileSync(join(dir, "suite-output.log"), outputs.join("\n"));
   const scenarios = {};
   const found = {};
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const file = join(dir, entry.name, "checks.json");
-    if (entry.isDirectory() && existsSync(file)) found[entry.name.replace(TIMESTAMP, "")] = file;
-  }
+  // A scenario named "auth/x" writes its results under auth/x-<time>/.
+  const scan = (folder, prefix) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const file = join(folder, entry.name, "checks.json");
+      if (existsSync(file)) found[prefix + entry.name.replace(TIMESTAMP, "")] = file;
+      else if (!prefix) scan(join(folder, entry.name), `${entry.name}/`);
+    }
+  };
+  scan(dir, "");
   for (const name of wanted)
     scenarios[name] = found[name]
       ? summarize(JSON.parse(readFileSync(found[name], "utf8")))
@@ -653,7 +680,8 @@ async function main() {
       ...(flags["direct-only"] ? [] : [run("warden").then((r) => ({ era, target: "warden", r }))]),
     ]);
   const urls = { direct: direct.url, warden: wardenUrl };
-  for (const era of eras)
+  const serverEras = flags["client-only"] ? [] : eras;
+  for (const era of serverEras)
     done.push(...(await both(era, (target) => runSuite(tools, era, target, urls[target], lists[era].names))));
   const withClient = eras.includes("legacy") && !flags["no-client"];
   if (withClient) done.push(...(await both("legacy-client", (target) => runClientLeg(tools, target))));
@@ -673,7 +701,7 @@ async function main() {
     },
     eras: {},
   };
-  for (const era of eras) {
+  for (const era of serverEras) {
     const d = done.find((j) => j.era === era && j.target === "direct")?.r;
     const w = done.find((j) => j.era === era && j.target === "warden")?.r;
     const names = [
@@ -710,7 +738,7 @@ async function main() {
       suite: ERAS.legacy.suite,
       runMs: { direct: d?.ms, warden: w?.ms },
       hung: { direct: [], warden: [] },
-      notRun: "auth/* (the warden has no upstream OAuth; our client has no OAuth flows)",
+      notRun: "auth/* of other revisions (2025-03-26 back-compat, draft) and extensions",
       scenarios: Object.fromEntries(
         Object.keys(d?.scenarios ?? {}).map((name) => [
           name,

@@ -35,7 +35,7 @@ export interface EntryResult {
   outcome: "moved" | "already-wrapped" | "disabled" | "unsupported";
   /** The warden server it reaches (moved, already-wrapped). */
   server?: string;
-  /** Why an entry was left alone. */
+  /** Why an entry was left alone; for a moved one, what changes (the warden signs in for it). */
   note?: string;
 }
 

@@ -149,11 +149,25 @@ export interface LimitUse {
 /** How an approval ended. */
 export type ApprovalEnd = "approved" | "denied" | "timed-out" | "cancelled" | "deny-all";
 
+/** Where the warden stands with an upstream that wants OAuth sign-in. Tokens never cross: only this. */
+export interface SignInInfo {
+  signedIn: boolean;
+  /** The scope the tokens were granted. */
+  scope?: string;
+  /** Epoch milliseconds when the access token expires (it is refreshed before). */
+  expiresAt?: number;
+  /** Why a person has to sign in now (401, or 403 asking for more scope). */
+  needed?: string;
+}
+
 /** An upstream MCP server's state. */
 export interface ServerStatus {
   name: string;
   transport: "stdio" | "http" | "sse";
-  state: "starting" | "connected" | "restarting" | "failed" | "stopped";
+  /** "sign-in-needed": the server answered 401 (or 403 for more scope) and waits for the user to sign in. */
+  state: "starting" | "connected" | "restarting" | "failed" | "stopped" | "sign-in-needed";
+  /** For URL servers: the OAuth sign-in, when the server asked for one or the warden holds tokens. */
+  signIn?: SignInInfo;
   tools: { name: string; description?: string; risk?: Risk; actions?: Record<string, Risk> }[];
   /** The last lines the server wrote to stderr (stdio servers). */
   stderr: string[];
@@ -311,6 +325,18 @@ export interface WardenMethods {
     result?: UnwrapResult;
     error?: string;
   };
+  /**
+   * Starts signing the warden in to an upstream (OAuth 2.1, PKCE): the consent page to open in the browser,
+   * which comes back to the warden's /oauth/callback. `opened` when the warden opened it itself.
+   */
+  signInServer(params: { server: string }): {
+    ok: boolean;
+    authorizationUrl?: string;
+    opened?: boolean;
+    error?: string;
+  };
+  /** Forgets the warden's tokens for an upstream. */
+  signOutServer(params: { server: string }): { ok: boolean; error?: string };
   /** A starter policy for one server, from the risk of its tools (not applied: for the editor). */
   starterPolicy(params: { server: string }): { text?: string; error?: string };
   /** Tools held back until the user accepts them. */
@@ -356,6 +382,8 @@ export const WARDEN_METHODS = [
   "starterPolicy",
   "getTeam",
   "setTeamDenyAll",
+  "signInServer",
+  "signOutServer",
 ] as const satisfies readonly (keyof WardenMethods)[];
 
 export type WardenMethodName = keyof WardenMethods;

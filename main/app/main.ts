@@ -27,6 +27,7 @@ import {
   Menu,
   type MenuItemConstructorOptions,
   protocol,
+  safeStorage,
   session,
   shell,
   Tray,
@@ -44,6 +45,7 @@ import { DesktopNotifications, type Notifier } from "./notifications.js";
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, UI_ORIGIN, uiProtocolHandler } from "./protocol.js";
 import { hardenSession, hardenWebContents, isAllowedExternalUrl } from "./security.js";
 import { AppSettingsStore, storeSettings } from "./settings.js";
+import { keychainBox, signInOpener } from "./sign-in-shell.js";
 import { startTrayApp } from "./tray-app.js";
 import { trayIconFile } from "./tray-icons.js";
 import { WindowManager } from "./windows.js";
@@ -145,6 +147,8 @@ async function run(): Promise<void> {
   hardenSession(session.defaultSession, UI_ORIGIN);
   protocol.handle(APP_SCHEME, uiProtocolHandler(join(appPath, "dist", "ui")));
 
+  // Upstream OAuth tokens are sealed by the system keychain where there is one.
+  const keychain = keychainBox(safeStorage);
   let runtime: Runtime;
   try {
     runtime = await startRuntime({
@@ -155,6 +159,8 @@ async function run(): Promise<void> {
       uiDir: join(appPath, "dist", "ui"),
       ...(flags.demo ? { demo: demoServer(appPath) } : {}),
       bridge: bridgeCommand(appPath),
+      ...(keychain ? { secretBox: keychain } : {}),
+      openBrowser: signInOpener((url) => shell.openExternal(url)),
     });
   } catch (error) {
     dialog.showErrorBox("MCP Warden cannot start", (error as Error).message);

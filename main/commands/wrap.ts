@@ -110,7 +110,8 @@ const OUTCOMES: Readonly<Record<EntryResult["outcome"], string>> = {
 
 function describe(entry: EntryResult): string {
   const what = OUTCOMES[entry.outcome].padEnd(16);
-  if (entry.outcome === "moved") return `  ${what}${entry.label} → warden server "${entry.server}"`;
+  if (entry.outcome === "moved")
+    return `  ${what}${entry.label} → warden server "${entry.server}"${entry.note ? ` (${entry.note})` : ""}`;
   if (entry.outcome === "already-wrapped") return `  ${what}${entry.label} (warden server "${entry.server}")`;
   return `  ${what}${entry.label}: ${entry.note}`;
 }

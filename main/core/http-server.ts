@@ -29,6 +29,8 @@ import { isModernRequest, MODERN_VERSIONS, serveModern } from "./proxy/modern.js
 import { MessageError, methodOf, parseMessages, type RawMessage } from "./proxy/raw-json.js";
 import type { Upstream } from "./proxy/upstream.js";
 import { UiSessions } from "./ui-sessions.js";
+import { serveCallback } from "./upstream-auth/callback-page.js";
+import { CALLBACK_PATH } from "./upstream-auth/sign-in.js";
 import type { Warden } from "./warden.js";
 
 /** Largest request body accepted. */
@@ -432,6 +434,8 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
       if (mcp?.[1]) return handleMcp(req, res, decodeURIComponent(mcp[1]));
       const api = /^\/api\/([A-Za-z]+)$/.exec(path);
       if (api?.[1]) return handleApi(req, res, api[1]);
+      // The authorization server sends the user's browser back here; the flow's state guards it.
+      if (path === CALLBACK_PATH) return serveCallback(req, res, warden.signIn);
       return serveUi(req, res, path);
     };
     route().catch((error: unknown) => {

@@ -21,6 +21,9 @@ import { ensureWardenKey } from "./identity.js";
 import { loadOrCreateKeys } from "./team/keys.js";
 import { readTeamSettings } from "./team/settings.js";
 import { Team } from "./team/team.js";
+import { headlessBox, type SecretBox } from "./upstream-auth/secret-box.js";
+import { UpstreamSignIn } from "./upstream-auth/sign-in.js";
+import { TokenStore } from "./upstream-auth/token-store.js";
 import { Warden } from "./warden.js";
 
 /** The port the core listens on when none is given. */
@@ -48,7 +51,17 @@ export interface RuntimeOptions {
   settings?: SettingsStore;
   /** How a client that only starts stdio servers runs this CLI (for `connect`), when wrapping clients. */
   bridge?: BridgeCommand;
+  /**
+   * Seals upstream OAuth tokens at rest: the tray app passes the system keychain (safeStorage); by default
+   * the key is MCP_WARDEN_OAUTH_KEY or a key file (see secret-box.ts).
+   */
+  secretBox?: SecretBox;
+  /** Opens a sign-in page in the user's browser (the tray app's shell); headless the UI opens it. */
+  openBrowser?: (url: string) => void;
 }
+
+/** The sealed file of upstream OAuth tokens, in the data folder. */
+export const UPSTREAM_TOKENS_FILE = "upstream-tokens.enc";
 
 /** A running core. */
 export interface Runtime {
@@ -117,6 +130,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const grants = new Grants(paths.tokens, tokens.grants, options.extraGrants ?? {});
   const adminToken = options.adminToken ?? tokens.admin;
 
+  let sealer = options.secretBox;
+  // Made on first use: a warden that never signs in to anything makes no key.
+  const box = () => {
+    sealer ??= headlessBox(paths.dir);
+    return sealer;
+  };
   let warden: Warden;
   const settings = options.settings ?? fileSettings(paths.dir);
   // How often a call waiting for a human tells its client it is still alive (progress), in milliseconds.
@@ -131,6 +150,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       grants,
       settings,
       ...(team ? { team } : {}),
+      signIn: new UpstreamSignIn({
+        store: new TokenStore(join(paths.dir, UPSTREAM_TOKENS_FILE), () => box()),
+        ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}),
+      }),
     });
   } catch (error) {
     await team?.close();

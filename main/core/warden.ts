@@ -71,6 +71,7 @@ import { needsTeam, teamGate } from "./team/gate.js";
 import type { TeamSlots } from "./team/limits.js";
 import { NO_TEAM, type Team } from "./team/team.js";
 import { wireTeam } from "./team/wire.js";
+import type { UpstreamSignIn } from "./upstream-auth/sign-in.js";
 
 /** Finding and wrapping MCP client configs, as the runtime provides it. */
 export interface ClientsService {
@@ -95,6 +96,8 @@ export interface WardenOptions {
   endpointBase?: string;
   /** The team this warden belongs to (team-wide limits, Deny-all and approvals); none without it. */
   team?: Team;
+  /** OAuth sign-in toward URL servers that want it; without it such servers stay refused. */
+  signIn?: UpstreamSignIn;
   now?: () => number;
 }
 
@@ -190,10 +193,17 @@ export class Warden implements CallGate {
           }
         },
       });
+    if (options.signIn)
+      options.signIn.onChanged = (name) => {
+        const upstream = this.upstreams.get(name);
+        this.events.emit("servers", this.servers());
+        void upstream?.reconnect();
+      };
   }
 
   #addUpstream(name: string, config: ServerConfig): Upstream {
-    const upstream = new Upstream(name, config);
+    const hook = config.url ? this.#options.signIn?.forServer(name, config.url, config.oauth) : undefined;
+    const upstream = new Upstream(name, config, hook);
     upstream.on("state", () => this.events.emit("servers", this.servers()));
     upstream.on("toolsChanged", (tools) => {
       if (this.pins?.review(name, tools)) this.events.emit("toolChanges", this.pins.changes());
@@ -262,9 +272,15 @@ export class Warden implements CallGate {
     }
   }
 
+  /** The OAuth sign-in toward upstreams, when this warden has one. */
+  get signIn(): UpstreamSignIn | undefined {
+    return this.#options.signIn;
+  }
+
   /** Sets the base URL shown as each server's endpoint (known once the HTTP server listens). */
   setEndpointBase(base: string): void {
     this.#endpointBase = base;
+    this.#options.signIn?.setCallbackBase(base);
   }
 
   get policy(): CompiledPolicy {
@@ -725,6 +741,10 @@ export class Warden implements CallGate {
         return { error: `server "${server}" is not connected (${upstream.state})` };
       return { text: formatJson(starterPolicy(server, upstream.tools).policy) };
     },
+    signInServer: ({ server }) =>
+      this.#options.signIn?.start(String(server)) ?? { ok: false, error: "sign-in is not available here" },
+    signOutServer: ({ server }) =>
+      this.#options.signIn?.signOut(String(server)) ?? { ok: false, error: "sign-in is not available here" },
     listToolChanges: () => this.pins?.changes() ?? [],
     acceptToolChange: ({ server, tool }) => {
       if (!this.pins?.accept(server, tool))

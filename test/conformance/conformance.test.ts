@@ -4,7 +4,8 @@
  * - server leg, both protocol eras: our reference server (test/fixtures/conformance-server.mjs) direct, and
  *   through the real `mcp-warden serve`;
  * - client leg, 2025-11-25: the suite's test servers with our client (test/fixtures/conformance-client.mjs)
- *   direct, and with a `mcp-warden serve` in between (the warden is then the client the suite judges).
+ *   direct, and with a `mcp-warden serve` in between (the warden is then the client the suite judges),
+ *   the auth/* scenarios included (the warden signs in to the suite's authorization server).
  *
  * The rule: a scenario that passes direct passes through the warden, unless EXPECTED_FAILURES lists it with
  * its reason. An entry is allowed only where the direct run fails the same way, or where the reason is a
@@ -118,7 +119,7 @@ describe("the MCP conformance suite, direct vs through mcp-warden serve (scripts
       result = JSON.parse(readFileSync(resultFile, "utf8")) as Result;
     else throw new Error(`scripts/conformance.mjs exited with ${code}:\n${harnessOutput.slice(-4000)}`);
     if (result.skipped) console.info(`test/conformance: skipped — ${result.skipped}`);
-  }, 480_000);
+  }, 600_000);
 
   it("ran both eras (server leg) and the 2025-11-25 client leg, direct and through the warden", (ctx) => {
     if (result?.skipped) return ctx.skip(result.skipped);

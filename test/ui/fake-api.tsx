@@ -169,6 +169,8 @@ export function fakeApi(overrides: Partial<WardenApi> = {}): FakeApi {
     acceptToolChange: vi.fn(async () => ({ ok: true })),
     getTeam: vi.fn(async () => ({ ...NO_TEAM })),
     setTeamDenyAll: vi.fn(async () => ({ ok: false, error: "this warden belongs to no team" })),
+    signInServer: vi.fn(async () => ({ ok: false, error: "not in this test" })),
+    signOutServer: vi.fn(async () => ({ ok: true })),
     on<E extends WardenEventName>(event: E, listener: (payload: WardenEvents[E]) => void) {
       let set = listeners.get(event);
       if (!set) {

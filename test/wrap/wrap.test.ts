@@ -263,7 +263,12 @@ describe("Claude Code", () => {
     const result = wrap("claude-code", s);
     expect(result.entries).toEqual([
       { label: "mcpServers.github", outcome: "moved", server: "github" },
-      { label: 'projects["/home/me/app"].mcpServers.db', outcome: "moved", server: "db" },
+      {
+        label: 'projects["/home/me/app"].mcpServers.db',
+        outcome: "moved",
+        server: "db",
+        note: "if it asks for sign-in (OAuth), the warden signs in for it: press Sign in in the Servers view",
+      },
       { label: 'projects["/home/me/app"].mcpServers.github', outcome: "moved", server: "github-2" },
     ]);
     const token = tokensOf(s.dataDir).grants["claude-code"];

@@ -48,6 +48,7 @@ import {
   replaceText,
   replaceValue,
 } from "./jsonc.js";
+import { remoteSignIn } from "./oauth-wrap.js";
 
 export interface WrapOptions {
   client: ClientId;
@@ -224,8 +225,13 @@ export function wrapClient(options: WrapOptions): WrapResult {
         entries.push({ label, outcome: "unsupported", note: moved.problem });
         continue;
       }
+      const signIn = remoteSignIn(entry);
+      if (!signIn.move) {
+        entries.push({ label, outcome: "unsupported", note: signIn.problem });
+        continue;
+      }
       const { server, added } = allocate(property.key, moved.config, servers);
-      entries.push({ label, outcome: "moved", server });
+      entries.push({ label, outcome: "moved", server, ...(signIn.note ? { note: signIn.note } : {}) });
       moves.push({
         path: [...container, property.key],
         server,

@@ -26,6 +26,20 @@ const serverConfig = z
      * per-client state and ask clients nothing (server requests that cannot be tied to one call are refused).
      */
     share: z.boolean().optional(),
+    /**
+     * OAuth sign-in toward this server: a client registered beforehand (clientId, clientSecret), the
+     * warden's Client ID Metadata Document URL (https), a scope to ask for. Without it the warden registers
+     * itself where the server allows.
+     */
+    oauth: z
+      .object({
+        clientId: z.string().min(1).optional(),
+        clientSecret: z.string().min(1).optional(),
+        clientMetadataUrl: z.url().optional(),
+        scope: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .refine((s) => Boolean(s.command) !== Boolean(s.url), {
     message: "give either command (stdio) or url (HTTP)",

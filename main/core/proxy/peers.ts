@@ -4,6 +4,7 @@
  * or an event stream; a GET stream for messages of no request), and the older HTTP+SSE transport.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { challengeOf, type PeerAuth, UpstreamAuthError } from "./peer-auth.js";
 import { parseMessages, type RawMessage } from "./raw-json.js";
 import { readSse, type SseResume } from "./sse.js";
 
@@ -219,6 +220,33 @@ export interface HttpOptions {
   headers: Record<string, string>;
   maxMessageBytes: number;
   fetch?: typeof fetch;
+  /** Signs requests for a server that wants OAuth, and hears of its 401 and 403 answers. */
+  auth?: PeerAuth;
+}
+
+/**
+ * Fetches with the sign-in hook's Authorization header; a 401 or 403 goes to the hook, and the request is
+ * sent once more when the hook refreshed the token, else fails with what the server wanted.
+ */
+async function fetchSigned(
+  doFetch: typeof fetch,
+  auth: PeerAuth | undefined,
+  url: URL,
+  init: RequestInit & { headers: Record<string, string> },
+): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const authorization = await auth?.authorization();
+    const response = await doFetch(url, {
+      ...init,
+      headers: authorization ? { ...init.headers, authorization } : init.headers,
+    });
+    const challenge = auth ? challengeOf(response) : undefined;
+    if (!auth || !challenge) return response;
+    // A 403 that is no Bearer challenge is the server's own answer (some refuse a call with 403).
+    if (challenge.status === 403 && !challenge.bearer) return response;
+    await response.body?.cancel().catch(() => {});
+    if (attempt > 0 || !(await auth.refused(challenge))) throw new UpstreamAuthError(challenge);
+  }
 }
 
 async function bodyText(response: Response, max: number): Promise<string> {
@@ -267,7 +295,7 @@ export class HttpPeer implements Peer {
   async send(text: string, related?: number, headers: Record<string, string> = {}): Promise<void> {
     if (this.#closed) throw new Error("the connection is closed");
     const hadSession = this.sessionId !== undefined;
-    const response = await this.#fetch(this.#options.url, {
+    const response = await fetchSigned(this.#fetch, this.#options.auth, this.#options.url, {
       method: "POST",
       headers: this.#headers({
         "content-type": "application/json",
@@ -332,7 +360,7 @@ export class HttpPeer implements Peer {
       if (!this.waiting?.(related)) return;
       await new Promise((r) => setTimeout(r, resume.retryMs ?? 1_000));
       if (!this.waiting?.(related) || this.#closed) return;
-      const response = await this.#fetch(this.#options.url, {
+      const response = await fetchSigned(this.#fetch, this.#options.auth, this.#options.url, {
         method: "GET",
         headers: this.#headers({ accept: "text/event-stream", "last-event-id": resume.lastEventId }),
         signal: AbortSignal.any([this.#abort.signal]),
@@ -358,7 +386,7 @@ export class HttpPeer implements Peer {
 
   async #listen(): Promise<void> {
     try {
-      const response = await this.#fetch(this.#options.url, {
+      const response = await fetchSigned(this.#fetch, this.#options.auth, this.#options.url, {
         method: "GET",
         headers: this.#headers({ accept: "text/event-stream" }),
         signal: AbortSignal.any([this.#abort.signal]),
@@ -388,9 +416,10 @@ export class HttpPeer implements Peer {
     this.#closed = true;
     this.#abort.abort();
     if (!this.sessionId) return;
+    const authorization = await this.#options.auth?.authorization().catch(() => undefined);
     await this.#fetch(this.#options.url, {
       method: "DELETE",
-      headers: this.#headers({}),
+      headers: this.#headers(authorization ? { authorization } : {}),
       signal: AbortSignal.timeout(2_000),
     })
       .then((r) => r.body?.cancel())
@@ -417,7 +446,7 @@ export class SsePeer implements Peer {
 
   /** Opens the event stream and waits for the endpoint event. */
   async connect(): Promise<void> {
-    const response = await this.#fetch(this.#options.url, {
+    const response = await fetchSigned(this.#fetch, this.#options.auth, this.#options.url, {
       method: "GET",
       headers: { ...this.#options.headers, accept: "text/event-stream" },
       signal: this.#abort.signal,
@@ -461,7 +490,7 @@ export class SsePeer implements Peer {
 
   async send(text: string): Promise<void> {
     if (this.#closed || !this.#endpoint) throw new Error("the connection is closed");
-    const response = await this.#fetch(this.#endpoint, {
+    const response = await fetchSigned(this.#fetch, this.#options.auth, this.#endpoint, {
       method: "POST",
       headers: { ...this.#options.headers, "content-type": "application/json" },
       body: text,

@@ -14,6 +14,7 @@ import { Emitter } from "../emitter.js";
 import { toolRisks } from "../policy/risk.js";
 import { Lane, NotSentError } from "./lane.js";
 import { Continuations } from "./mrtr.js";
+import type { SignInHook } from "./peer-auth.js";
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   HttpPeer,
@@ -99,13 +100,43 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #stopping = false;
   #ready: Promise<void>;
   #markReady: () => void = () => {};
+  /** The OAuth sign-in of a URL server: its peers sign requests with it and report 401 and 403 to it. */
+  readonly #auth: SignInHook | undefined;
 
-  constructor(name: string, config: ServerConfig) {
+  constructor(name: string, config: ServerConfig, auth?: SignInHook) {
     super();
     this.name = name;
     this.config = config;
     this.#transportKind = config.url ? (config.transport === "sse" ? "sse" : "http") : "stdio";
     this.#ready = this.#newReady();
+    this.#auth = config.url ? auth : undefined;
+    if (this.#auth) this.#auth.onNeeded = (problem) => this.#needSignIn(problem);
+  }
+
+  /** A refusal only a person can answer: the state says so until the user signs in (no restarts meanwhile). */
+  #needSignIn(problem: string): void {
+    if (this.#stopping) return;
+    this.#lastError = problem;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#setState("sign-in-needed");
+  }
+
+  /** Connects again now (after a sign-in or sign-out), whatever the backoff was. */
+  async reconnect(): Promise<void> {
+    if (this.#stopping) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#failures = 0;
+    // Said at once, so whoever asks right after a sign-in sees the server coming up, not the old refusal.
+    this.#setState("starting");
+    const control = this.#control;
+    this.#control = undefined;
+    await control?.close();
+    const lanes = await this.openLanes();
+    this.#lanes.clear();
+    await Promise.all(lanes.map((l) => l.close()));
+    await this.#connect();
   }
 
   #newReady(): Promise<void> {
@@ -146,6 +177,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
   /** Resolves once the server has connected (or `ms` has passed); true when connected. */
   async whenReady(ms: number): Promise<boolean> {
     if (this.#state === "connected") return true;
+    // Waiting would not help: only the user's sign-in brings it up.
+    if (this.#state === "sign-in-needed") return false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, ms);
@@ -173,6 +206,9 @@ export class Upstream extends Emitter<UpstreamEvents> {
       stderr: [...this.#stderr, ...[...this.#stderrPartials.values()].filter(Boolean)].slice(-STDERR_LINES),
       restarts: this.#restarts,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
+      ...(this.#auth && (this.#auth.needed || this.#auth.info().signedIn)
+        ? { signIn: this.#auth.info() }
+        : {}),
       endpoint,
     };
   }
@@ -224,7 +260,12 @@ export class Upstream extends Emitter<UpstreamEvents> {
         onStderr: (text) => this.#captureStderr(proc, text),
       });
     }
-    const options = { url: new URL(config.url ?? ""), headers: config.headers ?? {}, maxMessageBytes: max };
+    const options = {
+      url: new URL(config.url ?? ""),
+      headers: config.headers ?? {},
+      maxMessageBytes: max,
+      ...(this.#auth ? { auth: this.#auth } : {}),
+    };
     return kind === "sse" ? new SsePeer(options) : new HttpPeer(options);
   }
 
@@ -290,6 +331,10 @@ export class Upstream extends Emitter<UpstreamEvents> {
       if (this.config.url && this.config.transport !== "sse") this.#modern = await this.#probeModern();
       lane = await this.#open("control", JSON.stringify(params), false);
     } catch (error) {
+      if (this.#auth?.needed) {
+        this.#needSignIn(`could not connect: ${(error as Error).message}`);
+        return;
+      }
       this.#lastError = `could not connect: ${(error as Error).message}`;
       this.#failures++;
       this.#scheduleRestart();
@@ -344,6 +389,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       url: new URL(this.config.url ?? ""),
       headers: this.config.headers ?? {},
       maxMessageBytes: 1024 * 1024,
+      ...(this.#auth ? { auth: this.#auth } : {}),
     });
     let offered: unknown;
     peer.onmessage = (message) => {
@@ -429,6 +475,11 @@ export class Upstream extends Emitter<UpstreamEvents> {
 
   #scheduleRestart(): void {
     if (this.#stopping) return;
+    if (this.#auth?.needed) {
+      // Retrying with the same (or no) token would be refused again: wait for the user's sign-in.
+      this.#setState("sign-in-needed");
+      return;
+    }
     this.#restarts++;
     this.#setState(this.#failures > 8 ? "failed" : "restarting");
     const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, this.#failures - 1));
@@ -498,6 +549,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       url: new URL(this.config.url ?? ""),
       headers: this.config.headers ?? {},
       maxMessageBytes: this.maxMessageBytes,
+      ...(this.#auth ? { auth: this.#auth } : {}),
     });
     peer.protocolVersion = MODERN_PROTOCOL_VERSION;
     return new Lane(key, peer, shared, MODERN_PROTOCOL_VERSION);

@@ -11,6 +11,7 @@ import { CopyButton } from "../ui/CopyButton.js";
 import { InferredTag, RiskBadge, RiskLevelBadge } from "../ui/risk.js";
 import { ClientsPanel } from "./ClientsPanel.js";
 import { type Grants, GrantsPanel, maskToken, useGrants } from "./GrantsPanel.js";
+import { SignIn, wantsSignIn } from "./SignIn.js";
 import { TeamPanel } from "./TeamPanel.js";
 import { ToolChanges } from "./ToolChanges.js";
 
@@ -20,6 +21,7 @@ const STATE_TONE: Record<ServerStatus["state"], string> = {
   restarting: "warn",
   failed: "bad",
   stopped: "muted",
+  "sign-in-needed": "warn",
 };
 
 export const TOKEN_PLACEHOLDER = "<your client token>";
@@ -106,6 +108,7 @@ function ServerCard({ server, grants, onStarterPolicy }: CardProps) {
           <strong>Last error:</strong> {server.lastError}
         </p>
       )}
+      {wantsSignIn(server) && <SignIn server={server} />}
       <div className="endpoint">
         <span className="label">Endpoint</span>
         <code className="endpoint-url">{server.endpoint}</code>

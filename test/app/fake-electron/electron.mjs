@@ -183,10 +183,16 @@ export const shell = {
   openPath: async () => "",
 };
 
+export const safeStorage = {
+  isEncryptionAvailable: () => false,
+  encryptString: (plain) => Buffer.from(plain),
+  decryptString: (sealed) => sealed.toString(),
+};
+
 export const dialog = {
   showErrorBox(title, content) {
     report.errors.push(`${title}: ${content}`);
   },
 };
 
-export default { app, BrowserWindow, Tray, Menu, ipcMain, protocol, session, shell, dialog };
+export default { app, BrowserWindow, Tray, Menu, ipcMain, protocol, session, shell, dialog, safeStorage };
