@@ -4,9 +4,11 @@
  * warden's process DENY_ALL_SIGNAL, after checking that the pid runtime.json names really is an
  * `mcp-warden serve` of this user.
  */
+
 import { readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { dataPaths, ensureTokens } from "../core/config/data-dir.js";
+import { readSecretFile } from "../core/config/private-files.js";
 import { DENY_ALL_SIGNAL } from "../core/deny-all-signal.js";
 import { StartupError } from "../core/runtime.js";
 import { parseCommand } from "./args.js";
@@ -23,10 +25,15 @@ export const DENY_ALL = {
       arg: "DIR",
       help: "the running warden's data folder (default: the per-user one)",
     },
+    "admin-token-file": {
+      type: "string",
+      arg: "FILE",
+      help: "a file (only you can read) holding the control API's token (default: the one in tokens.json)",
+    },
     "admin-token": {
       type: "string",
-      arg: "T",
-      help: "the control API's token (default: the one in tokens.json)",
+      refused: "use --admin-token-file FILE (a file only you can read)",
+      help: "",
     },
   },
   details: [
@@ -95,7 +102,11 @@ export async function denyAllCommand(argv: string[]): Promise<number> {
   const dataDir = dataDirFrom(values["data-dir"]);
   const warden = runningWarden(dataDir);
   if (!warden) throw userError(`no running warden found (${dataPaths(dataDir).runtime})`);
-  const token = values["admin-token"] ?? ensureTokens(dataPaths(dataDir).tokens).admin;
+  const tokenFile = values["admin-token-file"];
+  const token =
+    tokenFile !== undefined
+      ? readSecretFile(tokenFile, "admin token file")
+      : ensureTokens(dataPaths(dataDir).tokens).admin;
   let unreachable: string;
   try {
     const result = await throughApi(warden.url, token, on);

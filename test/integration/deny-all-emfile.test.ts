@@ -21,6 +21,7 @@ import {
   SEED_POLICY,
   tempDir,
   textOf,
+  tokenFile,
   virtualizationServer,
   waitFor,
 } from "../helpers/warden.js";
@@ -48,10 +49,10 @@ async function serveWithFewDescriptors(
       dataDir,
       "--port",
       "0",
-      "--token",
-      CLIENT_TOKEN,
-      "--admin-token",
-      ADMIN_TOKEN,
+      "--token-file",
+      tokenFile(CLIENT_TOKEN),
+      "--admin-token-file",
+      tokenFile(ADMIN_TOKEN),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -125,7 +126,7 @@ describe("Deny-all with the warden's descriptors used up", () => {
 
     const run = spawnSync(
       process.execPath,
-      [cliPath, "deny-all", "on", "--data-dir", dataDir, "--admin-token", ADMIN_TOKEN],
+      [cliPath, "deny-all", "on", "--data-dir", dataDir, "--admin-token-file", tokenFile(ADMIN_TOKEN)],
       { encoding: "utf8" },
     );
     expect(run.status, run.stderr).toBe(0);
@@ -148,7 +149,7 @@ describe("Deny-all with the warden's descriptors used up", () => {
     );
     const run = spawnSync(
       process.execPath,
-      [cliPath, "deny-all", "on", "--data-dir", dataDir, "--admin-token", ADMIN_TOKEN],
+      [cliPath, "deny-all", "on", "--data-dir", dataDir, "--admin-token-file", tokenFile(ADMIN_TOKEN)],
       { encoding: "utf8" },
     );
     expect(run.status).toBe(2);

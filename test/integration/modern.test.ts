@@ -281,7 +281,7 @@ describe("a legacy server's questions to a 2026-07-28 client (multi-round-trip)"
     warden = await startWarden({
       policy: ALLOW,
       servers: { fix: fixture },
-      extraArgs: ["--grant", "bob=bob-token"],
+      extraArgs: grantArgs("bob", "bob-token"),
     });
     const alice = new ClientV2(
       { name: "alice", version: "1" },
@@ -312,7 +312,7 @@ describe("a legacy server's questions to a 2026-07-28 client (multi-round-trip)"
     warden = await startWarden({
       policy: ALLOW,
       servers: { fix: fixture },
-      extraArgs: ["--grant", "bob=bob-token"],
+      extraArgs: grantArgs("bob", "bob-token"),
     });
     const w = warden;
     const caps = { ...META, "io.modelcontextprotocol/clientCapabilities": { elicitation: {} } };

@@ -9,6 +9,7 @@ import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol
 import { afterEach, describe, expect, it } from "vitest";
 import {
   CLIENT_TOKEN,
+  grantArgs,
   messageTexts,
   type RunningWarden,
   readState,
@@ -189,7 +190,7 @@ describe("a call that waits for a human, run as a task", () => {
 
   it("a task is its grant's own: another client cannot see, read or cancel it", async () => {
     const state = join(tempDir(), "virt.json");
-    const w = await start({ virt: virtualizationServer("testing", state) }, ["--grant", "bob=bob-token"]);
+    const w = await start({ virt: virtualizationServer("testing", state) }, grantArgs("bob", "bob-token"));
     const alice = await w.client("virt");
     const bob = await w.client("virt", "bob-token");
     const created = (await alice.request(
