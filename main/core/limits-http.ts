@@ -14,7 +14,7 @@ import type { Socket } from "node:net";
 export const MAX_CONNECTIONS = 2048;
 
 /** Connections without a valid request yet; past it, the oldest is closed to make room. */
-export const MAX_UNCLAIMED = 128;
+export const MAX_UNCLAIMED = 1024;
 
 /** Connections one MCP client (grant) may hold (a client may send 100 requests at once, each on its own). */
 export const MAX_CONNECTIONS_PER_GRANT = 256;

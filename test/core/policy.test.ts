@@ -93,7 +93,14 @@ describe("the seed policy", () => {
       counted: [
         {
           key: "stop_vm_rate\u0000grant:alice",
-          limit: { counter: "stop_vm_rate", window: "minute", windowMs: 60_000, max: 10, scope: "grant" },
+          limit: {
+            counter: "stop_vm_rate",
+            window: "minute",
+            windowMs: 60_000,
+            max: 10,
+            scope: "grant",
+            team: false,
+          },
         },
       ],
     });
@@ -119,7 +126,14 @@ describe("the seed policy", () => {
       counted: [
         {
           key: "stop_vm_rate\u0000grant:alice",
-          limit: { counter: "stop_vm_rate", window: "minute", windowMs: 60_000, max: 10, scope: "grant" },
+          limit: {
+            counter: "stop_vm_rate",
+            window: "minute",
+            windowMs: 60_000,
+            max: 10,
+            scope: "grant",
+            team: false,
+          },
         },
       ],
     });

@@ -11,6 +11,7 @@ import { MAX_BATCH_ANSWER_BYTES, MAX_UNREAD_PER_CLIENT } from "../../main/core/p
 import {
   CLIENT_TOKEN,
   callTool,
+  grantArgs,
   type RunningWarden,
   rawHttpSession,
   repoRoot,
@@ -120,7 +121,7 @@ describe("a client that does not read its answers", () => {
     warden = await startWarden({
       policy: ALLOW,
       servers: { raw: rawServer },
-      extraArgs: ["--grant", `other=${OTHER_TOKEN}`],
+      extraArgs: grantArgs("other", OTHER_TOKEN),
     });
     const pid = warden.process.pid as number;
     const endpoint = new URL(`${warden.url}/mcp/raw`);
@@ -184,7 +185,7 @@ describe("connection limits", () => {
   it(`idle connections are dropped oldest first past ${MAX_UNCLAIMED}, and closed soon anyway; the control API stays reachable`, async () => {
     warden = await startWarden({ policy: ALLOW, servers: { raw: rawServer } });
     const { port } = new URL(warden.url);
-    const count = MAX_UNCLAIMED * 3;
+    const count = MAX_UNCLAIMED + 384;
     let closed = 0;
     const idle = Array.from({ length: count }, () => {
       const socket = connect(Number(port), "127.0.0.1");
@@ -203,7 +204,7 @@ describe("connection limits", () => {
     warden = await startWarden({
       policy: ALLOW,
       servers: { raw: rawServer },
-      extraArgs: ["--grant", `other=${OTHER_TOKEN}`],
+      extraArgs: grantArgs("other", OTHER_TOKEN),
     });
     const url = new URL(`${warden.url}/mcp/raw`);
     const get = (token: string) =>
