@@ -16,6 +16,15 @@ import { connectionFetch } from "./fetch.js";
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const cliPath = join(repoRoot, "dist", "cli.js");
 export const demoServerPath = join(repoRoot, "dist", "demo", "virtualization-server.js");
+/** The entry of @modelcontextprotocol/server-everything (a server nobody here wrote). */
+export const everythingEntry = join(
+  repoRoot,
+  "node_modules",
+  "@modelcontextprotocol",
+  "server-everything",
+  "dist",
+  "index.js",
+);
 
 /** The seed policy, verbatim. */
 export const SEED_POLICY = `{ "version": "1", "default": "deny",

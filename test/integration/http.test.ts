@@ -9,10 +9,10 @@ import {
   ADMIN_TOKEN,
   CLIENT_TOKEN,
   callTool,
+  everythingEntry,
   grantArgs,
   type RunningWarden,
   readState,
-  repoRoot,
   startWarden,
   tempDir,
   textOf,
@@ -21,14 +21,6 @@ import {
 } from "../helpers/warden.js";
 
 const ALLOW_ALL = JSON.stringify({ version: "1", default: "allow", tools: {} });
-const everythingEntry = join(
-  repoRoot,
-  "node_modules",
-  "@modelcontextprotocol",
-  "server-everything",
-  "dist",
-  "index.js",
-);
 
 let warden: RunningWarden | undefined;
 let upstream: ChildProcess | undefined;

@@ -11,11 +11,11 @@ import {
   CLIENT_TOKEN,
   callTool,
   cliPath,
+  everythingEntry,
   initializeRequest,
   type RunningWarden,
   rawBridge,
   readState,
-  repoRoot,
   SEED_POLICY,
   startWarden,
   tempDir,
@@ -27,7 +27,7 @@ import {
 
 const everything = {
   command: process.execPath,
-  args: [join(repoRoot, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js")],
+  args: [everythingEntry],
 };
 
 const POLICY = JSON.stringify({

@@ -9,26 +9,17 @@ import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol
 import { afterEach, describe, expect, it } from "vitest";
 import {
   CLIENT_TOKEN,
+  everythingEntry,
   grantArgs,
   messageTexts,
   type RunningWarden,
   readState,
-  repoRoot,
   startWarden,
   tempDir,
   textOf,
   virtualizationServer,
   waitFor,
 } from "../helpers/warden.js";
-
-const everythingEntry = join(
-  repoRoot,
-  "node_modules",
-  "@modelcontextprotocol",
-  "server-everything",
-  "dist",
-  "index.js",
-);
 
 const POLICY = JSON.stringify({
   version: "1",
