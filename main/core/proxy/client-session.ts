@@ -174,11 +174,7 @@ export class ClientSession implements LaneClient {
       const answer = await this.#onRequest(message, id, abort.signal);
       return answer === undefined ? undefined : this.#answer(answer);
     } catch (error) {
-      return errorResponse(
-        id.text,
-        INTERNAL_ERROR,
-        `MCP Warden: upstream "${this.#upstream.name}" failed: ${errorText(error)}`,
-      );
+      return errorResponse(id.text, INTERNAL_ERROR, this.#failed(error));
     } finally {
       this.#inFlight.delete(id.value);
     }
@@ -336,7 +332,12 @@ export class ClientSession implements LaneClient {
       ...(tokenText !== undefined ? { whileWaiting: () => this.#keepAlive(tokenText, id) } : {}),
     });
     if (signal.aborted && outcome.refused) return undefined;
-    return outcome.relayed ? withId(outcome.relayed, id.text) : resultResponse(id.text, outcome.refused);
+    return answerOf(outcome, id.text);
+  }
+
+  /** What a request that failed on its way to the server is answered with. */
+  #failed(error: unknown): string {
+    return `MCP Warden: upstream "${this.#upstream.name}" failed: ${errorText(error)}`;
   }
 
   /**
@@ -358,18 +359,9 @@ export class ClientSession implements LaneClient {
     continuation.onExpire = () => abort.abort();
     this.#call(message, abort.signal, { forward: () => this.#relay(message, abort.signal) })
       .then(
-        (outcome) =>
-          continuation.end((idText) =>
-            outcome.relayed ? withId(outcome.relayed, idText) : resultResponse(idText, outcome.refused),
-          ),
+        (outcome) => continuation.end((idText) => answerOf(outcome, idText)),
         (error: unknown) =>
-          continuation.end((idText) =>
-            errorResponse(
-              idText,
-              INTERNAL_ERROR,
-              `MCP Warden: upstream "${this.#upstream.name}" failed: ${errorText(error)}`,
-            ),
-          ),
+          continuation.end((idText) => errorResponse(idText, INTERNAL_ERROR, this.#failed(error))),
       )
       .finally(() => {
         this.#continuation = undefined;
@@ -458,10 +450,15 @@ export class ClientSession implements LaneClient {
 
   /** Whether the server runs task-augmented tool calls itself (it said so in its handshake). */
   #serverRunsTasks(): boolean {
+    return this.#serverTasks()?.requests?.tools?.call !== undefined;
+  }
+
+  /** The server's own tasks capability, from its handshake on this session's lane. */
+  #serverTasks(): { list?: unknown; requests?: { tools?: { call?: unknown } } } | undefined {
     const result = this.#lane?.initResult?.value.result as
-      | { capabilities?: { tasks?: { requests?: { tools?: { call?: unknown } } } } }
+      | { capabilities?: { tasks?: { list?: unknown; requests?: { tools?: { call?: unknown } } } } }
       | undefined;
-    return result?.capabilities?.tasks?.requests?.tools?.call !== undefined;
+    return result?.capabilities?.tasks;
   }
 
   /**
@@ -512,7 +509,7 @@ export class ClientSession implements LaneClient {
       (error: unknown): TaskOutcome => ({
         error: JSON.stringify({
           code: INTERNAL_ERROR,
-          message: `MCP Warden: upstream "${this.#upstream.name}" failed: ${errorText(error)}`,
+          message: this.#failed(error),
         }),
       }),
     );
@@ -530,9 +527,7 @@ export class ClientSession implements LaneClient {
     const first = await Promise.race([settled.then((ended) => ({ ended })), early]);
     if (typeof first === "string") return first;
     // The call ended before it needed a task: its answer is the plain answer (the server's own task, if any).
-    return "result" in first.ended
-      ? `{"jsonrpc":"2.0","id":${id.text},"result":${first.ended.result}}`
-      : `{"jsonrpc":"2.0","id":${id.text},"error":${first.ended.error}}`;
+    return outcomeAnswer(id.text, first.ended);
   }
 
   /**
@@ -598,8 +593,10 @@ export class ClientSession implements LaneClient {
     const outcome = await Promise.race([tasks.outcome(this.grant, taskId), aborted]);
     if (outcome === undefined) return signal.aborted ? undefined : null;
     if (outcome === "cancelled") return errorResponse(id.text, INTERNAL_ERROR, "the task was cancelled");
-    if ("error" in outcome) return `{"jsonrpc":"2.0","id":${id.text},"error":${outcome.error}}`;
-    return `{"jsonrpc":"2.0","id":${id.text},"result":${withRelatedTask(outcome.result, taskId)}}`;
+    return outcomeAnswer(
+      id.text,
+      "error" in outcome ? outcome : { result: withRelatedTask(outcome.result, taskId) },
+    );
   }
 
   /**
@@ -626,10 +623,7 @@ export class ClientSession implements LaneClient {
 
   async #listTasks(message: RawMessage, id: RawId, signal: AbortSignal): Promise<string> {
     const own = this.#upstream.tasks.list(this.grant);
-    const result = this.#lane?.initResult?.value.result as
-      | { capabilities?: { tasks?: { list?: unknown } } }
-      | undefined;
-    if (result?.capabilities?.tasks?.list === undefined) return resultResponse(id.text, { tasks: own });
+    if (this.#serverTasks()?.list === undefined) return resultResponse(id.text, { tasks: own });
     const answer = await this.#relay(message, signal);
     const span = spanAt(answer.text, ["result", "tasks"]);
     // The warden's tasks go on the first page only.
@@ -766,4 +760,16 @@ function modernTask(view: TaskView): Record<string, unknown> {
 function callKey(message: RawMessage): string {
   const params = paramsOf(message);
   return canonicalJson({ name: params.name, arguments: params.arguments ?? {} });
+}
+
+/** The answer to a request from what became of its call: the server's answer, or the warden's refusal. */
+function answerOf(outcome: CallOutcomeOf, idText: string): string {
+  return outcome.relayed ? withId(outcome.relayed, idText) : resultResponse(idText, outcome.refused);
+}
+
+/** The answer carrying a task's outcome (its result or error as written). */
+function outcomeAnswer(idText: string, outcome: TaskOutcome): string {
+  return "result" in outcome
+    ? `{"jsonrpc":"2.0","id":${idText},"result":${outcome.result}}`
+    : `{"jsonrpc":"2.0","id":${idText},"error":${outcome.error}}`;
 }
