@@ -277,8 +277,7 @@ export class CallLog {
   decision(record: CallRecord, counterKeys: readonly string[], rawArgs?: string): CallRecord {
     // The arguments as the client sent them, when the caller has their text (exact, and not made again);
     // JSON text holds line breaks only between tokens, so they become spaces and the record stays one line.
-    const argsText =
-      rawArgs !== undefined ? rawArgs.replace(/[\r\n]+/g, " ") : (JSON.stringify(record.args) ?? "{}");
+    const argsText = rawArgs !== undefined ? oneLine(rawArgs) : (JSON.stringify(record.args) ?? "{}");
     const cap = this.#store.options.refusedArgsChars;
     const refused = record.status === "denied" || record.status === "rate-limited";
     const line: DecisionLine =
@@ -471,6 +470,12 @@ export class CallLog {
  * again (for large arguments the second JSON.stringify was most of the line's cost). `"args":null` cannot
  * occur inside a JSON string (its quotes would be escaped), so the first one is the member itself.
  */
+/** JSON text on one line: its line breaks (only ever between tokens) become spaces. */
+function oneLine(json: string): string {
+  // Looking first is a fast scan; the replacement walks and copies the whole text.
+  return json.includes("\n") || json.includes("\r") ? json.replace(/[\r\n]+/g, " ") : json;
+}
+
 function lineText(line: DecisionLine, argsText: string | undefined): string {
   if (argsText === undefined) return JSON.stringify(line);
   return JSON.stringify({ ...line, args: null }).replace('"args":null', () => `"args":${argsText}`);

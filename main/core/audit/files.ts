@@ -151,9 +151,10 @@ export async function compressSegment(segment: Segment): Promise<void> {
   const target = `${segment.path}.gz`;
   const temporary = `${target}.tmp`;
   try {
+    // Large chunks: compression runs on the thread pool, but each chunk costs the proxy's thread a turn.
     await pipeline(
-      createReadStream(segment.path),
-      createGzip({ level: 6 }),
+      createReadStream(segment.path, { highWaterMark: 1 << 20 }),
+      createGzip({ level: 6, chunkSize: 1 << 18 }),
       createWriteStream(temporary, { mode: 0o600 }),
     );
     const { atime, mtime } = statSync(segment.path);

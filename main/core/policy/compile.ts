@@ -103,21 +103,46 @@ export interface CompileOptions {
   defaultApprovalTimeoutMs?: number;
 }
 
+/** A policy's two validators: `exact` counts string lengths in code points, as JSON Schema says. */
+interface Validators {
+  exact: Ajv;
+  /** Counts them in UTF-16 units (`.length`): never fewer than code points, and no walk over the string. */
+  quick: Ajv;
+}
+
+/**
+ * A schema the quick validator may answer "valid" for: no `minLength` (a string of astral characters is
+ * longer in units than in code points, so it could pass a minimum it fails) and no `$ref` (whose target
+ * could hold one). A maximum it meets in units it meets in code points, so its "valid" is the exact answer;
+ * its "invalid" is always checked again by the exact validator.
+ */
+function quickValidator(ajv: Ajv, schema: Record<string, unknown>): ValidateFunction | undefined {
+  const text = JSON.stringify(schema);
+  if (!text.includes('"maxLength"') || text.includes('"minLength"') || text.includes('"$ref"'))
+    return undefined;
+  try {
+    return ajv.compile(schema);
+  } catch {
+    return undefined;
+  }
+}
+
 function compileArgsSchema(
-  ajv: Ajv,
+  validators: Validators,
   schema: Record<string, unknown>,
   path: (string | number)[],
   errors: PolicyError[],
 ): CompiledRule["checkArgs"] {
   let validate: ValidateFunction;
   try {
-    validate = ajv.compile(schema);
+    validate = validators.exact.compile(schema);
   } catch (error) {
     errors.push({ path: formatJsonPath(path), message: `invalid JSON Schema: ${(error as Error).message}` });
     return undefined;
   }
+  const quick = quickValidator(validators.quick, schema);
   return (args) => {
-    if (validate(args)) return undefined;
+    if (quick?.(args) || validate(args)) return undefined;
     const e = validate.errors?.[0];
     if (!e) return "arguments do not match the rule's schema";
     const where = e.instancePath ? `argument ${e.instancePath.slice(1).replaceAll("/", ".")}` : "arguments";
@@ -127,7 +152,7 @@ function compileArgsSchema(
 }
 
 function compileRule(
-  ajv: Ajv,
+  ajv: Validators,
   rule: Rule | SubRule,
   label: string,
   path: (string | number)[],
@@ -171,15 +196,17 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   // One validator per policy: its schema cache (and any `$id`s) lives and dies with this policy.
   // Strict about the schema itself: an unknown keyword (a typo such as "patern") or an unknown format is
   // an error in the policy, never a check that silently passes everything.
-  const ajv = new Ajv({
+  const strictness = {
     allErrors: false,
     validateSchema: true,
     strictSchema: true,
     strictTypes: false,
     strictTuples: false,
     strictRequired: false,
-  });
-  addFormats(ajv);
+  } as const;
+  const ajv: Validators = { exact: new Ajv(strictness), quick: new Ajv({ ...strictness, unicode: false }) };
+  addFormats(ajv.exact);
+  addFormats(ajv.quick);
   const rules = new Map<string, CompiledRule[]>();
   let longestWindowMs = 0;
   /** Compiles one section's rule or list of sub-rules. */
