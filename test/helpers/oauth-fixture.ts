@@ -1,6 +1,7 @@
 /** Runs test/fixtures/oauth-server.mjs (a local authorization server and MCP resource server). */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { startFixture } from "./fixture-server.js";
 import { repoRoot } from "./warden.js";
 
 const FIXTURE = join(repoRoot, "test", "fixtures", "oauth-server.mjs");
@@ -24,28 +25,6 @@ export interface OAuthFixture {
 }
 
 export async function startOAuthFixture(args: string[] = []): Promise<OAuthFixture> {
-  const child = spawn(process.execPath, [FIXTURE, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      output += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    child.once("exit", (code) => reject(new Error(`oauth fixture exited with ${code}: ${output}`)));
-  });
-  return {
-    url,
-    child,
-    stats: async () => (await fetch(`${url}/admin/stats`)).json() as never,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  const fixture = await startFixture(FIXTURE, args);
+  return { ...fixture, stats: async () => (await fetch(`${fixture.url}/admin/stats`)).json() as never };
 }

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it } from "vitest";
+import { type RunningFixture, startFixture } from "../helpers/fixture-server.js";
 import {
   CLIENT_TOKEN,
   grantArgs,
@@ -18,6 +19,7 @@ import {
   startWarden,
   tempDir,
   virtualizationServer,
+  waitFor,
 } from "../helpers/warden.js";
 
 const MODERN = "2026-07-28";
@@ -416,4 +418,63 @@ describe("subscriptions/listen", () => {
     });
     abort.abort();
   });
+});
+
+describe("a server that speaks only 2026-07-28", () => {
+  const fixtures: RunningFixture[] = [];
+  afterEach(async () => {
+    for (const f of fixtures.splice(0)) await f.stop();
+  });
+
+  it.each([
+    ["answers server/discover at once", []],
+    ["refuses the first request as an unsupported version", ["--reject-first"]],
+  ])(
+    "is asked as one when it %s: no initialize, the warden's own envelope and headers",
+    async (_how, args) => {
+      const upstream = await startFixture(join(repoRoot, "test", "fixtures", "modern-only-server.mjs"), args);
+      fixtures.push(upstream);
+      warden = await startWarden({
+        policy: JSON.stringify({ version: "1", default: "allow", tools: {} }),
+        servers: { modern: { url: upstream.url } },
+      });
+      const w = warden;
+      type Status = { name: string; state: string; tools: unknown[] };
+      const modern = async () =>
+        ((await w.api("listServers", {})) as Status[]).find((x) => x.name === "modern");
+      await waitFor(async () => (await modern())?.state === "connected", 10_000, "the server to connect");
+      expect((await modern())?.tools).toHaveLength(1);
+      const client = await v2Client(w, "modern", "modern");
+      expect(text(await client.callTool({ name: "echo", arguments: { text: "hi" } }))).toBe('{"text":"hi"}');
+
+      const requests = (await (await fetch(upstream.url.replace(/\/mcp$/, "/requests"))).json()) as {
+        method: string;
+        headers: Record<string, string>;
+        body: { params?: { _meta?: Record<string, unknown>; name?: string } };
+      }[];
+      expect(requests.map((r) => r.method)).not.toContain("initialize");
+      expect(requests.map((r) => r.method)).toEqual(
+        expect.arrayContaining(["server/discover", "tools/list", "tools/call"]),
+      );
+      for (const r of requests) {
+        expect(r.headers["mcp-protocol-version"]).toBe(MODERN);
+        expect(r.headers["mcp-method"]).toBe(r.method);
+        expect(r.body.params?._meta).toMatchObject({
+          "io.modelcontextprotocol/protocolVersion": MODERN,
+          "io.modelcontextprotocol/clientCapabilities": expect.any(Object),
+          "io.modelcontextprotocol/clientInfo": expect.objectContaining({ name: expect.any(String) }),
+        });
+        if (r.method === "tools/call") expect(r.headers["mcp-name"]).toBe("echo");
+      }
+      // The warden's own requests say it is the warden; the client's call carries the client's envelope.
+      const own = requests.find((r) => r.method === "tools/list");
+      expect(own?.body.params?._meta?.["io.modelcontextprotocol/clientInfo"]).toMatchObject({
+        name: "mcp-warden",
+      });
+      const call = requests.find((r) => r.method === "tools/call");
+      expect(call?.body.params?._meta?.["io.modelcontextprotocol/clientInfo"]).toMatchObject({
+        name: "v2-modern",
+      });
+    },
+  );
 });

@@ -6,6 +6,7 @@
  * this lane whose request they belong to. Nothing reaches another client's lane.
  */
 
+import { routingHeaders, wardenMeta } from "./envelope.js";
 import { AnswerBrokenError, HttpPeer, type Peer, SessionExpiredError } from "./peers.js";
 import {
   errorResponse,
@@ -157,14 +158,27 @@ export class Lane {
     timeoutMs: number,
     headers?: Record<string, string>,
   ): Promise<RawMessage> {
+    if (this.era === "legacy")
+      return this.#send(
+        undefined,
+        undefined,
+        method,
+        JSON.stringify(params ?? {}),
+        { timeoutMs },
+        undefined,
+        headers,
+      );
+    // A 2026-07-28 server learns who asks from each request: the warden's own envelope and routing headers.
+    const own = (params ?? {}) as Record<string, unknown>;
+    const meta = own._meta && typeof own._meta === "object" ? own._meta : {};
     return this.#send(
       undefined,
       undefined,
       method,
-      JSON.stringify(params ?? {}),
+      JSON.stringify({ ...own, _meta: { ...meta, ...wardenMeta() } }),
       { timeoutMs },
       undefined,
-      headers,
+      { ...routingHeaders(method, own), ...headers },
     );
   }
 

@@ -10,6 +10,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { UnreadBytes } from "./backpressure.js";
 import { ClientSession, TASKS_EXTENSION } from "./client-session.js";
+import {
+  META_CAPABILITIES,
+  META_CLIENT_INFO,
+  META_SERVER_INFO,
+  META_VERSION,
+  MODERN_METHODS,
+  MODERN_PROTOCOL_VERSION,
+} from "./envelope.js";
 import type { CallGate } from "./gate.js";
 import { HttpChannel } from "./http-channel.js";
 import type { ModernRequest } from "./lane.js";
@@ -23,33 +31,12 @@ import {
   spanAt,
   splice,
 } from "./raw-json.js";
-import { MODERN_PROTOCOL_VERSION, type Upstream, WARDEN_PROTOCOL_VERSION } from "./upstream.js";
+import { type Upstream, WARDEN_PROTOCOL_VERSION } from "./upstream.js";
 
 /** The revisions served without sessions. */
 export const MODERN_VERSIONS: readonly string[] = [MODERN_PROTOCOL_VERSION];
 
-export const META_VERSION = "io.modelcontextprotocol/protocolVersion";
-export const META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
-export const META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";
-export const META_SERVER_INFO = "io.modelcontextprotocol/serverInfo";
-
-/** Requests a 2026-07-28 client may send, and which param `Mcp-Name` must repeat. */
-const METHODS: Readonly<Record<string, "name" | "uri" | "taskId" | undefined>> = {
-  "server/discover": undefined,
-  "tools/list": undefined,
-  "tools/call": "name",
-  "resources/list": undefined,
-  "resources/templates/list": undefined,
-  "resources/read": "uri",
-  "prompts/list": undefined,
-  "prompts/get": "name",
-  "completion/complete": undefined,
-  "subscriptions/listen": undefined,
-  // The tasks extension's methods (the warden's own tasks, or the server's).
-  "tasks/get": "taskId",
-  "tasks/update": "taskId",
-  "tasks/cancel": "taskId",
-};
+const METHODS = MODERN_METHODS;
 
 /** Results that carry caching hints in 2026-07-28. */
 const CACHEABLE = new Set([

@@ -12,6 +12,7 @@ import { canonicalJson } from "../canonical.js";
 import type { ServerConfig } from "../config/servers-config.js";
 import { Emitter } from "../emitter.js";
 import { toolRisks } from "../policy/risk.js";
+import { META_SERVER_INFO, MODERN_PROTOCOL_VERSION, routingHeaders, wardenMeta } from "./envelope.js";
 import { Lane, NotSentError } from "./lane.js";
 import { Continuations } from "./mrtr.js";
 import type { SignInHook } from "./peer-auth.js";
@@ -40,7 +41,6 @@ export const MAX_LANES_PER_CLIENT = 8;
 const HTTP_HEALTH_MS = 60_000;
 
 /** The revision without sessions, spoken to servers that offer it. */
-export const MODERN_PROTOCOL_VERSION = "2026-07-28";
 
 /** The newest legacy protocol revision the warden offers when it speaks for itself. */
 export const WARDEN_PROTOCOL_VERSION = "2025-11-25";
@@ -327,9 +327,15 @@ export class Upstream extends Emitter<UpstreamEvents> {
       clientInfo: { name: "mcp-warden", version: "0.1.0" },
     };
     let lane: Lane;
+    let discovered: DiscoverResult | undefined;
     try {
-      if (this.config.url && this.config.transport !== "sse") this.#modern = await this.#probeModern();
-      lane = await this.#open("control", JSON.stringify(params), false);
+      if (this.config.url && this.config.transport !== "sse") discovered = await this.#discover();
+      this.#modern = discovered !== undefined;
+      // A 2026-07-28 server is asked as one: no handshake, the warden's own envelope on every request.
+      lane = discovered
+        ? this.#modernLane("control", false)
+        : await this.#open("control", JSON.stringify(params), false);
+      if (discovered) this.#transportKind = "http";
     } catch (error) {
       if (this.#auth?.needed) {
         this.#needSignIn(`could not connect: ${(error as Error).message}`);
@@ -344,11 +350,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       await lane.close();
       return;
     }
-    const result = (lane.initResult?.value.result ?? {}) as {
-      capabilities?: Record<string, unknown>;
-      instructions?: string;
-      serverInfo?: Record<string, unknown>;
-    };
+    const result = discovered ?? ((lane.initResult?.value.result ?? {}) as DiscoverResult);
     this.#capabilities = result.capabilities ?? {};
     this.#instructions = result.instructions;
     this.#serverInfo = result.serverInfo;
@@ -383,45 +385,57 @@ export class Upstream extends Emitter<UpstreamEvents> {
     this.#setState("connected");
   }
 
-  /** Asks the server with server/discover whether it speaks 2026-07-28; any other answer means it does not. */
-  async #probeModern(): Promise<boolean> {
+  /**
+   * Asks the server with server/discover whether it speaks 2026-07-28: what it says of itself when it does,
+   * undefined for any other answer.
+   */
+  async #discover(): Promise<DiscoverResult | undefined> {
     const peer = new HttpPeer({
       url: new URL(this.config.url ?? ""),
       headers: this.config.headers ?? {},
       maxMessageBytes: 1024 * 1024,
       ...(this.#auth ? { auth: this.#auth } : {}),
     });
+    let answer:
+      | (DiscoverResult & { supportedVersions?: unknown; _meta?: Record<string, unknown> })
+      | undefined;
     let offered: unknown;
     peer.onmessage = (message) => {
-      offered = (message.value.result as { supportedVersions?: unknown } | undefined)?.supportedVersions;
+      answer = message.value.result as typeof answer;
+      const error = message.value.error as { code?: unknown; data?: { supported?: unknown } } | undefined;
+      offered = error?.code === -32022 ? error.data?.supported : undefined;
     };
-    const discover = {
-      jsonrpc: "2.0",
-      id: 0,
-      method: "server/discover",
-      params: {
-        _meta: {
-          "io.modelcontextprotocol/protocolVersion": MODERN_PROTOCOL_VERSION,
-          "io.modelcontextprotocol/clientCapabilities": {},
-          "io.modelcontextprotocol/clientInfo": { name: "mcp-warden", version: "0.1.0" },
-        },
-      },
-    };
+    const discover = { jsonrpc: "2.0", id: 0, method: "server/discover", params: { _meta: wardenMeta() } };
     try {
-      await withTimeout(
-        peer.send(JSON.stringify(discover), 0, {
-          "mcp-protocol-version": MODERN_PROTOCOL_VERSION,
-          "mcp-method": "server/discover",
-        }),
-        this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        "server/discover",
-      );
+      // "Unsupported protocol version" that lists 2026-07-28 among the supported is worth asking again, once.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        answer = undefined;
+        offered = undefined;
+        await withTimeout(
+          peer.send(JSON.stringify(discover), 0, {
+            "mcp-protocol-version": MODERN_PROTOCOL_VERSION,
+            ...routingHeaders("server/discover", {}),
+          }),
+          this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          "server/discover",
+        );
+        if (answer || !Array.isArray(offered) || !offered.includes(MODERN_PROTOCOL_VERSION)) break;
+      }
     } catch {
-      return false;
+      return undefined;
     } finally {
       await peer.close();
     }
-    return Array.isArray(offered) && offered.includes(MODERN_PROTOCOL_VERSION);
+    if (!answer || !Array.isArray(answer.supportedVersions)) return undefined;
+    if (!answer.supportedVersions.includes(MODERN_PROTOCOL_VERSION)) return undefined;
+    const serverInfo = answer._meta?.[META_SERVER_INFO] ?? answer.serverInfo;
+    return {
+      capabilities: answer.capabilities ?? {},
+      ...(typeof answer.instructions === "string" ? { instructions: answer.instructions } : {}),
+      ...(serverInfo && typeof serverInfo === "object"
+        ? { serverInfo: serverInfo as Record<string, unknown> }
+        : {}),
+    };
   }
 
   /** Pings the server on the warden's own connection; a failure reconnects. */
@@ -429,8 +443,9 @@ export class Upstream extends Emitter<UpstreamEvents> {
     const lane = this.#control;
     if (!lane || lane.closed) return;
     try {
-      // Any answer, even an error from a server without ping, shows the session is still known.
-      await lane.ask("ping", {}, 10_000);
+      // Any answer, even an error from a server without ping, shows the session is still known; 2026-07-28
+      // has neither sessions nor ping, and server/discover is what every such server answers.
+      await lane.ask(lane.era === "legacy" ? "ping" : "server/discover", {}, 10_000);
     } catch (error) {
       if (lane === this.#control)
         await lane.close(`the server stopped answering: ${(error as Error).message}`);
@@ -574,6 +589,13 @@ export class Upstream extends Emitter<UpstreamEvents> {
     await Promise.all([control?.close(), ...lanes.map((l) => l.close())]);
     this.#setState("stopped");
   }
+}
+
+/** What a server says of itself: its initialize result, or its server/discover result. */
+interface DiscoverResult {
+  capabilities?: Record<string, unknown>;
+  instructions?: string;
+  serverInfo?: Record<string, unknown>;
 }
 
 /** Every page of a server's tools/list, through a lane of either era. */

@@ -74,6 +74,9 @@ export class StoreProvider implements OAuthClientProvider {
   get clientMetadata(): OAuthClientMetadata {
     return {
       client_name: "MCP Warden",
+      // A desktop app whose redirect lands on a loopback listener (SEP-837, OpenID Connect registration;
+      // the SDK's type does not name the field yet, and sends the metadata as it is given).
+      ...({ application_type: "native" } as Record<string, string>),
       redirect_uris: [this.#o.redirectUrl],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
@@ -127,6 +130,13 @@ export class StoreProvider implements OAuthClientProvider {
   }
 
   saveDiscoveryState(discovery: OAuthDiscoveryState): void {
+    // RFC 8414 §3.3: the metadata must name as its issuer the URL it was fetched for; endpoints from a
+    // document that names another are someone else's (the SDK does not check this itself).
+    const named = discovery.authorizationServerMetadata?.issuer;
+    if (typeof named === "string" && !sameIssuer(named, discovery.authorizationServerUrl))
+      throw new Error(
+        `discovery failed: the authorization server ${discovery.authorizationServerUrl} published metadata for the issuer ${named}`,
+      );
     this.#o.flow.discovered = true;
     this.#update((e) => ({ ...e, discovery }));
   }
@@ -148,4 +158,10 @@ export class StoreProvider implements OAuthClientProvider {
       ...(scope === "discovery" || scope === "all" ? {} : { discovery }),
     }));
   }
+}
+
+/** Whether two issuer identifiers are the same URL (a trailing slash aside). */
+function sameIssuer(a: string, b: string): boolean {
+  const plain = (u: string) => u.replace(/\/+$/, "");
+  return plain(a) === plain(b);
 }
