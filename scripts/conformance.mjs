@@ -526,23 +526,63 @@ export const CLIENT_SCENARIOS = [
   "sse-retry",
   ...AUTH_SCENARIOS,
 ];
+/**
+ * The 2026-07-28 client leg (0.2.0-alpha suite, the revision's client requirement set): our client is the v2
+ * SDK's, pinned to 2026-07-28 (`--era modern`); through the warden, the warden is the 2026-07-28 client of the
+ * suite's server, relaying what its own 2026-07-28 client sends (envelope, headers, request state) and
+ * signing in itself for auth/*.
+ */
+export const MODERN_CLIENT_SCENARIOS = [
+  "tools_call",
+  "request-metadata",
+  "sep-2322-client-request-state",
+  "http-standard-headers",
+  "http-custom-headers",
+  "http-invalid-tool-headers",
+  "json-schema-ref-no-deref",
+  ...AUTH_SCENARIOS,
+  "auth/resource-mismatch",
+  "auth/offline-access-scope",
+  "auth/offline-access-not-supported",
+  "auth/authorization-server-migration",
+  "auth/iss-supported",
+  "auth/iss-not-advertised",
+  "auth/iss-supported-missing",
+  "auth/iss-wrong-issuer",
+  "auth/iss-unexpected",
+  "auth/iss-normalized",
+  "auth/metadata-issuer-mismatch",
+];
 const CLIENT = join(ROOT, "test", "fixtures", "conformance-client.mjs");
 
-async function runClientLeg(tools, target) {
-  const dir = join(outDir, `client-${target}`);
+async function runClientLeg(tools, target, era = "legacy") {
+  const dir = join(outDir, `client-${era}-${target}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const command = [process.execPath, CLIENT, ...(target === "warden" ? ["--warden", flags.cli] : [])].join(
-    " ",
-  );
-  const wanted = flags.scenario?.length
-    ? CLIENT_SCENARIOS.filter((n) => flags.scenario.includes(n))
-    : CLIENT_SCENARIOS;
+  const command = [
+    process.execPath,
+    CLIENT,
+    "--era",
+    era,
+    ...(target === "warden" ? ["--warden", flags.cli] : []),
+  ].join(" ");
+  const all = era === "modern" ? MODERN_CLIENT_SCENARIOS : CLIENT_SCENARIOS;
+  const wanted = flags.scenario?.length ? all.filter((n) => flags.scenario.includes(n)) : all;
   const started = Date.now();
   const stopped = [];
   const outputs = [];
   for (const name of wanted) {
-    const args = [tools.suiteBin("legacy"), "client", "--command", command, "--scenario", name, "-o", dir];
+    const args = [
+      tools.suiteBin(era),
+      "client",
+      "--command",
+      command,
+      "--scenario",
+      name,
+      ...ERAS[era].single,
+      "-o",
+      dir,
+    ];
     const r = await runProcess(tools.node22, args, { timeoutMs: 90_000, cwd: dir });
     if (r.signal) stopped.push(name);
     outputs.push(r.output);
@@ -683,8 +723,9 @@ async function main() {
   const serverEras = flags["client-only"] ? [] : eras;
   for (const era of serverEras)
     done.push(...(await both(era, (target) => runSuite(tools, era, target, urls[target], lists[era].names))));
-  const withClient = eras.includes("legacy") && !flags["no-client"];
-  if (withClient) done.push(...(await both("legacy-client", (target) => runClientLeg(tools, target))));
+  const clientEras = flags["no-client"] ? [] : eras;
+  for (const era of clientEras)
+    done.push(...(await both(`${era}-client`, (target) => runClientLeg(tools, target, era))));
 
   const result = {
     generatedAt: new Date().toISOString(),
@@ -729,16 +770,19 @@ async function main() {
       ),
     };
   }
-  if (withClient) {
-    const d = done.find((j) => j.era === "legacy-client" && j.target === "direct")?.r;
-    const w = done.find((j) => j.era === "legacy-client" && j.target === "warden")?.r;
-    result.eras["legacy-client"] = {
+  for (const era of clientEras) {
+    const d = done.find((j) => j.era === `${era}-client` && j.target === "direct")?.r;
+    const w = done.find((j) => j.era === `${era}-client` && j.target === "warden")?.r;
+    result.eras[`${era}-client`] = {
       leg: "client",
-      protocol: ERAS.legacy.protocol,
-      suite: ERAS.legacy.suite,
+      protocol: ERAS[era].protocol,
+      suite: ERAS[era].suite,
       runMs: { direct: d?.ms, warden: w?.ms },
       hung: { direct: [], warden: [] },
-      notRun: "auth/* of other revisions (2025-03-26 back-compat, draft) and extensions",
+      notRun:
+        era === "legacy"
+          ? "auth/* of other revisions (2025-03-26 back-compat, draft) and extensions"
+          : "the extensions (client credentials, enterprise-managed authorization, DPoP, workload identity) and json-schema-2020-12-preservation (added after the release), none scored",
       scenarios: Object.fromEntries(
         Object.keys(d?.scenarios ?? {}).map((name) => [
           name,

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import {
   CLIENTS,
   type ClientId,
@@ -205,10 +205,12 @@ export class Warden implements CallGate {
     const hook = config.url ? this.#options.signIn?.forServer(name, config.url, config.oauth) : undefined;
     const upstream = new Upstream(name, config, hook);
     upstream.on("state", () => this.events.emit("servers", this.servers()));
-    upstream.on("toolsChanged", (tools) => {
-      if (this.pins?.review(name, tools)) this.events.emit("toolChanges", this.pins.changes());
+    const review = (tools: readonly Tool[], sameSighting: boolean) => {
+      if (this.pins?.review(name, tools, sameSighting)) this.events.emit("toolChanges", this.pins.changes());
       this.events.emit("servers", this.servers());
-    });
+    };
+    upstream.on("toolsChanged", (tools) => review(tools, false));
+    upstream.on("otherEraTools", (tools) => review(tools, true));
     this.upstreams.set(name, upstream);
     return upstream;
   }

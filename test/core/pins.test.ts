@@ -47,6 +47,21 @@ describe("tool pins", () => {
     expect(reloaded.changes()).toEqual([]);
   });
 
+  it("accepts the rest of a first sighting (a dual-era server's other-era tools), but only in that run", () => {
+    const path = join(tempDir(), "pins.json");
+    const pins = new ToolPins(path);
+    pins.review("dual", [tool("list_vms")]);
+    expect(pins.review("dual", [tool("list_vms"), tool("test_sampling")], true)).toBe(false);
+    expect(pins.isPinned("dual", "test_sampling")).toBe(true);
+    // A tool that appears later is new, whichever era lists it.
+    pins.review("dual", [tool("list_vms"), tool("test_sampling"), tool("stop_vm")]);
+    expect(pins.changes().map((c) => [c.tool, c.kind])).toEqual([["stop_vm", "new"]]);
+    // After a restart the server is no longer being first seen: other-era tools are held like any new one.
+    const reloaded = new ToolPins(path);
+    reloaded.review("dual", [tool("list_vms"), tool("test_sampling"), tool("wipe_disk")], true);
+    expect(reloaded.changes().map((c) => [c.tool, c.kind])).toEqual([["wipe_disk", "new"]]);
+  });
+
   it("holds look-alike names even on first sight", () => {
     const pins = new ToolPins(join(tempDir(), "pins.json"));
     pins.review("virt", [tool("stop_vm"), tool("ѕtop_vm"), tool("stop\u200bvm")]);

@@ -204,7 +204,11 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     strictTuples: false,
     strictRequired: false,
   } as const;
-  const ajv: Validators = { exact: new Ajv(strictness), quick: new Ajv({ ...strictness, unicode: false }) };
+  const ajv: Validators = {
+    exact: new Ajv(strictness),
+    // Ajv calls the option deprecated (its default counts code points) and says so on every construction.
+    quick: new Ajv({ ...strictness, unicode: false, logger: { log() {}, warn() {}, error: console.error } }),
+  };
   addFormats(ajv.exact);
   addFormats(ajv.quick);
   const rules = new Map<string, CompiledRule[]>();

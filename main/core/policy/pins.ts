@@ -31,6 +31,8 @@ export class ToolPins {
   readonly #path: string;
   #pins: PinFile = { servers: {} };
   readonly #held = new Map<string, ToolChange>();
+  /** Servers first pinned by this process: the rest of their first sighting may still come. */
+  readonly #firstSeen = new Set<string>();
   readonly #now: () => number;
 
   constructor(path: string, now: () => number = Date.now) {
@@ -47,11 +49,14 @@ export class ToolPins {
   }
 
   /** Compares a server's current tools with its pins; returns whether the held set changed. */
-  review(server: string, tools: readonly Tool[]): boolean {
+  review(server: string, tools: readonly Tool[], sameSighting = false): boolean {
     const before = canonicalJson(this.changes(server));
     for (const key of [...this.#held.keys()]) if (key.startsWith(`${server}\u0000`)) this.#held.delete(key);
     let pinned = this.#pins.servers[server];
-    const firstSight = pinned === undefined;
+    // The rest of a first sighting (a dual-era server's other-era tools, listed a moment later) is
+    // accepted as the first sighting was; anything later is held like any new tool.
+    const firstSight = pinned === undefined || (sameSighting && this.#firstSeen.has(server));
+    if (pinned === undefined) this.#firstSeen.add(server);
     if (!pinned) {
       pinned = {};
       this.#pins.servers[server] = pinned;

@@ -12,7 +12,13 @@ import { canonicalJson } from "../canonical.js";
 import type { ServerConfig } from "../config/servers-config.js";
 import { Emitter } from "../emitter.js";
 import { toolRisks } from "../policy/risk.js";
-import { META_SERVER_INFO, MODERN_PROTOCOL_VERSION, routingHeaders, wardenMeta } from "./envelope.js";
+import {
+  META_SERVER_INFO,
+  MODERN_PROTOCOL_VERSION,
+  routingHeaders,
+  WARDEN_CLIENT_INFO,
+  wardenMeta,
+} from "./envelope.js";
 import { Lane, NotSentError } from "./lane.js";
 import { Continuations } from "./mrtr.js";
 import type { SignInHook } from "./peer-auth.js";
@@ -48,6 +54,8 @@ export const WARDEN_PROTOCOL_VERSION = "2025-11-25";
 export interface UpstreamEvents {
   state: ServerStatus["state"];
   toolsChanged: readonly Tool[];
+  /** The catalogue grew by tools the server lists in the other era only (see #addLegacyTools). */
+  otherEraTools: readonly Tool[];
   /** The server announced that its prompts or resources changed. */
   listChanged: "prompts" | "resources";
 }
@@ -87,6 +95,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #serverInfo: Record<string, unknown> | undefined;
   /** The server answered server/discover offering 2026-07-28: its 2026 clients get 2026 lanes. */
   #modern = false;
+  /** The legacy tools list of a 2026-07-28 server joined the catalogue (see #addLegacyTools). */
+  #legacyListed = false;
   #stderr: string[] = [];
   /** The unfinished last line of each process's stderr (a process per client writes at once). */
   readonly #stderrPartials = new Map<number, string>();
@@ -321,11 +331,6 @@ export class Upstream extends Emitter<UpstreamEvents> {
     this.#timer = undefined;
     if (this.#stopping) return;
     this.#setState(this.#restarts || this.#failures ? "restarting" : "starting");
-    const params = {
-      protocolVersion: WARDEN_PROTOCOL_VERSION,
-      capabilities: {},
-      clientInfo: { name: "mcp-warden", version: "0.1.0" },
-    };
     let lane: Lane;
     let discovered: DiscoverResult | undefined;
     try {
@@ -334,7 +339,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       // A 2026-07-28 server is asked as one: no handshake, the warden's own envelope on every request.
       lane = discovered
         ? this.#modernLane("control", false)
-        : await this.#open("control", JSON.stringify(params), false);
+        : await this.#open("control", JSON.stringify(WARDEN_INITIALIZE), false);
       if (discovered) this.#transportKind = "http";
     } catch (error) {
       if (this.#auth?.needed) {
@@ -453,28 +458,41 @@ export class Upstream extends Emitter<UpstreamEvents> {
   }
 
   /**
-   * The tool catalogue: the legacy list, and for a 2026-07-28 server also its 2026-07-28 list (a dual-era
-   * server may offer tools in one era only). Pins, risk and the checks on calls use the union.
+   * The tool catalogue, listed on the warden's own connection in the server's newest era (for a dual-era
+   * server the legacy-only tools join it with the first legacy client). Pins, risk and the checks on calls
+   * use the union.
    */
   async #refreshTools(lane: Lane): Promise<void> {
+    this.#legacyListed = false;
     if (!this.#capabilities.tools) {
       this.#tools = [];
       return;
     }
-    const tools = await listTools(lane);
-    if (this.#modern) {
-      const modern = this.#modernLane("catalogue", false);
-      try {
-        const names = new Set(tools.map((t) => t.name));
-        for (const tool of await listTools(modern)) if (!names.has(tool.name)) tools.push(tool);
-      } catch {
-        // The legacy list stands on its own.
-      } finally {
-        await modern.close();
-      }
+    this.#tools = await listTools(lane);
+    this.emit("toolsChanged", this.#tools);
+  }
+
+  /**
+   * The warden lists a 2026-07-28 server's tools in 2026-07-28, and a dual-era server may offer some tools
+   * to legacy clients only: the first legacy connection a client opens lists them too (once per connection
+   * of the warden's own), before the client's first request, so pins, risk and the checks on calls know
+   * them. They count as part of the server's first catalogue when that was first seen by this warden.
+   */
+  async #addLegacyTools(lane: Lane): Promise<void> {
+    if (this.#legacyListed || !this.#capabilities.tools) return;
+    this.#legacyListed = true;
+    let legacy: Tool[];
+    try {
+      legacy = await listTools(lane);
+    } catch {
+      this.#legacyListed = false;
+      return;
     }
-    this.#tools = tools;
-    this.emit("toolsChanged", tools);
+    const names = new Set(this.#tools.map((t) => t.name));
+    const added = legacy.filter((t) => !names.has(t.name));
+    if (!added.length) return;
+    this.#tools = [...this.#tools, ...added];
+    this.emit("otherEraTools", this.#tools);
   }
 
   #onControlClosed(lane: Lane, reason: string): void {
@@ -546,6 +564,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       forget();
       throw new NotSentError(`could not connect to "${this.name}": ${(error as Error).message}`);
     }
+    if (this.#modern && !modern) await this.#addLegacyTools(lane);
     lane.onclose = (reason) => {
       forget();
       if (lane.peer.kind === "stdio" && !this.#stopping) {
@@ -590,6 +609,13 @@ export class Upstream extends Emitter<UpstreamEvents> {
     this.#setState("stopped");
   }
 }
+
+/** The warden's own initialize, on connections it opens for itself. */
+const WARDEN_INITIALIZE = {
+  protocolVersion: WARDEN_PROTOCOL_VERSION,
+  capabilities: {},
+  clientInfo: WARDEN_CLIENT_INFO,
+};
 
 /** What a server says of itself: its initialize result, or its server/discover result. */
 interface DiscoverResult {
