@@ -47,7 +47,7 @@ import { hardenSession, hardenWebContents, isAllowedExternalUrl } from "./securi
 import { AppSettingsStore, storeSettings } from "./settings.js";
 import { keychainBox, signInOpener } from "./sign-in-shell.js";
 import { startTrayApp } from "./tray-app.js";
-import { trayIconFile } from "./tray-icons.js";
+import { iconsDir, trayIconFile } from "./tray-icons.js";
 import { WindowManager } from "./windows.js";
 
 /** The app's id (electron-builder.yml's appId), also Windows' AppUserModelID for notifications. */
@@ -133,7 +133,7 @@ async function run(): Promise<void> {
   if (process.platform !== "darwin") Menu.setApplicationMenu(null);
 
   const appPath = app.getAppPath();
-  const assets = join(appPath, "assets");
+  const assets = iconsDir({ isPackaged: app.isPackaged, appPath, resourcesPath: process.resourcesPath });
   mkdirSync(flags.dataDir, { recursive: true, mode: 0o700 });
   // The same settings.json the headless mode writes through conf.
   const store = new ElectronStore<Record<string, unknown>>({
@@ -187,7 +187,7 @@ async function run(): Promise<void> {
   });
   const iconPath = (icon: Parameters<typeof trayIconFile>[1]) => trayIconFile(assets, icon, process.platform);
   const tray = new Tray(iconPath("normal"));
-  const notificationIcon = unpacked(appIcon);
+  const notificationIcon = appIcon;
   const notifications = new DesktopNotifications({
     notifier: desktopNotifier(appPath),
     platform: process.platform,
