@@ -17,6 +17,7 @@ function bridgeCommand(appPath: string): BridgeCommand {
  * server, as `serve --demo` does).
  */
 import { existsSync, mkdirSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -45,6 +46,7 @@ import { DesktopNotifications, type Notifier } from "./notifications.js";
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, UI_ORIGIN, uiProtocolHandler } from "./protocol.js";
 import { hardenSession, hardenWebContents, isAllowedExternalUrl } from "./security.js";
 import { AppSettingsStore, storeSettings } from "./settings.js";
+import { adoptLoginShellPath } from "./shell-path.js";
 import { keychainBox, signInOpener } from "./sign-in-shell.js";
 import { startTrayApp } from "./tray-app.js";
 import { iconsDir, trayIconFile } from "./tray-icons.js";
@@ -147,6 +149,9 @@ async function run(): Promise<void> {
   hardenSession(session.defaultSession, UI_ORIGIN);
   protocol.handle(APP_SCHEME, uiProtocolHandler(join(appPath, "dist", "ui")));
 
+  // Wrapped servers start with npx, uvx or node: give them the PATH the user's terminal has.
+  const user = userInfo();
+  await adoptLoginShellPath(process.platform, process.env, { shell: user.shell, home: user.homedir }, log);
   // Upstream OAuth tokens are sealed by the system keychain where there is one.
   const keychain = keychainBox(safeStorage);
   let runtime: Runtime;
