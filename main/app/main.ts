@@ -48,8 +48,10 @@ import { hardenSession, hardenWebContents, isAllowedExternalUrl } from "./securi
 import { AppSettingsStore, storeSettings } from "./settings.js";
 import { adoptLoginShellPath } from "./shell-path.js";
 import { keychainBox, signInOpener } from "./sign-in-shell.js";
+import { Startup } from "./startup.js";
 import { startTrayApp } from "./tray-app.js";
 import { iconsDir, trayIconFile } from "./tray-icons.js";
+import type { TrayIconName } from "./tray-model.js";
 import { WindowManager } from "./windows.js";
 
 /** The app's id (electron-builder.yml's appId), also Windows' AppUserModelID for notifications. */
@@ -125,17 +127,14 @@ function desktopNotifier(appPath: string): Notifier {
   return notifier;
 }
 
-async function run(): Promise<void> {
-  const flags = readFlags();
-  await app.whenReady();
-  // A tray app: no dock icon on macOS until a window is open.
-  app.dock?.hide();
-  if (process.platform === "win32") app.setAppUserModelId(APP_ID);
-  // No File/Edit/View menu bar on Windows and Linux (macOS keeps its app menu: it carries the edit shortcuts).
-  if (process.platform !== "darwin") Menu.setApplicationMenu(null);
-
-  const appPath = app.getAppPath();
-  const assets = iconsDir({ isPackaged: app.isPackaged, appPath, resourcesPath: process.resourcesPath });
+/** The slow part of the start, behind the tray already shown: PATH, the core, the full tray app. */
+async function startApp(
+  flags: Flags,
+  appPath: string,
+  assets: string,
+  tray: Tray,
+  iconPath: (icon: TrayIconName) => string,
+) {
   mkdirSync(flags.dataDir, { recursive: true, mode: 0o700 });
   // The same settings.json the headless mode writes through conf.
   const store = new ElectronStore<Record<string, unknown>>({
@@ -154,24 +153,19 @@ async function run(): Promise<void> {
   await adoptLoginShellPath(process.platform, process.env, { shell: user.shell, home: user.homedir }, log);
   // Upstream OAuth tokens are sealed by the system keychain where there is one.
   const keychain = keychainBox(safeStorage);
-  let runtime: Runtime;
-  try {
-    runtime = await startRuntime({
-      dataDir: flags.dataDir,
-      port: flags.port ?? settings.get("port"),
-      settings: coreSettings,
-      // As `serve` does: the UI is also at the core's address, for a browser.
-      uiDir: join(appPath, "dist", "ui"),
-      ...(flags.demo ? { demo: demoServer(appPath) } : {}),
-      bridge: bridgeCommand(appPath),
-      ...(keychain ? { secretBox: keychain } : {}),
-      openBrowser: signInOpener((url) => shell.openExternal(url)),
-    });
-  } catch (error) {
-    dialog.showErrorBox("MCP Warden cannot start", (error as Error).message);
-    app.exit(error instanceof StartupError ? 2 : 1);
-    return;
-  }
+  const runtime: Runtime = await startRuntime({
+    dataDir: flags.dataDir,
+    port: flags.port ?? settings.get("port"),
+    settings: coreSettings,
+    // As `serve` does: the UI is also at the core's address, for a browser.
+    uiDir: join(appPath, "dist", "ui"),
+    ...(flags.demo ? { demo: demoServer(appPath) } : {}),
+    bridge: bridgeCommand(appPath),
+    ...(keychain ? { secretBox: keychain } : {}),
+    openBrowser: signInOpener((url) => shell.openExternal(url)),
+    // The port opens at once; each server connects in the background and a client's first request waits for it.
+    connectInBackground: true,
+  });
   log(`listening on ${runtime.http.url} (data folder ${flags.dataDir})`);
 
   const trusted = new TrustedSenders();
@@ -190,9 +184,6 @@ async function run(): Promise<void> {
     },
     ...(process.platform === "linux" ? { icon: appIcon } : {}),
   });
-  const iconPath = (icon: Parameters<typeof trayIconFile>[1]) => trayIconFile(assets, icon, process.platform);
-  const tray = new Tray(iconPath("normal"));
-  const notificationIcon = appIcon;
   const notifications = new DesktopNotifications({
     notifier: desktopNotifier(appPath),
     platform: process.platform,
@@ -201,7 +192,7 @@ async function run(): Promise<void> {
     approve: (id, callHash) => runtime.warden.broker.approve(id, callHash),
     deny: (id) => runtime.warden.broker.deny(id),
     onProblem: log,
-    ...(existsSync(notificationIcon) ? { icon: notificationIcon } : {}),
+    ...(existsSync(appIcon) ? { icon: appIcon } : {}),
     appID: APP_ID,
   });
   const loginOptions = {
@@ -226,24 +217,61 @@ async function run(): Promise<void> {
     platform: process.platform,
     log,
   });
+  return {
+    windows,
+    openLiveCalls: () => trayApp.commands.openLiveCalls(false),
+    shutdown: () => trayApp.shutdown(),
+  };
+}
 
-  app.on("second-instance", () => trayApp.commands.openLiveCalls(false));
+async function run(): Promise<void> {
+  const flags = readFlags();
+  await app.whenReady();
+  // A tray app: no dock icon on macOS until a window is open.
+  app.dock?.hide();
+  if (process.platform === "win32") app.setAppUserModelId(APP_ID);
+  // No File/Edit/View menu bar on Windows and Linux (macOS keeps its app menu: it carries the edit shortcuts).
+  if (process.platform !== "darwin") Menu.setApplicationMenu(null);
+
+  const appPath = app.getAppPath();
+  const assets = iconsDir({ isPackaged: app.isPackaged, appPath, resourcesPath: process.resourcesPath });
+  const iconPath = (icon: TrayIconName) => trayIconFile(assets, icon, process.platform);
+  // The tray first, in its "starting" state: the user sees the app at once, whatever the servers do.
+  const tray = new Tray(iconPath("normal"));
+  const startup = new Startup({
+    tray,
+    buildMenu: (template: MenuItemConstructorOptions[]) => Menu.buildFromTemplate(template),
+    iconPath,
+    quit: () => app.quit(),
+    start: () => startApp(flags, appPath, assets, tray, iconPath),
+  });
+
+  // Registered before the core starts: a second launch during the start opens Live calls once it is up.
+  app.on("second-instance", () => startup.secondInstance());
   // macOS: a click on the dock icon (shown while a window is open) brings a window back.
   app.on("activate", () => {
-    if (!windows.all().some((w) => w.isVisible())) trayApp.commands.openLiveCalls(false);
+    if (!startup.app?.windows.all().some((w) => w.isVisible())) startup.secondInstance();
   });
-  app.on("before-quit", () => windows.prepareToQuit());
+  app.on("before-quit", () => startup.app?.windows.prepareToQuit());
   let closed = false;
   app.on("will-quit", (event) => {
     if (closed) return;
-    // Hold the quit until the core has stopped its upstreams, denied pending approvals and closed its log.
+    // Hold the quit until the core has stopped its upstreams, denied pending approvals and closed its log
+    // (after the start, when a Quit comes during it).
     event.preventDefault();
-    void trayApp.shutdown().finally(() => {
+    void startup.shutdown().finally(() => {
       closed = true;
       app.quit();
     });
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.quit());
+
+  try {
+    await startup.run();
+  } catch (error) {
+    dialog.showErrorBox("MCP Warden cannot start", (error as Error).message);
+    app.exit(error instanceof StartupError ? 2 : 1);
+  }
 }
 
 // SECURITY: every renderer is sandboxed, whatever a window's options say.

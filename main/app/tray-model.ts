@@ -86,6 +86,19 @@ export function trayModel(state: TrayState): TrayModel {
   };
 }
 
+/** The tray while the core starts (shown at once, before any server has connected): the status and Quit. */
+export function startingModel(): TrayModel {
+  return {
+    icon: "normal",
+    tooltip: "MCP Warden — starting…",
+    items: [
+      { kind: "status", label: "Starting…" },
+      { kind: "separator" },
+      { kind: "action", label: "Quit", command: "quit" },
+    ],
+  };
+}
+
 /** Whether two models display the same thing (the tray re-renders only when they differ). */
 export function sameModel(a: TrayModel | undefined, b: TrayModel): boolean {
   return a !== undefined && JSON.stringify(a) === JSON.stringify(b);

@@ -58,6 +58,8 @@ export interface RuntimeOptions {
   secretBox?: SecretBox;
   /** Opens a sign-in page in the user's browser (the tray app's shell); headless the UI opens it. */
   openBrowser?: (url: string) => void;
+  /** Listen at once and connect the upstreams in the background (the tray app); see WardenOptions. */
+  connectInBackground?: boolean;
 }
 
 /** The sealed file of upstream OAuth tokens, in the data folder. */
@@ -150,6 +152,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       grants,
       settings,
       ...(team ? { team } : {}),
+      ...(options.connectInBackground ? { connectInBackground: true } : {}),
       signIn: new UpstreamSignIn({
         store: new TokenStore(join(paths.dir, UPSTREAM_TOKENS_FILE), () => box()),
         ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}),
