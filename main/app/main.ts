@@ -27,6 +27,7 @@ import {
   ipcMain,
   Menu,
   type MenuItemConstructorOptions,
+  Notification,
   protocol,
   safeStorage,
   session,
@@ -39,7 +40,9 @@ import type { BridgeCommand } from "../core/clients/client-configs.js";
 import { defaultDataDir } from "../core/config/data-dir.js";
 import type { ServerConfig } from "../core/config/servers-config.js";
 import { type Runtime, StartupError, startRuntime } from "../core/runtime.js";
+import { APP_ID } from "./app-id.js";
 import { CrashWatch } from "./crash-watch.js";
+import { electronNotifier } from "./electron-notifier.js";
 import { TrustedSenders } from "./ipc.js";
 import { setStartAtLogin, startsAtLogin } from "./login-item.js";
 import { DesktopNotifications, type Notifier } from "./notifications.js";
@@ -53,9 +56,6 @@ import { startTrayApp } from "./tray-app.js";
 import { iconsDir, trayIconFile } from "./tray-icons.js";
 import type { TrayIconName } from "./tray-model.js";
 import { WindowManager } from "./windows.js";
-
-/** The app's id (electron-builder.yml's appId), also Windows' AppUserModelID for notifications. */
-const APP_ID = "dev.mcpwarden.app";
 
 const log = (message: string) => process.stderr.write(`mcp-warden: ${message}\n`);
 
@@ -98,32 +98,10 @@ function demoServer(appPath: string): ServerConfig {
   };
 }
 
-/**
- * node-notifier. Packaged, its helper programs (terminal-notifier on macOS, SnoreToast on Windows) must
- * run from outside the asar archive: electron-builder unpacks node-notifier's vendor folder for that.
- */
-function desktopNotifier(appPath: string): Notifier {
-  if (!app.isPackaged) return notifier;
-  const vendor = join(unpacked(appPath), "node_modules", "node-notifier", "vendor");
-  if (process.platform === "darwin") {
-    const customPath = join(
-      vendor,
-      "mac.noindex",
-      "terminal-notifier.app",
-      "Contents",
-      "MacOS",
-      "terminal-notifier",
-    );
-    return new notifier.NotificationCenter({ customPath });
-  }
-  if (process.platform === "win32") {
-    const customPath = join(
-      vendor,
-      "snoreToast",
-      `snoretoast-${process.arch === "ia32" ? "x86" : "x64"}.exe`,
-    );
-    return new notifier.WindowsToaster({ customPath });
-  }
+/** Electron's own notifications on macOS and Windows; node-notifier's notify-send on Linux. */
+function desktopNotifier(): Notifier {
+  if (process.platform === "darwin" || process.platform === "win32")
+    return electronNotifier(Notification, process.platform);
   return notifier;
 }
 
@@ -185,7 +163,7 @@ async function startApp(
     ...(process.platform === "linux" ? { icon: appIcon } : {}),
   });
   const notifications = new DesktopNotifications({
-    notifier: desktopNotifier(appPath),
+    notifier: desktopNotifier(),
     platform: process.platform,
     choices: () => settings.get("notifications"),
     openPrompt: (id) => windows.open({ window: "approval", id }),

@@ -1,8 +1,9 @@
 /**
- * Desktop notifications through node-notifier. A pending approval raises one that says what will happen
- * to what ("Stop VM prod-api on virt?"), who asks, the risk and what the limit leaves (text from
- * shared/approval-text.ts, the same the prompt shows); where the OS has action buttons (macOS, Windows) Approve and
- * Deny answer it directly, and a click opens the approval prompt on that request. When no notification
+ * Desktop notifications: Electron's own on macOS and Windows (electron-notifier.ts), node-notifier's
+ * notify-send on Linux. A pending approval raises one that says what will happen to what ("Stop VM
+ * prod-api on virt?"), who asks, the risk and what the limit leaves (text from shared/approval-text.ts,
+ * the same the prompt shows); on macOS Approve and Deny buttons answer it directly, and on macOS and
+ * Windows a click opens the approval prompt on that request. When no notification
  * can be shown (no notification daemon, notify-send missing), the prompt window opens instead: an
  * approval request is never invisible. Deny all toggled and an upstream that keeps crashing are notified
  * too.
@@ -70,8 +71,13 @@ export function notificationAnswer(
   return "none";
 }
 
-/** Whether the platform's notifier shows action buttons and reports clicks (node-notifier's notifiers). */
+/** Whether the platform's notifications have Approve and Deny buttons (Electron's, on macOS). */
 export function supportsActions(platform: NodeJS.Platform): boolean {
+  return platform === "darwin";
+}
+
+/** Whether a click on a notification reaches the app (Electron's on macOS and Windows; notify-send's never). */
+export function reportsClicks(platform: NodeJS.Platform): boolean {
   return platform === "darwin" || platform === "win32";
 }
 
@@ -146,14 +152,12 @@ export class DesktopNotifications {
     if (mode !== "notification") openPrompt(approval.id);
     if (mode === "prompt") return;
     const notice = approvalNotice(approval, this.#now(), platform);
-    const actions = supportsActions(platform);
     const seconds = Math.max(5, Math.ceil((approval.deadline - this.#now()) / 1_000));
     const options: NotifyOptions = {
       ...this.#base(),
       ...notice,
-      ...(actions
-        ? { wait: true, actions: [APPROVE_LABEL, DENY_LABEL], closeLabel: "Later", timeout: seconds }
-        : {}),
+      ...(reportsClicks(platform) ? { wait: true, timeout: seconds } : {}),
+      ...(supportsActions(platform) ? { actions: [APPROVE_LABEL, DENY_LABEL], closeLabel: "Later" } : {}),
       ...(platform === "linux" ? { urgency: "critical", category: "im.received" } : {}),
     };
     let fellBack = false;

@@ -94,12 +94,14 @@ describe("approval notifications", () => {
     off();
   });
 
-  it("Windows: the Deny button denies that request; the toast carries the app id", async () => {
-    const { notifier, off } = wired("win32");
+  it("Windows: no buttons (Electron's toasts have none), a click opens the prompt on that request", () => {
+    const { notifier, prompts, off } = wired("win32");
     const call = pendingStopVm(core.runtime, "prod-db-3");
-    expect(notifier.last.options).toMatchObject({ appID: "dev.mcpwarden.app", actions: ["Approve", "Deny"] });
-    notifier.last.callback(null, "deny", { activationType: "Deny" });
-    expect(await call.ended).toBe("denied");
+    expect(notifier.last.options).toMatchObject({ appID: "dev.mcpwarden.app", wait: true });
+    expect(notifier.last.options.actions).toBeUndefined();
+    notifier.last.callback(null, "activate", { activationType: "contentsClicked" });
+    expect(prompts).toEqual([call.id]);
+    core.runtime.warden.broker.deny(call.id);
     off();
   });
 

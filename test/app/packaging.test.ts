@@ -9,6 +9,7 @@ import { getConfig, validateConfiguration } from "app-builder-lib/out/util/confi
 import { DebugLogger } from "builder-util";
 import type { Configuration } from "electron-builder";
 import { beforeAll, describe, expect, it } from "vitest";
+import { APP_ID } from "../../main/app/app-id.js";
 import { iconsDir, trayIconFile } from "../../main/app/tray-icons.js";
 import type { TrayIconName } from "../../main/app/tray-model.js";
 import { repoRoot } from "../helpers/warden.js";
@@ -72,6 +73,13 @@ describe("packaging", () => {
     // Nothing reads icons from inside the archive any more.
     const files = [config.files ?? []].flat().map(String);
     expect(files.some((f) => f.startsWith("assets/"))).toBe(false);
+  });
+
+  it("Windows' AppUserModelID is the appId; macOS asks for alert notifications; no notifier binaries are shipped", () => {
+    expect(config.appId).toBe(APP_ID);
+    expect(config.mac?.extendInfo).toMatchObject({ NSUserNotificationAlertStyle: "alert" });
+    // macOS and Windows use Electron's notifications, Linux notify-send: node-notifier's vendored helpers are unused.
+    expect([config.asarUnpack ?? []].flat().some((p) => String(p).includes("node-notifier"))).toBe(false);
   });
 
   it("unpackaged, the icons come from the repository's assets folder", () => {
