@@ -1,12 +1,3 @@
-/** How a wrapped client that only starts stdio servers runs `mcp-warden connect`: this binary as Node. */
-function bridgeCommand(appPath: string): BridgeCommand {
-  return {
-    command: process.execPath,
-    args: [join(unpacked(appPath), "dist", "cli.js")],
-    env: { ELECTRON_RUN_AS_NODE: "1" },
-  };
-}
-
 /**
  * The tray app's entry (bundled to out/main/index.js): one instance, no window until one is asked for,
  * the core running in this process through the same start-up path as `mcp-warden serve` (same data
@@ -44,6 +35,7 @@ import { APP_ID } from "./app-id.js";
 import { CrashWatch } from "./crash-watch.js";
 import { electronNotifier } from "./electron-notifier.js";
 import { TrustedSenders } from "./ipc.js";
+import { bridgeLauncher, offerMoveToApplications, unpacked } from "./launcher.js";
 import { setStartAtLogin, startsAtLogin } from "./login-item.js";
 import { DesktopNotifications, type Notifier } from "./notifications.js";
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, UI_ORIGIN, uiProtocolHandler } from "./protocol.js";
@@ -81,11 +73,6 @@ function readFlags(): Flags {
   return { dataDir: resolve(dataDir), port, demo: values.demo === true };
 }
 
-/** Files outside the asar archive (external programs such as notifiers and Node cannot read inside it). */
-function unpacked(path: string): string {
-  return path.replace(/app\.asar(?=$|[\\/])/, "app.asar.unpacked");
-}
-
 /** The stand-in virtualization server, run by this binary as plain Node. */
 function demoServer(appPath: string): ServerConfig {
   const script = join(unpacked(appPath), "dist", "demo", "virtualization-server.js");
@@ -103,6 +90,18 @@ function desktopNotifier(): Notifier {
   if (process.platform === "darwin" || process.platform === "win32")
     return electronNotifier(Notification, process.platform);
   return notifier;
+}
+
+/** The bridge for wrapped clients, and why it cannot be written into their configs from this copy. */
+function launcherOptions(appPath: string): { bridge: BridgeCommand; bridgeRefused?: string } {
+  const { bridge, refused } = bridgeLauncher({
+    platform: process.platform,
+    execPath: process.execPath,
+    appPath,
+    env: process.env,
+  });
+  if (refused) log(refused);
+  return refused ? { bridge, bridgeRefused: refused } : { bridge };
 }
 
 /** The slow part of the start, behind the tray already shown: PATH, the core, the full tray app. */
@@ -138,7 +137,8 @@ async function startApp(
     // As `serve` does: the UI is also at the core's address, for a browser.
     uiDir: join(appPath, "dist", "ui"),
     ...(flags.demo ? { demo: demoServer(appPath) } : {}),
-    bridge: bridgeCommand(appPath),
+    // The command written into clients' configs: a path that stays (the AppImage file, never a translocated copy).
+    ...launcherOptions(appPath),
     ...(keychain ? { secretBox: keychain } : {}),
     openBrowser: signInOpener((url) => shell.openExternal(url)),
     // The port opens at once; each server connects in the background and a client's first request waits for it.
@@ -210,6 +210,18 @@ async function run(): Promise<void> {
   if (process.platform === "win32") app.setAppUserModelId(APP_ID);
   // No File/Edit/View menu bar on Windows and Linux (macOS keeps its app menu: it carries the edit shortcuts).
   if (process.platform !== "darwin") Menu.setApplicationMenu(null);
+
+  // macOS, opened from Downloads: offer the move to Applications first (Electron relaunches it from there).
+  const moving = await offerMoveToApplications(
+    { platform: process.platform, execPath: process.execPath },
+    {
+      moveToApplicationsFolder: () => app.moveToApplicationsFolder(),
+      ask: async (options) =>
+        (await dialog.showMessageBox({ ...options, defaultId: 0, cancelId: 1 })).response,
+    },
+    log,
+  );
+  if (moving) return;
 
   const appPath = app.getAppPath();
   const assets = iconsDir({ isPackaged: app.isPackaged, appPath, resourcesPath: process.resourcesPath });
