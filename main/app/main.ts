@@ -167,6 +167,7 @@ async function startApp(
     platform: process.platform,
     choices: () => settings.get("notifications"),
     openPrompt: (id) => windows.open({ window: "approval", id }),
+    openServers: () => windows.open({ window: "main", page: "servers" }),
     approve: (id, callHash) => runtime.warden.broker.approve(id, callHash),
     deny: (id) => runtime.warden.broker.deny(id),
     onProblem: log,

@@ -116,6 +116,8 @@ export interface NotificationsOptions {
   choices: () => NotificationChoices;
   /** Opens the approval prompt on a request. */
   openPrompt: (approvalId: string) => void;
+  /** Opens the Servers view (where a server's Sign in button is). */
+  openServers?: () => void;
   /** The broker's answers; `approve` takes the call hash that was shown. */
   approve: (id: string, callHash: string) => { ok: boolean; error?: string };
   deny: (id: string) => { ok: boolean; error?: string };
@@ -222,6 +224,34 @@ export class DesktopNotifications {
     );
   }
 
+  /** A server that waits for the user to sign in (OAuth): a click opens the Servers view. */
+  signInNeeded(server: ServerStatus): void {
+    const { platform } = this.#options;
+    const name = displayText(server.name, 40);
+    const why = server.signIn?.needed ? ` (${displayText(server.signIn.needed, 120)})` : "";
+    const where = reportsClicks(platform)
+      ? "Click to open Servers and sign in."
+      : "Open Servers from the MCP Warden tray menu to sign in.";
+    const message = `${name} needs you to sign in before its tools work${why}. ${where}`;
+    const title = `Sign in to ${name}`;
+    try {
+      this.#options.notifier.notify(
+        {
+          ...this.#base(),
+          title,
+          message: platform === "linux" ? escapeMarkup(message) : message,
+          ...(reportsClicks(platform) ? { wait: true } : {}),
+        },
+        (error, response, metadata) => {
+          if (error) this.#options.onProblem?.(`notification "${title}" failed: ${errorText(error)}`);
+          else if (notificationAnswer(response, metadata) === "open") this.#options.openServers?.();
+        },
+      );
+    } catch (error) {
+      this.#options.onProblem?.(`notification "${title}" failed: ${errorText(error)}`);
+    }
+  }
+
   #inform(title: string, message: string): void {
     const { platform } = this.#options;
     const body = platform === "linux" ? escapeMarkup(message) : message;
@@ -252,17 +282,33 @@ export interface NotificationSources {
   };
 }
 
+/** Which servers have just come to need a sign-in (each once, until it no longer needs one). */
+export class SignInWatch {
+  readonly #needed = new Set<string>();
+
+  /** The servers that need a sign-in now and did not at the last update. */
+  update(servers: readonly ServerStatus[]): ServerStatus[] {
+    const now = servers.filter((s) => s.state === "sign-in-needed");
+    const fresh = now.filter((s) => !this.#needed.has(s.name));
+    this.#needed.clear();
+    for (const s of now) this.#needed.add(s.name);
+    return fresh;
+  }
+}
+
 /** Connects the core's approvals, Deny all and server states to the notifications; returns the unsubscribe. */
 export function wireNotifications(
   sources: NotificationSources,
   notifications: DesktopNotifications,
   crashes: CrashWatch,
 ): () => void {
+  const signIns = new SignInWatch();
   const offs = [
     sources.broker.on("added", (approval) => notifications.approvalAdded(approval)),
     sources.events.on("denyAll", ({ on }) => notifications.denyAllChanged(on)),
     sources.events.on("servers", (servers) => {
       for (const report of crashes.update(servers)) notifications.serverCrashing(report);
+      for (const server of signIns.update(servers)) notifications.signInNeeded(server);
     }),
   ];
   return () => {
