@@ -217,8 +217,11 @@ async function run(): Promise<void> {
     { platform: process.platform, execPath: process.execPath },
     {
       moveToApplicationsFolder: () => app.moveToApplicationsFolder(),
-      ask: async (options) =>
-        (await dialog.showMessageBox({ ...options, defaultId: 0, cancelId: 1 })).response,
+      ask: async (options) => {
+        // A menu-bar app is not frontmost when it starts: bring the question to the front.
+        app.focus({ steal: true });
+        return (await dialog.showMessageBox({ ...options, defaultId: 0, cancelId: 1 })).response;
+      },
     },
     log,
   );
