@@ -82,6 +82,11 @@ describe("packaging", () => {
     expect([config.asarUnpack ?? []].flat().some((p) => String(p).includes("node-notifier"))).toBe(false);
   });
 
+  it("the AppImage's desktop entry does not turn the sandbox off (electron-builder's default adds --no-sandbox)", () => {
+    expect(config.appImage?.executableArgs).toEqual([]);
+    expect(JSON.stringify(config)).not.toContain("no-sandbox");
+  });
+
   it("unpackaged, the icons come from the repository's assets folder", () => {
     expect(iconsDir({ isPackaged: false, appPath: repoRoot, resourcesPath: "/elsewhere" })).toBe(
       join(repoRoot, "assets"),
