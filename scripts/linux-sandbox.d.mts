@@ -1,6 +1,7 @@
 /** Types for linux-sandbox.mjs (checked by the tests that import it). */
 import type { Stats } from "node:fs";
 
+/** The files the check reads (the real machine, or a test's). */
 export interface LinuxHost {
   readFile(path: string): string;
   stat(path: string): Pick<Stats, "uid" | "mode">;

@@ -15,6 +15,7 @@ export const SHELL_PATH_TIMEOUT_MS = 5_000;
 
 const MARKER = "__MCP_WARDEN_PATH__";
 
+/** Where to ask: the shell, the environment it starts with, the home folder, how long to wait. */
 export interface ShellPathOptions {
   /** The user's shell (`$SHELL`); none → the fallback only. */
   shell: string | undefined;

@@ -13,6 +13,7 @@ export interface StartedApp {
   shutdown(): Promise<void>;
 }
 
+/** The tray to show at once, how to draw it, and the start behind it. */
 export interface StartupOptions<M, A extends StartedApp> {
   tray: TrayTarget<M> & { destroy(): void };
   buildMenu: (template: MenuItemConstructorOptions[]) => M;
