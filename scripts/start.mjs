@@ -4,9 +4,10 @@
 // Electron is an optional dependency: where its binary cannot be downloaded, its install script fails and
 // npm leaves the package out instead of failing the whole `npm install`.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { sandboxProblem } from "./linux-sandbox.mjs";
 
 const run = (command, args) =>
   new Promise((resolve) => {
@@ -42,6 +43,8 @@ function electron() {
   if (process.platform === "linux" && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     return { why: "No display here (DISPLAY and WAYLAND_DISPLAY are unset); running MCP Warden headless." };
   }
+  const sandbox = sandboxProblem({ platform: process.platform, binary: realpathSync(binary) });
+  if (sandbox) return { why: sandbox };
   if (!existsSync("out/main/index.js"))
     return { why: "The tray app is not built (out/main/index.js is missing); running MCP Warden headless." };
   return { binary };

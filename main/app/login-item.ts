@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 /** The part of Electron's `app` used here. */
 export interface LoginItemApp {
   setLoginItemSettings(settings: { openAtLogin: boolean; path?: string; args?: string[] }): void;
-  getLoginItemSettings(): { openAtLogin: boolean };
+  getLoginItemSettings(options?: { path?: string; args?: string[] }): { openAtLogin: boolean };
 }
 
 export interface LoginItemOptions {
@@ -53,9 +53,19 @@ export function autostartEntry(execPath: string, args: readonly string[]): strin
   ].join("\n");
 }
 
+/**
+ * Windows keys its login item by executable and arguments: reading it back without the same `path` and
+ * `args` that were set asks about a different entry (in development, plain electron.exe with no app
+ * folder) and answers false. Both calls take them from here.
+ */
+function windowsItem(options: LoginItemOptions): { path: string; args: string[] } {
+  return { path: options.execPath, args: options.args };
+}
+
 /** Whether the app starts at login now, as the OS sees it. */
 export function startsAtLogin(options: LoginItemOptions): boolean {
   if (options.platform === "linux") return existsSync(autostartFile(options.env));
+  if (options.platform === "win32") return options.app.getLoginItemSettings(windowsItem(options)).openAtLogin;
   return options.app.getLoginItemSettings().openAtLogin;
 }
 
@@ -73,6 +83,6 @@ export function setStartAtLogin(on: boolean, options: LoginItemOptions): void {
     return;
   }
   app.setLoginItemSettings(
-    platform === "win32" ? { openAtLogin: on, path: execPath, args } : { openAtLogin: on },
+    platform === "win32" ? { openAtLogin: on, ...windowsItem(options) } : { openAtLogin: on },
   );
 }

@@ -1,12 +1,3 @@
-/** How a wrapped client that only starts stdio servers runs `mcp-warden connect`: this binary as Node. */
-function bridgeCommand(appPath: string): BridgeCommand {
-  return {
-    command: process.execPath,
-    args: [join(unpacked(appPath), "dist", "cli.js")],
-    env: { ELECTRON_RUN_AS_NODE: "1" },
-  };
-}
-
 /**
  * The tray app's entry (bundled to out/main/index.js): one instance, no window until one is asked for,
  * the core running in this process through the same start-up path as `mcp-warden serve` (same data
@@ -17,6 +8,7 @@ function bridgeCommand(appPath: string): BridgeCommand {
  * server, as `serve --demo` does).
  */
 import { existsSync, mkdirSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -26,6 +18,7 @@ import {
   ipcMain,
   Menu,
   type MenuItemConstructorOptions,
+  Notification,
   protocol,
   safeStorage,
   session,
@@ -38,20 +31,23 @@ import type { BridgeCommand } from "../core/clients/client-configs.js";
 import { defaultDataDir } from "../core/config/data-dir.js";
 import type { ServerConfig } from "../core/config/servers-config.js";
 import { type Runtime, StartupError, startRuntime } from "../core/runtime.js";
+import { APP_ID } from "./app-id.js";
 import { CrashWatch } from "./crash-watch.js";
+import { electronNotifier } from "./electron-notifier.js";
 import { TrustedSenders } from "./ipc.js";
+import { bridgeLauncher, offerMoveToApplications, unpacked } from "./launcher.js";
 import { setStartAtLogin, startsAtLogin } from "./login-item.js";
 import { DesktopNotifications, type Notifier } from "./notifications.js";
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, UI_ORIGIN, uiProtocolHandler } from "./protocol.js";
 import { hardenSession, hardenWebContents, isAllowedExternalUrl } from "./security.js";
 import { AppSettingsStore, storeSettings } from "./settings.js";
+import { adoptLoginShellPath } from "./shell-path.js";
 import { keychainBox, signInOpener } from "./sign-in-shell.js";
+import { Startup } from "./startup.js";
 import { startTrayApp } from "./tray-app.js";
-import { trayIconFile } from "./tray-icons.js";
+import { iconsDir, trayIconFile } from "./tray-icons.js";
+import type { TrayIconName } from "./tray-model.js";
 import { WindowManager } from "./windows.js";
-
-/** The app's id (electron-builder.yml's appId), also Windows' AppUserModelID for notifications. */
-const APP_ID = "dev.mcpwarden.app";
 
 const log = (message: string) => process.stderr.write(`mcp-warden: ${message}\n`);
 
@@ -77,11 +73,6 @@ function readFlags(): Flags {
   return { dataDir: resolve(dataDir), port, demo: values.demo === true };
 }
 
-/** Files outside the asar archive (external programs such as notifiers and Node cannot read inside it). */
-function unpacked(path: string): string {
-  return path.replace(/app\.asar(?=$|[\\/])/, "app.asar.unpacked");
-}
-
 /** The stand-in virtualization server, run by this binary as plain Node. */
 function demoServer(appPath: string): ServerConfig {
   const script = join(unpacked(appPath), "dist", "demo", "virtualization-server.js");
@@ -94,46 +85,33 @@ function demoServer(appPath: string): ServerConfig {
   };
 }
 
-/**
- * node-notifier. Packaged, its helper programs (terminal-notifier on macOS, SnoreToast on Windows) must
- * run from outside the asar archive: electron-builder unpacks node-notifier's vendor folder for that.
- */
-function desktopNotifier(appPath: string): Notifier {
-  if (!app.isPackaged) return notifier;
-  const vendor = join(unpacked(appPath), "node_modules", "node-notifier", "vendor");
-  if (process.platform === "darwin") {
-    const customPath = join(
-      vendor,
-      "mac.noindex",
-      "terminal-notifier.app",
-      "Contents",
-      "MacOS",
-      "terminal-notifier",
-    );
-    return new notifier.NotificationCenter({ customPath });
-  }
-  if (process.platform === "win32") {
-    const customPath = join(
-      vendor,
-      "snoreToast",
-      `snoretoast-${process.arch === "ia32" ? "x86" : "x64"}.exe`,
-    );
-    return new notifier.WindowsToaster({ customPath });
-  }
+/** Electron's own notifications on macOS and Windows; node-notifier's notify-send on Linux. */
+function desktopNotifier(): Notifier {
+  if (process.platform === "darwin" || process.platform === "win32")
+    return electronNotifier(Notification, process.platform);
   return notifier;
 }
 
-async function run(): Promise<void> {
-  const flags = readFlags();
-  await app.whenReady();
-  // A tray app: no dock icon on macOS until a window is open.
-  app.dock?.hide();
-  if (process.platform === "win32") app.setAppUserModelId(APP_ID);
-  // No File/Edit/View menu bar on Windows and Linux (macOS keeps its app menu: it carries the edit shortcuts).
-  if (process.platform !== "darwin") Menu.setApplicationMenu(null);
+/** The bridge for wrapped clients, and why it cannot be written into their configs from this copy. */
+function launcherOptions(appPath: string): { bridge: BridgeCommand; bridgeRefused?: string } {
+  const { bridge, refused } = bridgeLauncher({
+    platform: process.platform,
+    execPath: process.execPath,
+    appPath,
+    env: process.env,
+  });
+  if (refused) log(refused);
+  return refused ? { bridge, bridgeRefused: refused } : { bridge };
+}
 
-  const appPath = app.getAppPath();
-  const assets = join(appPath, "assets");
+/** The slow part of the start, behind the tray already shown: PATH, the core, the full tray app. */
+async function startApp(
+  flags: Flags,
+  appPath: string,
+  assets: string,
+  tray: Tray,
+  iconPath: (icon: TrayIconName) => string,
+) {
   mkdirSync(flags.dataDir, { recursive: true, mode: 0o700 });
   // The same settings.json the headless mode writes through conf.
   const store = new ElectronStore<Record<string, unknown>>({
@@ -147,26 +125,25 @@ async function run(): Promise<void> {
   hardenSession(session.defaultSession, UI_ORIGIN);
   protocol.handle(APP_SCHEME, uiProtocolHandler(join(appPath, "dist", "ui")));
 
+  // Wrapped servers start with npx, uvx or node: give them the PATH the user's terminal has.
+  const user = userInfo();
+  await adoptLoginShellPath(process.platform, process.env, { shell: user.shell, home: user.homedir }, log);
   // Upstream OAuth tokens are sealed by the system keychain where there is one.
   const keychain = keychainBox(safeStorage);
-  let runtime: Runtime;
-  try {
-    runtime = await startRuntime({
-      dataDir: flags.dataDir,
-      port: flags.port ?? settings.get("port"),
-      settings: coreSettings,
-      // As `serve` does: the UI is also at the core's address, for a browser.
-      uiDir: join(appPath, "dist", "ui"),
-      ...(flags.demo ? { demo: demoServer(appPath) } : {}),
-      bridge: bridgeCommand(appPath),
-      ...(keychain ? { secretBox: keychain } : {}),
-      openBrowser: signInOpener((url) => shell.openExternal(url)),
-    });
-  } catch (error) {
-    dialog.showErrorBox("MCP Warden cannot start", (error as Error).message);
-    app.exit(error instanceof StartupError ? 2 : 1);
-    return;
-  }
+  const runtime: Runtime = await startRuntime({
+    dataDir: flags.dataDir,
+    port: flags.port ?? settings.get("port"),
+    settings: coreSettings,
+    // As `serve` does: the UI is also at the core's address, for a browser.
+    uiDir: join(appPath, "dist", "ui"),
+    ...(flags.demo ? { demo: demoServer(appPath) } : {}),
+    // The command written into clients' configs: a path that stays (the AppImage file, never a translocated copy).
+    ...launcherOptions(appPath),
+    ...(keychain ? { secretBox: keychain } : {}),
+    openBrowser: signInOpener((url) => shell.openExternal(url)),
+    // The port opens at once; each server connects in the background and a client's first request waits for it.
+    connectInBackground: true,
+  });
   log(`listening on ${runtime.http.url} (data folder ${flags.dataDir})`);
 
   const trusted = new TrustedSenders();
@@ -185,18 +162,16 @@ async function run(): Promise<void> {
     },
     ...(process.platform === "linux" ? { icon: appIcon } : {}),
   });
-  const iconPath = (icon: Parameters<typeof trayIconFile>[1]) => trayIconFile(assets, icon, process.platform);
-  const tray = new Tray(iconPath("normal"));
-  const notificationIcon = unpacked(appIcon);
   const notifications = new DesktopNotifications({
-    notifier: desktopNotifier(appPath),
+    notifier: desktopNotifier(),
     platform: process.platform,
     choices: () => settings.get("notifications"),
     openPrompt: (id) => windows.open({ window: "approval", id }),
+    openServers: () => windows.open({ window: "main", page: "servers" }),
     approve: (id, callHash) => runtime.warden.broker.approve(id, callHash),
     deny: (id) => runtime.warden.broker.deny(id),
     onProblem: log,
-    ...(existsSync(notificationIcon) ? { icon: notificationIcon } : {}),
+    ...(existsSync(appIcon) ? { icon: appIcon } : {}),
     appID: APP_ID,
   });
   const loginOptions = {
@@ -221,24 +196,76 @@ async function run(): Promise<void> {
     platform: process.platform,
     log,
   });
+  return {
+    windows,
+    openLiveCalls: () => trayApp.commands.openLiveCalls(false),
+    shutdown: () => trayApp.shutdown(),
+  };
+}
 
-  app.on("second-instance", () => trayApp.commands.openLiveCalls(false));
+async function run(): Promise<void> {
+  const flags = readFlags();
+  await app.whenReady();
+  // A tray app: no dock icon on macOS until a window is open.
+  app.dock?.hide();
+  if (process.platform === "win32") app.setAppUserModelId(APP_ID);
+  // No File/Edit/View menu bar on Windows and Linux (macOS keeps its app menu: it carries the edit shortcuts).
+  if (process.platform !== "darwin") Menu.setApplicationMenu(null);
+
+  // macOS, opened from Downloads: offer the move to Applications first (Electron relaunches it from there).
+  const moving = await offerMoveToApplications(
+    { platform: process.platform, execPath: process.execPath },
+    {
+      moveToApplicationsFolder: () => app.moveToApplicationsFolder(),
+      ask: async (options) => {
+        // A menu-bar app is not frontmost when it starts: bring the question to the front.
+        app.focus({ steal: true });
+        return (await dialog.showMessageBox({ ...options, defaultId: 0, cancelId: 1 })).response;
+      },
+    },
+    log,
+  );
+  if (moving) return;
+
+  const appPath = app.getAppPath();
+  const assets = iconsDir({ isPackaged: app.isPackaged, appPath, resourcesPath: process.resourcesPath });
+  const iconPath = (icon: TrayIconName) => trayIconFile(assets, icon, process.platform);
+  // The tray first, in its "starting" state: the user sees the app at once, whatever the servers do.
+  const tray = new Tray(iconPath("normal"));
+  const startup = new Startup({
+    tray,
+    buildMenu: (template: MenuItemConstructorOptions[]) => Menu.buildFromTemplate(template),
+    iconPath,
+    quit: () => app.quit(),
+    start: () => startApp(flags, appPath, assets, tray, iconPath),
+  });
+
+  // Registered before the core starts: a second launch during the start opens Live calls once it is up.
+  app.on("second-instance", () => startup.secondInstance());
   // macOS: a click on the dock icon (shown while a window is open) brings a window back.
   app.on("activate", () => {
-    if (!windows.all().some((w) => w.isVisible())) trayApp.commands.openLiveCalls(false);
+    if (!startup.app?.windows.all().some((w) => w.isVisible())) startup.secondInstance();
   });
-  app.on("before-quit", () => windows.prepareToQuit());
+  app.on("before-quit", () => startup.app?.windows.prepareToQuit());
   let closed = false;
   app.on("will-quit", (event) => {
     if (closed) return;
-    // Hold the quit until the core has stopped its upstreams, denied pending approvals and closed its log.
+    // Hold the quit until the core has stopped its upstreams, denied pending approvals and closed its log
+    // (after the start, when a Quit comes during it).
     event.preventDefault();
-    void trayApp.shutdown().finally(() => {
+    void startup.shutdown().finally(() => {
       closed = true;
       app.quit();
     });
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.quit());
+
+  try {
+    await startup.run();
+  } catch (error) {
+    dialog.showErrorBox("MCP Warden cannot start", (error as Error).message);
+    app.exit(error instanceof StartupError ? 2 : 1);
+  }
 }
 
 // SECURITY: every renderer is sandboxed, whatever a window's options say.

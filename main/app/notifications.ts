@@ -1,8 +1,9 @@
 /**
- * Desktop notifications through node-notifier. A pending approval raises one that says what will happen
- * to what ("Stop VM prod-api on virt?"), who asks, the risk and what the limit leaves (text from
- * shared/approval-text.ts, the same the prompt shows); where the OS has action buttons (macOS, Windows) Approve and
- * Deny answer it directly, and a click opens the approval prompt on that request. When no notification
+ * Desktop notifications: Electron's own on macOS and Windows (electron-notifier.ts), node-notifier's
+ * notify-send on Linux. A pending approval raises one that says what will happen to what ("Stop VM
+ * prod-api on virt?"), who asks, the risk and what the limit leaves (text from shared/approval-text.ts,
+ * the same the prompt shows); on macOS Approve and Deny buttons answer it directly, and on macOS and
+ * Windows a click opens the approval prompt on that request. When no notification
  * can be shown (no notification daemon, notify-send missing), the prompt window opens instead: an
  * approval request is never invisible. Deny all toggled and an upstream that keeps crashing are notified
  * too.
@@ -70,8 +71,13 @@ export function notificationAnswer(
   return "none";
 }
 
-/** Whether the platform's notifier shows action buttons and reports clicks (node-notifier's notifiers). */
+/** Whether the platform's notifications have Approve and Deny buttons (Electron's, on macOS). */
 export function supportsActions(platform: NodeJS.Platform): boolean {
+  return platform === "darwin";
+}
+
+/** Whether a click on a notification reaches the app (Electron's on macOS and Windows; notify-send's never). */
+export function reportsClicks(platform: NodeJS.Platform): boolean {
   return platform === "darwin" || platform === "win32";
 }
 
@@ -110,6 +116,8 @@ export interface NotificationsOptions {
   choices: () => NotificationChoices;
   /** Opens the approval prompt on a request. */
   openPrompt: (approvalId: string) => void;
+  /** Opens the Servers view (where a server's Sign in button is). */
+  openServers?: () => void;
   /** The broker's answers; `approve` takes the call hash that was shown. */
   approve: (id: string, callHash: string) => { ok: boolean; error?: string };
   deny: (id: string) => { ok: boolean; error?: string };
@@ -146,14 +154,12 @@ export class DesktopNotifications {
     if (mode !== "notification") openPrompt(approval.id);
     if (mode === "prompt") return;
     const notice = approvalNotice(approval, this.#now(), platform);
-    const actions = supportsActions(platform);
     const seconds = Math.max(5, Math.ceil((approval.deadline - this.#now()) / 1_000));
     const options: NotifyOptions = {
       ...this.#base(),
       ...notice,
-      ...(actions
-        ? { wait: true, actions: [APPROVE_LABEL, DENY_LABEL], closeLabel: "Later", timeout: seconds }
-        : {}),
+      ...(reportsClicks(platform) ? { wait: true, timeout: seconds } : {}),
+      ...(supportsActions(platform) ? { actions: [APPROVE_LABEL, DENY_LABEL], closeLabel: "Later" } : {}),
       ...(platform === "linux" ? { urgency: "critical", category: "im.received" } : {}),
     };
     let fellBack = false;
@@ -218,6 +224,34 @@ export class DesktopNotifications {
     );
   }
 
+  /** A server that waits for the user to sign in (OAuth): a click opens the Servers view. */
+  signInNeeded(server: ServerStatus): void {
+    const { platform } = this.#options;
+    const name = displayText(server.name, 40);
+    const why = server.signIn?.needed ? ` (${displayText(server.signIn.needed, 120)})` : "";
+    const where = reportsClicks(platform)
+      ? "Click to open Servers and sign in."
+      : "Open Servers from the MCP Warden tray menu to sign in.";
+    const message = `${name} needs you to sign in before its tools work${why}. ${where}`;
+    const title = `Sign in to ${name}`;
+    try {
+      this.#options.notifier.notify(
+        {
+          ...this.#base(),
+          title,
+          message: platform === "linux" ? escapeMarkup(message) : message,
+          ...(reportsClicks(platform) ? { wait: true } : {}),
+        },
+        (error, response, metadata) => {
+          if (error) this.#options.onProblem?.(`notification "${title}" failed: ${errorText(error)}`);
+          else if (notificationAnswer(response, metadata) === "open") this.#options.openServers?.();
+        },
+      );
+    } catch (error) {
+      this.#options.onProblem?.(`notification "${title}" failed: ${errorText(error)}`);
+    }
+  }
+
   #inform(title: string, message: string): void {
     const { platform } = this.#options;
     const body = platform === "linux" ? escapeMarkup(message) : message;
@@ -248,17 +282,33 @@ export interface NotificationSources {
   };
 }
 
+/** Which servers have just come to need a sign-in (each once, until it no longer needs one). */
+export class SignInWatch {
+  readonly #needed = new Set<string>();
+
+  /** The servers that need a sign-in now and did not at the last update. */
+  update(servers: readonly ServerStatus[]): ServerStatus[] {
+    const now = servers.filter((s) => s.state === "sign-in-needed");
+    const fresh = now.filter((s) => !this.#needed.has(s.name));
+    this.#needed.clear();
+    for (const s of now) this.#needed.add(s.name);
+    return fresh;
+  }
+}
+
 /** Connects the core's approvals, Deny all and server states to the notifications; returns the unsubscribe. */
 export function wireNotifications(
   sources: NotificationSources,
   notifications: DesktopNotifications,
   crashes: CrashWatch,
 ): () => void {
+  const signIns = new SignInWatch();
   const offs = [
     sources.broker.on("added", (approval) => notifications.approvalAdded(approval)),
     sources.events.on("denyAll", ({ on }) => notifications.denyAllChanged(on)),
     sources.events.on("servers", (servers) => {
       for (const report of crashes.update(servers)) notifications.serverCrashing(report);
+      for (const server of signIns.update(servers)) notifications.signInNeeded(server);
     }),
   ];
   return () => {

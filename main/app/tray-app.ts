@@ -66,6 +66,9 @@ export function startTrayApp<M, W extends AppWindow>(options: TrayAppOptions<M, 
       serversTotal: s.servers.length,
       callsToday: s.callsToday,
       startAtLogin: settings.get("startAtLogin"),
+      signInNeeded: s.servers
+        .filter((server) => server.state === "sign-in-needed")
+        .map((server) => server.name),
     };
   };
 

@@ -2,6 +2,7 @@
  * The tray as a function of state (Signal's SystemTrayService idea): the warden's state in, the menu
  * items, the icon and the tooltip out. Pure: no Electron here, so every state can be checked in a table.
  */
+import { displayText } from "../../shared/approval-text.js";
 
 /** What the tray shows. */
 export interface TrayState {
@@ -12,7 +13,12 @@ export interface TrayState {
   serversTotal: number;
   callsToday: number;
   startAtLogin: boolean;
+  /** Servers waiting for the user to sign in (OAuth upstreams), by name. */
+  signInNeeded?: readonly string[];
 }
+
+/** Sign-in entries the menu lists by name; more are summed up in one. */
+const SIGN_IN_ENTRIES = 3;
 
 /** The tray icon's three states; Deny-all wins over pending approvals. */
 export type TrayIconName = "normal" | "pending" | "deny-all";
@@ -59,14 +65,36 @@ export function statusLine(state: TrayState): string {
 /** The menu, icon and tooltip for a state. */
 export function trayModel(state: TrayState): TrayModel {
   const waiting = state.pending > 0 ? `, ${plural(state.pending, "approval")} waiting` : "";
+  const signIn = state.signInNeeded ?? [];
+  const signInNote = signIn.length > 0 ? `, sign-in needed for ${plural(signIn.length, "server")}` : "";
   const tooltip = state.denyAll
     ? "MCP Warden — Deny all is ON: every tool call is refused"
-    : `MCP Warden — ${statusLine(state)}${waiting}`;
+    : `MCP Warden — ${statusLine(state)}${waiting}${signInNote}`;
+  // Each opens the Servers view, where the server's Sign in button is.
+  const signInItems: TrayMenuItem[] = [
+    ...signIn.slice(0, signIn.length > SIGN_IN_ENTRIES ? SIGN_IN_ENTRIES - 1 : SIGN_IN_ENTRIES).map(
+      (name): TrayMenuItem => ({
+        kind: "action",
+        label: `Sign in to ${displayText(name, 40)}`,
+        command: "openServers",
+      }),
+    ),
+    ...(signIn.length > SIGN_IN_ENTRIES
+      ? [
+          {
+            kind: "action",
+            label: `Sign in to ${signIn.length - SIGN_IN_ENTRIES + 1} more servers`,
+            command: "openServers",
+          } as const,
+        ]
+      : []),
+  ];
   return {
     icon: trayIcon(state),
     tooltip,
     items: [
       { kind: "status", label: state.denyAll ? `Deny all is ON · ${statusLine(state)}` : statusLine(state) },
+      ...signInItems,
       { kind: "separator" },
       { kind: "checkbox", label: "Deny all", checked: state.denyAll, command: "toggleDenyAll" },
       { kind: "action", label: `Waiting for approval (${state.pending})`, command: "openApprovals" },
@@ -81,6 +109,19 @@ export function trayModel(state: TrayState): TrayModel {
         checked: state.startAtLogin,
         command: "toggleStartAtLogin",
       },
+      { kind: "action", label: "Quit", command: "quit" },
+    ],
+  };
+}
+
+/** The tray while the core starts (shown at once, before any server has connected): the status and Quit. */
+export function startingModel(): TrayModel {
+  return {
+    icon: "normal",
+    tooltip: "MCP Warden — starting…",
+    items: [
+      { kind: "status", label: "Starting…" },
+      { kind: "separator" },
       { kind: "action", label: "Quit", command: "quit" },
     ],
   };

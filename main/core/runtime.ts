@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { CLIENT_LABELS } from "../../shared/clients.js";
-import type { BridgeCommand } from "./clients/client-configs.js";
+import { type BridgeCommand, reachesByBridge } from "./clients/client-configs.js";
 import { defaultConfigPath, findClientConfigs, unwrapClient, wrapClient } from "./clients/client-wrap.js";
 import { Grants } from "./clients/grants.js";
 import { type dataPaths, ensureDataDir, ensureTokens, writeFileAtomic } from "./config/data-dir.js";
@@ -51,6 +51,8 @@ export interface RuntimeOptions {
   settings?: SettingsStore;
   /** How a client that only starts stdio servers runs this CLI (for `connect`), when wrapping clients. */
   bridge?: BridgeCommand;
+  /** Why clients that start the bridge cannot be wrapped now (the tray app run from a temporary copy). */
+  bridgeRefused?: string;
   /**
    * Seals upstream OAuth tokens at rest: the tray app passes the system keychain (safeStorage); by default
    * the key is MCP_WARDEN_OAUTH_KEY or a key file (see secret-box.ts).
@@ -58,6 +60,8 @@ export interface RuntimeOptions {
   secretBox?: SecretBox;
   /** Opens a sign-in page in the user's browser (the tray app's shell); headless the UI opens it. */
   openBrowser?: (url: string) => void;
+  /** Listen at once and connect the upstreams in the background (the tray app); see WardenOptions. */
+  connectInBackground?: boolean;
 }
 
 /** The sealed file of upstream OAuth tokens, in the data folder. */
@@ -150,6 +154,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       grants,
       settings,
       ...(team ? { team } : {}),
+      ...(options.connectInBackground ? { connectInBackground: true } : {}),
       signIn: new UpstreamSignIn({
         store: new TokenStore(join(paths.dir, UPSTREAM_TOKENS_FILE), () => box()),
         ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}),
@@ -208,6 +213,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     warden.setClients({
       find: () => findClientConfigs(place(), identity()),
       wrap: (client, path) => {
+        if (options.bridgeRefused && reachesByBridge(client)) throw new Error(options.bridgeRefused);
         const configPath = path ?? defaultConfigPath(client, place(), identity());
         if (!configPath) throw new Error(`no ${CLIENT_LABELS[client]} config found on this machine`);
         return wrapClient({

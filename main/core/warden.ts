@@ -98,6 +98,11 @@ export interface WardenOptions {
   team?: Team;
   /** OAuth sign-in toward URL servers that want it; without it such servers stay refused. */
   signIn?: UpstreamSignIn;
+  /**
+   * Start resolves without waiting for the upstreams' first connection attempts (the tray app: its port
+   * opens at once and a client's first request waits for its server); `firstAttempts` says when they end.
+   */
+  connectInBackground?: boolean;
   now?: () => number;
 }
 
@@ -156,6 +161,7 @@ export class Warden implements CallGate {
   /** Standing approvals: client + call hash → until when the same call from that client goes through. */
   readonly #standing = new Map<string, number>();
   #clients: ClientsService | undefined;
+  #firstAttempts: Promise<void> = Promise.resolve();
   /** Deny-all, read from the settings once and written through: every call reads it. */
   #denyAll: boolean;
 
@@ -251,9 +257,19 @@ export class Warden implements CallGate {
     const now = warden.#now();
     const replay = await warden.log.open(now - Math.max(compiled.policy.longestWindowMs, MIN_RETENTION_MS));
     for (const call of replay.counted) warden.limiter.restore(call.keys, call.at);
-    await Promise.all([...warden.upstreams.values()].map((u) => u.start()));
+    // An upstream records its own failures (state, last error) and retries: nothing to report here.
+    warden.#firstAttempts = Promise.all([...warden.upstreams.values()].map((u) => u.start())).then(
+      () => undefined,
+      () => undefined,
+    );
+    if (!options.connectInBackground) await warden.#firstAttempts;
     warden.#watchPolicy();
     return warden;
+  }
+
+  /** Resolves once every upstream's first connection attempt at start has ended (connected or not). */
+  firstAttempts(): Promise<void> {
+    return this.#firstAttempts;
   }
 
   /** Gives the warden what it needs to find and wrap MCP client configs (known once the HTTP server listens). */

@@ -44,6 +44,33 @@ describe("start at login", () => {
     expect(calls).toEqual([{ openAtLogin: true, path: "C:\\MCP Warden.exe", args: ["--x"] }]);
   });
 
+  it("Windows reads back the entry it set, with the same executable and arguments (development too)", () => {
+    // Windows keys login items by executable and arguments, as this stand-in does.
+    const entries = new Map<string, boolean>();
+    const key = (s: { path?: string; args?: string[] }) =>
+      JSON.stringify([s.path ?? "electron.exe", s.args ?? []]);
+    const reads: unknown[] = [];
+    const app: LoginItemApp = {
+      setLoginItemSettings: (s) => void entries.set(key(s), s.openAtLogin),
+      getLoginItemSettings: (s) => {
+        reads.push(s);
+        return { openAtLogin: entries.get(key(s ?? {})) ?? false };
+      },
+    };
+    const options = {
+      app,
+      platform: "win32" as const,
+      execPath: "C:\\dev\\electron.exe",
+      args: ["C:\\repo"],
+    };
+    expect(startsAtLogin(options)).toBe(false);
+    setStartAtLogin(true, options);
+    expect(startsAtLogin(options)).toBe(true);
+    expect(reads.at(-1)).toEqual({ path: "C:\\dev\\electron.exe", args: ["C:\\repo"] });
+    setStartAtLogin(false, options);
+    expect(startsAtLogin(options)).toBe(false);
+  });
+
   it("Linux writes and removes an XDG autostart entry", () => {
     const folder = tempFolder();
     folders.push(folder);

@@ -5,7 +5,7 @@
  * real binary is exercised by smoke.test.ts where it is installed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -138,7 +138,10 @@ describe("main process (with a stand-in electron)", () => {
     expect([...report.ipcChannels].sort()).toEqual(channels);
     expect([...report.removedChannels].sort()).toEqual(channels);
 
-    // The tray: the Linux icon for the normal state, the full menu; no window was opened.
+    // The tray: shown first in its starting state, then the Linux icon for the normal state and the full
+    // menu; no window was opened.
+    expect(report.tray.menus[0]?.map((i) => i.label ?? i.type)).toEqual(["Starting…", "separator", "Quit"]);
+    expect(report.tray.tooltips[0]).toBe("MCP Warden — starting…");
     expect(report.tray.images.at(-1)).toBe(join(repoRoot, "assets", "tray", "tray-normal.png"));
     expect(report.tray.menus.at(-1)?.map((i) => i.label ?? i.type)).toEqual([
       "No servers · 0 calls today",
@@ -160,6 +163,36 @@ describe("main process (with a stand-in electron)", () => {
     // The clean quit closed the core; settings went to the data folder's settings.json.
     expect(existsSync(runtimeFile)).toBe(false);
     expect(existsSync(join(dataDir, "settings.json"))).toBe(true);
+  });
+
+  it("a server that never answers initialize holds neither the port nor a quit", async () => {
+    const dataDir = join(folder.dir, "slow");
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(dataDir, "servers.json"),
+      JSON.stringify({
+        mcpServers: { slow: { command: process.execPath, args: ["-e", "process.stdin.resume()"] } },
+      }),
+      { mode: 0o600 },
+    );
+    const launched = Date.now();
+    const app = launch("slow", ["--data-dir", dataDir, "--port", "0"]);
+    const runtimeFile = join(dataDir, "runtime.json");
+    await until(() => existsSync(runtimeFile) || app.child.exitCode !== null, 20_000, "the core to listen");
+    // The server's first attempt times out after 30 s; the port opened long before.
+    expect(Date.now() - launched).toBeLessThan(20_000);
+    const { url } = JSON.parse(readFileSync(runtimeFile, "utf8")) as { url: string };
+    const { admin } = JSON.parse(readFileSync(join(dataDir, "tokens.json"), "utf8")) as { admin: string };
+    const response = await fetch(`${url}/api/listServers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(await response.json()).toEqual([expect.objectContaining({ name: "slow", state: "starting" })]);
+    const quitting = Date.now();
+    app.child.kill("SIGTERM");
+    expect(await app.exited, app.output()).toBe(0);
+    expect(Date.now() - quitting).toBeLessThan(10_000);
   });
 
   it("a second instance leaves at once without starting a core", async () => {

@@ -7,6 +7,7 @@ import {
   displayText,
   type NotificationsOptions,
   notificationAnswer,
+  SignInWatch,
   wireNotifications,
 } from "../../main/app/notifications.js";
 import { DEFAULT_APP_SETTINGS, type NotificationChoices } from "../../main/app/settings.js";
@@ -94,12 +95,14 @@ describe("approval notifications", () => {
     off();
   });
 
-  it("Windows: the Deny button denies that request; the toast carries the app id", async () => {
-    const { notifier, off } = wired("win32");
+  it("Windows: no buttons (Electron's toasts have none), a click opens the prompt on that request", () => {
+    const { notifier, prompts, off } = wired("win32");
     const call = pendingStopVm(core.runtime, "prod-db-3");
-    expect(notifier.last.options).toMatchObject({ appID: "dev.mcpwarden.app", actions: ["Approve", "Deny"] });
-    notifier.last.callback(null, "deny", { activationType: "Deny" });
-    expect(await call.ended).toBe("denied");
+    expect(notifier.last.options).toMatchObject({ appID: "dev.mcpwarden.app", wait: true });
+    expect(notifier.last.options.actions).toBeUndefined();
+    notifier.last.callback(null, "activate", { activationType: "contentsClicked" });
+    expect(prompts).toEqual([call.id]);
+    core.runtime.warden.broker.deny(call.id);
     off();
   });
 
@@ -284,5 +287,56 @@ describe("notification text", () => {
     expect(notice.title).toBe("Call write_file on fs?");
     expect(notice.message).toContain("Denied in 2m without an answer");
     expect(notice.message).toContain("Policy: this call asks a human");
+  });
+});
+
+describe("sign-in notifications", () => {
+  const status = (name: string, state: ServerStatus["state"]): ServerStatus => ({
+    name,
+    transport: "http",
+    state,
+    tools: [],
+    stderr: [],
+    restarts: 0,
+    endpoint: `http://127.0.0.1/mcp/${name}`,
+    ...(state === "sign-in-needed" ? { signIn: { signedIn: false, needed: "HTTP 401" } } : {}),
+  });
+
+  it("once per episode: again only after the server stopped needing it", () => {
+    const watch = new SignInWatch();
+    expect(watch.update([status("crm", "sign-in-needed")]).map((s) => s.name)).toEqual(["crm"]);
+    expect(watch.update([status("crm", "sign-in-needed")])).toEqual([]);
+    expect(watch.update([status("crm", "connected")])).toEqual([]);
+    expect(watch.update([status("crm", "sign-in-needed")]).map((s) => s.name)).toEqual(["crm"]);
+  });
+
+  it("Linux says where to go (no clicks there) in markup-safe text; macOS and Windows say to click", () => {
+    const sent = (platform: NodeJS.Platform) => {
+      const notifier = new FakeNotifier();
+      const opened: number[] = [];
+      new DesktopNotifications({
+        notifier,
+        platform,
+        choices: () => DEFAULT_APP_SETTINGS.notifications,
+        openPrompt: () => {},
+        openServers: () => opened.push(1),
+        approve: () => ({ ok: true }),
+        deny: () => ({ ok: true }),
+      }).signInNeeded(status("<crm>", "sign-in-needed"));
+      return { notifier, opened };
+    };
+    const linux = sent("linux").notifier.last.options;
+    expect(linux.title).toBe("Sign in to <crm>");
+    expect(linux.message).toBe(
+      "&lt;crm&gt; needs you to sign in before its tools work (HTTP 401). Open Servers from the MCP Warden tray menu to sign in.",
+    );
+    expect(linux.wait).toBeUndefined();
+    const win = sent("win32");
+    expect(win.notifier.last.options).toMatchObject({ wait: true });
+    expect(win.notifier.last.options.message).toContain("Click to open Servers and sign in.");
+    win.notifier.last.callback(null, "closed", {});
+    expect(win.opened).toEqual([]);
+    win.notifier.last.callback(null, "activate", {});
+    expect(win.opened).toEqual([1]);
   });
 });

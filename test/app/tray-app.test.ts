@@ -11,6 +11,7 @@ import { startTrayApp, type TrayApp } from "../../main/app/tray-app.js";
 import { WindowManager } from "../../main/app/windows.js";
 import type { Runtime } from "../../main/core/runtime.js";
 import { EVENT_CHANNEL, methodChannel } from "../../shared/ipc.js";
+import { startOAuthFixture } from "../helpers/oauth-fixture.js";
 import {
   FakeIpcMain,
   FakeNotifier,
@@ -64,6 +65,7 @@ async function start(platform: NodeJS.Platform = "linux"): Promise<Harness> {
     platform,
     choices: () => DEFAULT_APP_SETTINGS.notifications,
     openPrompt: (id) => windows.open({ window: "approval", id }),
+    openServers: () => windows.open({ window: "main", page: "servers" }),
     approve: (id, hash) => core.runtime.warden.broker.approve(id, hash),
     deny: (id) => core.runtime.warden.broker.deny(id),
   });
@@ -200,5 +202,37 @@ describe("tray app", () => {
     expect(main?.close()).toEqual({ prevented: false });
     // runtime.close() ran: runtime.json (where `connect` finds the warden) is gone.
     expect(existsSync(h.core.runtime.paths.runtime)).toBe(false);
+  });
+});
+
+describe("a server that needs a sign-in", () => {
+  it("the tray says 'Sign in to remote' and opens Servers; so does a click on its one notification", async () => {
+    const fixture = await startOAuthFixture(["--auto-approve"]);
+    try {
+      const h = await start("darwin");
+      await h.core.runtime.warden.updateServers({ mcpServers: { remote: { url: `${fixture.url}/mcp` } } });
+      await until(
+        () => h.tray.menus.length > 0 && h.tray.menu.some((i) => i.label === "Sign in to remote"),
+        15_000,
+        "the tray to ask for the sign-in",
+      );
+      expect(h.tray.menu.map((i) => i.label ?? i.type).slice(0, 3)).toEqual([
+        "0/1 servers up · 0 calls today",
+        "Sign in to remote",
+        "separator",
+      ]);
+      expect(h.tray.tooltips.at(-1)).toContain("sign-in needed for 1 server");
+      h.tray.click("Sign in to remote");
+      expect(h.windows.get("main")?.loads).toEqual([`${UI_INDEX}#/servers`]);
+
+      const notices = h.notifier.sent.filter((n) => n.options.title === "Sign in to remote");
+      expect(notices).toHaveLength(1);
+      expect(notices[0]?.options.message).toContain("Click to open Servers and sign in.");
+      h.windows.get("main")?.close();
+      notices[0]?.callback(null, "activate", { activationType: "contentsClicked" });
+      expect(h.windows.get("main")?.loads.at(-1)).toBe(`${UI_INDEX}#/servers`);
+    } finally {
+      await fixture.stop();
+    }
   });
 });

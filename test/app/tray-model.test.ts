@@ -102,3 +102,23 @@ describe("tray model", () => {
     }
   });
 });
+
+describe("servers that need a sign-in", () => {
+  it("each gets a 'Sign in to <server>' entry under the status that opens Servers, and the tooltip says so", () => {
+    const model = trayModel({ ...base, signInNeeded: ["remote-crm"] });
+    expect(model.items.slice(0, 3)).toEqual([
+      { kind: "status", label: "2/3 servers up · 12 calls today" },
+      { kind: "action", label: "Sign in to remote-crm", command: "openServers" },
+      { kind: "separator" },
+    ]);
+    expect(model.tooltip).toBe("MCP Warden — 2/3 servers up · 12 calls today, sign-in needed for 1 server");
+  });
+
+  it("more than three are summed up after the first two; none adds nothing", () => {
+    const labels = trayModel({ ...base, signInNeeded: ["a", "b", "c", "d"] }).items.map((i) =>
+      "label" in i ? i.label : i.kind,
+    );
+    expect(labels.slice(1, 4)).toEqual(["Sign in to a", "Sign in to b", "Sign in to 2 more servers"]);
+    expect(trayModel({ ...base, signInNeeded: [] })).toEqual(trayModel(base));
+  });
+});

@@ -247,6 +247,11 @@ const REACH: Readonly<Record<ClientId, "bridge" | "url" | "typed-url">> = {
   vscode: "typed-url",
 };
 
+/** Whether a client reaches the warden by starting the stdio bridge (rather than by URL). */
+export function reachesByBridge(client: ClientId): boolean {
+  return REACH[client] === "bridge";
+}
+
 /** The entry a client gets for `server` behind the warden; the original's unknown fields are kept. */
 export function wrappedEntry(
   client: ClientId,

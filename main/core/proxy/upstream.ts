@@ -87,6 +87,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
   readonly continuations = new Continuations();
   #control: Lane | undefined;
   readonly #lanes = new Map<string, { grant: string; opening: Promise<Lane> }>();
+  /** Connections still in their handshake: a stop closes them instead of waiting out the timeout. */
+  readonly #handshaking = new Set<Lane>();
   #state: ServerStatus["state"] = "stopped";
   #transportKind: ServerStatus["transport"];
   #tools: Tool[] = [];
@@ -296,6 +298,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
     for (const kind of kinds) {
       const peer = this.#peer(kind);
       const lane = new Lane(key, peer, shared);
+      this.#handshaking.add(lane);
       try {
         await withTimeout(
           (async () => {
@@ -306,9 +309,11 @@ export class Upstream extends Emitter<UpstreamEvents> {
           timeoutMs,
           kind === "stdio" ? "starting the server" : "connecting",
         );
+        this.#handshaking.delete(lane);
         if (key === "control") this.#transportKind = kind;
         return lane;
       } catch (error) {
+        this.#handshaking.delete(lane);
         await lane.close().catch(() => {});
         lastError = error as Error;
         const refused =
@@ -605,7 +610,13 @@ export class Upstream extends Emitter<UpstreamEvents> {
     this.#lanes.clear();
     const control = this.#control;
     this.#control = undefined;
-    await Promise.all([control?.close(), ...lanes.map((l) => l.close())]);
+    const handshaking = [...this.#handshaking];
+    this.#handshaking.clear();
+    await Promise.all([
+      control?.close(),
+      ...lanes.map((l) => l.close()),
+      ...handshaking.map((l) => l.close()),
+    ]);
     this.#setState("stopped");
   }
 }

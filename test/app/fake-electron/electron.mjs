@@ -119,6 +119,19 @@ export class Tray extends EventEmitter {
   }
 }
 
+export class Notification extends EventEmitter {
+  static isSupported() {
+    return true;
+  }
+  constructor(options) {
+    super();
+    this.options = options;
+  }
+  show() {
+    log("Notification.show", this.options.title);
+  }
+}
+
 export const Menu = {
   buildFromTemplate: (template) => ({ template }),
   setApplicationMenu: (menu) => log("setApplicationMenu", menu),
@@ -195,4 +208,16 @@ export const dialog = {
   },
 };
 
-export default { app, BrowserWindow, Tray, Menu, ipcMain, protocol, session, shell, dialog, safeStorage };
+export default {
+  app,
+  BrowserWindow,
+  Tray,
+  Menu,
+  Notification,
+  ipcMain,
+  protocol,
+  session,
+  shell,
+  dialog,
+  safeStorage,
+};
