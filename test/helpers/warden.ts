@@ -100,6 +100,10 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Runs serve under `ulimit -n maxFiles`: at most this many open file descriptors. */
   maxFiles?: number;
+  /** Where serve reads the admin token (ADMIN_TOKEN): a user-only file by default, or "-" for `stdin`. */
+  adminTokenFile?: string;
+  /** Written to serve's standard input, which is then closed (by default serve's stdin is empty). */
+  stdin?: string;
 }
 
 /** Starts `mcp-warden serve` and waits until it listens. */
@@ -119,7 +123,7 @@ export async function startWarden(options: StartOptions): Promise<RunningWarden>
     "--token-file",
     tokenFile(CLIENT_TOKEN),
     "--admin-token-file",
-    tokenFile(ADMIN_TOKEN),
+    options.adminTokenFile ?? tokenFile(ADMIN_TOKEN),
     ...(options.extraArgs ?? []),
   ];
   // The shell sets the limit and then becomes serve (exec), so the child's pid is serve's.
@@ -128,9 +132,10 @@ export async function startWarden(options: StartOptions): Promise<RunningWarden>
       ? [process.execPath, serve]
       : ["sh", ["-c", `ulimit -n ${options.maxFiles} && exec "$0" "$@"`, process.execPath, ...serve]];
   const child = spawn(command, args, {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     env: { ...process.env, ...(options.env ?? {}) },
   });
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   let output = "";
   child.stdout?.on("data", (d: Buffer) => {
     output += d.toString();
