@@ -29,6 +29,7 @@ import { UI, uiCommand } from "./commands/ui.js";
 import { UNWRAP, unwrapCommand, WRAP, wrapCommand } from "./commands/wrap.js";
 import { dataPaths, defaultDataDir, ensureTokens } from "./core/config/data-dir.js";
 import { NotPrivateError, readSecretFile } from "./core/config/private-files.js";
+import { capsNote } from "./core/limits-http.js";
 import { runConnectBridge } from "./core/proxy/connect-bridge.js";
 import { DEFAULT_PORT, DEMO_SERVER_NAME, StartupError, startRuntime } from "./core/runtime.js";
 
@@ -210,6 +211,8 @@ async function serve(argv: string[]): Promise<void> {
     const label = name === DEMO_SERVER_NAME && values.demo ? "  (demo stand-in, not a real hypervisor)" : "";
     out.write(`  endpoint: ${http.url}/mcp/${name}${label}\n`);
   }
+  const caps = capsNote(http.connectionCaps);
+  if (caps) out.write(`  connections: ${caps}\n`);
   if (warden.upstreams.size === 0) {
     out.write(`  no servers yet: add them to ${runtime.serversPath} (mcpServers format)\n`);
   }
