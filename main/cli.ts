@@ -1,6 +1,6 @@
 /**
  * The headless entry point:
- * `mcp-warden serve | connect | ui | check | decide | schema | init | wrap | unwrap | audit`.
+ * `mcp-warden serve | connect | ui | check | decide | schema | init | wrap | unwrap | audit | deny-all | team`.
  * Each command is described once (main/commands/args.ts): that parses its arguments and prints its
  * `--help`. Errors are one clear line on stderr and a non-zero exit. No secret is ever taken from the
  * command line, which every local user can read (/proc/<pid>/cmdline, ps): tokens come from user-only
@@ -25,6 +25,7 @@ import { DENY_ALL, denyAllCommand } from "./commands/deny-all.js";
 import { INIT, initCommand } from "./commands/init.js";
 import { CHECK, checkCommand, DECIDE, decideCommand } from "./commands/policy.js";
 import { readSecrets, type SecretSource, STDIN } from "./commands/secrets.js";
+import { TEAM, teamCommand } from "./commands/team.js";
 import { UI, uiCommand } from "./commands/ui.js";
 import { UNWRAP, unwrapCommand, WRAP, wrapCommand } from "./commands/wrap.js";
 import { dataPaths, defaultDataDir, ensureTokens } from "./core/config/data-dir.js";
@@ -143,6 +144,7 @@ const COMMANDS: readonly CommandSpec[] = [
   UNWRAP,
   AUDIT,
   DENY_ALL,
+  TEAM,
 ];
 
 /** An error whose message is meant for the user as it is. */
@@ -296,6 +298,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
         return await auditCommand(rest);
       case "deny-all":
         return await denyAllCommand(rest);
+      case "team":
+        return teamCommand(rest);
       case "help":
       case "--help":
       case "-h": {
