@@ -1,10 +1,10 @@
 /**
  * The headless entry point:
- * `mcp-warden serve | connect | ui | check | decide | schema | init | wrap | unwrap | audit`.
+ * `mcp-warden serve | connect | ui | check | decide | schema | init | wrap | unwrap | audit | deny-all | team`.
  * Each command is described once (main/commands/args.ts): that parses its arguments and prints its
  * `--help`. Errors are one clear line on stderr and a non-zero exit. No secret is ever taken from the
  * command line, which every local user can read (/proc/<pid>/cmdline, ps): tokens come from user-only
- * files, the environment (readable by the user only) or tokens.json.
+ * files, standard input (`-` as the file), the environment (readable by the user only) or tokens.json.
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,10 +24,13 @@ import { demoServer, thisCli, verifiedWarden } from "./commands/common.js";
 import { DENY_ALL, denyAllCommand } from "./commands/deny-all.js";
 import { INIT, initCommand } from "./commands/init.js";
 import { CHECK, checkCommand, DECIDE, decideCommand } from "./commands/policy.js";
+import { readSecrets, type SecretSource, STDIN } from "./commands/secrets.js";
+import { TEAM, teamCommand } from "./commands/team.js";
 import { UI, uiCommand } from "./commands/ui.js";
 import { UNWRAP, unwrapCommand, WRAP, wrapCommand } from "./commands/wrap.js";
 import { dataPaths, defaultDataDir, ensureTokens } from "./core/config/data-dir.js";
 import { NotPrivateError, readSecretFile } from "./core/config/private-files.js";
+import { capsNote } from "./core/limits-http.js";
 import { runConnectBridge } from "./core/proxy/connect-bridge.js";
 import { DEFAULT_PORT, DEMO_SERVER_NAME, StartupError, startRuntime } from "./core/runtime.js";
 
@@ -51,23 +54,28 @@ const SERVE = command({
     "token-file": {
       type: "string",
       arg: "FILE",
-      help: 'a client token, read from a user-only file, under the grant name "cli"',
+      help: 'a client token, read from a user-only file (- for standard input), under the grant name "cli"',
     },
     grant: {
       type: "string",
       arg: "NAME=@FILE",
       multiple: true,
-      help: "a client token, read from a user-only file, under a grant name",
+      help: "a client token, read from a user-only file (@- for standard input), under a grant name",
     },
     "admin-token-file": {
       type: "string",
       arg: "FILE",
-      help: "the control API's token, read from a user-only file (default: the one in tokens.json)",
+      help: "the control API's token, read from a user-only file (- for standard input; default: the one in tokens.json)",
     },
-    token: { type: "string", refused: "use --token-file FILE (a file only you can read)", help: "" },
+    token: {
+      type: "string",
+      refused: "use --token-file FILE (a file only you can read) or --token-file - (standard input)",
+      help: "",
+    },
     "admin-token": {
       type: "string",
-      refused: "use --admin-token-file FILE (a file only you can read)",
+      refused:
+        "use --admin-token-file FILE (a file only you can read) or --admin-token-file - (standard input)",
       help: "",
     },
     "data-dir": { type: "string", arg: "DIR", help: DATA_DIR_HELP },
@@ -79,6 +87,8 @@ const SERVE = command({
   details: [
     "On first run the data folder gets policy.json (a safe default), servers.json and tokens.json. The " +
       "warden picks up edits of the policy, servers.json and tokens.json while it runs. Stop it with Ctrl-C.",
+    "Secrets never come from flags: a token file may be - to read the token from standard input (one " +
+      "secret per run), e.g. pass show mcp-warden/admin | mcp-warden serve --admin-token-file -.",
     "The data folder and its files must be yours and not writable by others, or serve refuses to start. " +
       "The UI link it prints holds a one-time sign-in code (good once, for a few minutes); mcp-warden ui " +
       "prints a fresh one.",
@@ -134,15 +144,16 @@ const COMMANDS: readonly CommandSpec[] = [
   UNWRAP,
   AUDIT,
   DENY_ALL,
+  TEAM,
 ];
 
 /** An error whose message is meant for the user as it is. */
 class UsageError extends Error {}
 
-/** The grants given with `--token-file` and `--grant NAME=@FILE`: name → token. */
-function grantsFrom(tokenFile: string | undefined, entries: readonly string[]): Record<string, string> {
-  const grants: Record<string, string> = {};
-  if (tokenFile) grants.cli = readSecretFile(tokenFile, "the token file");
+/** Where the grants given with `--token-file` and `--grant NAME=@FILE` are: grant name → source. */
+function grantSources(tokenFile: string | undefined, entries: readonly string[]): Map<string, SecretSource> {
+  const grants = new Map<string, SecretSource>();
+  if (tokenFile) grants.set("cli", { option: "--token-file", file: tokenFile, what: "the token file" });
   for (const entry of entries) {
     const eq = entry.indexOf("=");
     if (eq < 1 || eq === entry.length - 1) throw new UsageError(`--grant takes NAME=@FILE, not "${entry}"`);
@@ -151,9 +162,13 @@ function grantsFrom(tokenFile: string | undefined, entries: readonly string[]): 
     if (!value.startsWith("@") || value.length === 1)
       throw new UsageError(
         `--grant ${name}=… would put a token on the command line, where every local user can read it; ` +
-          `put it in a file only you can read and pass --grant ${name}=@FILE`,
+          `put it in a file only you can read and pass --grant ${name}=@FILE, or pipe it in with --grant ${name}=@-`,
       );
-    grants[name] = readSecretFile(value.slice(1), `the token file of grant "${name}"`);
+    grants.set(name, {
+      option: `--grant ${name}`,
+      file: value.slice(1),
+      what: `the token file of grant "${name}"`,
+    });
   }
   return grants;
 }
@@ -168,9 +183,14 @@ function parsePort(text: string | undefined): number {
 
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseCommand(SERVE, argv);
-  const extraGrants = grantsFrom(values["token-file"], values.grant ?? []);
+  const grants = grantSources(values["token-file"], values.grant ?? []);
   const adminTokenFile = values["admin-token-file"];
-  const adminToken = adminTokenFile ? readSecretFile(adminTokenFile, "the admin token file") : undefined;
+  const adminSource: SecretSource[] = adminTokenFile
+    ? [{ option: "--admin-token-file", file: adminTokenFile, what: "the admin token file" }]
+    : [];
+  const secrets = await readSecrets([...grants.values(), ...adminSource]);
+  const extraGrants = Object.fromEntries([...grants.keys()].map((name, i) => [name, secrets[i] as string]));
+  const adminToken = adminTokenFile ? secrets[grants.size] : undefined;
   const runtime = await startRuntime({
     dataDir: values["data-dir"] ?? defaultDataDir(),
     port: parsePort(values.port),
@@ -193,6 +213,8 @@ async function serve(argv: string[]): Promise<void> {
     const label = name === DEMO_SERVER_NAME && values.demo ? "  (demo stand-in, not a real hypervisor)" : "";
     out.write(`  endpoint: ${http.url}/mcp/${name}${label}\n`);
   }
+  const caps = capsNote(http.connectionCaps);
+  if (caps) out.write(`  connections: ${caps}\n`);
   if (warden.upstreams.size === 0) {
     out.write(`  no servers yet: add them to ${runtime.serversPath} (mcpServers format)\n`);
   }
@@ -204,7 +226,9 @@ async function serve(argv: string[]): Promise<void> {
   // The link signs in once, within minutes: the admin token itself is never printed, so no log holds it.
   const uiLink = runtime.uiLink();
   if (uiLink) out.write(`  open the UI: ${uiLink}  (good once; mcp-warden ui prints a new link)\n`);
-  out.write(`  control API: ${http.url}/api/<method> (admin token in ${adminTokenFile ?? paths.tokens})\n`);
+  const adminFrom =
+    adminTokenFile === STDIN ? "the one read from standard input" : `in ${adminTokenFile ?? paths.tokens}`;
+  out.write(`  control API: ${http.url}/api/<method> (admin token ${adminFrom})\n`);
 
   let stopping = false;
   const stop = async () => {
@@ -222,8 +246,13 @@ async function connect(argv: string[]): Promise<void> {
   const server = positionals[0] as string;
   const dataDir = resolve(values["data-dir"] ?? defaultDataDir());
   const paths = dataPaths(dataDir);
-  const { base, fetch } = await verifiedWarden(dataDir, values.url);
   const tokenFile = values["token-file"];
+  if (tokenFile === STDIN)
+    throw new UsageError(
+      "connect's standard input carries the MCP messages, so it cannot also carry the token: " +
+        "give --token-file a file only you can read, or set MCP_WARDEN_TOKEN in the client's env",
+    );
+  const { base, fetch } = await verifiedWarden(dataDir, values.url);
   const token = tokenFile
     ? readSecretFile(tokenFile, "the token file")
     : (process.env.MCP_WARDEN_TOKEN ?? ensureTokens(paths.tokens).grants.default);
@@ -269,6 +298,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
         return await auditCommand(rest);
       case "deny-all":
         return await denyAllCommand(rest);
+      case "team":
+        return teamCommand(rest);
       case "help":
       case "--help":
       case "-h": {

@@ -222,6 +222,23 @@ export interface WardenState {
   servers: ServerStatus[];
   pending: PendingApproval[];
   callsToday: number;
+  auditDisk: AuditDiskState;
+}
+
+/**
+ * How the audit log stands on disk, so the UI can warn before new calls are refused for want of room:
+ * "near-bound" past 80 % of the log's own bound, "low-disk" when its disk has less free space than the
+ * threshold, "full" when new calls are refused. No warning when all is well.
+ */
+export interface AuditDiskState {
+  /** Bytes the audit files use, against `limit` (their bound). */
+  bytes: number;
+  limit: number;
+  /** Bytes free on the log's disk, when the system can say. */
+  freeBytes?: number;
+  warning?: "near-bound" | "low-disk" | "full";
+  /** What the warning says, with what to do about it. */
+  message?: string;
 }
 
 /** How this warden stands with its team (see main/core/team/). */
@@ -408,6 +425,8 @@ export interface WardenEvents {
   grants: GrantInfo[];
   /** The team connection, its members or the team Deny-all changed. */
   team: TeamStatus;
+  /** The audit log's disk warning turned on, changed or went away. */
+  auditDisk: AuditDiskState;
 }
 
 export type WardenEventName = keyof WardenEvents;
@@ -423,6 +442,7 @@ export const WARDEN_EVENTS = [
   "toolChanges",
   "grants",
   "team",
+  "auditDisk",
 ] as const satisfies readonly WardenEventName[];
 
 /** What the UI talks to, whichever bridge is underneath. */

@@ -34,7 +34,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-const COMMANDS = ["serve", "connect", "check", "decide", "schema", "init", "wrap", "unwrap", "audit"];
+const COMMANDS = ["serve", "connect", "check", "decide", "schema", "init", "wrap", "unwrap", "audit", "team"];
 const version = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string })
   .version;
 

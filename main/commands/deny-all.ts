@@ -8,11 +8,11 @@
 import { readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { dataPaths, ensureTokens } from "../core/config/data-dir.js";
-import { readSecretFile } from "../core/config/private-files.js";
 import { DENY_ALL_SIGNAL } from "../core/deny-all-signal.js";
 import { StartupError } from "../core/runtime.js";
 import { parseCommand } from "./args.js";
 import { dataDirFrom, runningWarden, userError } from "./common.js";
+import { readSecret } from "./secrets.js";
 
 /** The command as the CLI's help lists it. */
 export const DENY_ALL = {
@@ -28,11 +28,12 @@ export const DENY_ALL = {
     "admin-token-file": {
       type: "string",
       arg: "FILE",
-      help: "a file (only you can read) holding the control API's token (default: the one in tokens.json)",
+      help: "a file (only you can read) holding the control API's token, or - to read it from standard input (default: the one in tokens.json)",
     },
     "admin-token": {
       type: "string",
-      refused: "use --admin-token-file FILE (a file only you can read)",
+      refused:
+        "use --admin-token-file FILE (a file only you can read) or --admin-token-file - (standard input)",
       help: "",
     },
   },
@@ -105,7 +106,7 @@ export async function denyAllCommand(argv: string[]): Promise<number> {
   const tokenFile = values["admin-token-file"];
   const token =
     tokenFile !== undefined
-      ? readSecretFile(tokenFile, "admin token file")
+      ? await readSecret({ option: "--admin-token-file", file: tokenFile, what: "the admin token file" })
       : ensureTokens(dataPaths(dataDir).tokens).admin;
   let unreachable: string;
   try {

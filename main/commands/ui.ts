@@ -5,9 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { dataPaths } from "../core/config/data-dir.js";
-import { readSecretFile } from "../core/config/private-files.js";
 import { command, parseCommand } from "./args.js";
 import { asUserError, dataDirFrom, userError, verifiedWarden } from "./common.js";
+import { readSecret } from "./secrets.js";
 
 export const UI = command({
   name: "ui",
@@ -21,14 +21,20 @@ export const UI = command({
     "admin-token-file": {
       type: "string",
       arg: "FILE",
-      help: "the admin token, when serve was given --admin-token-file (default: the one in tokens.json)",
+      help: "the admin token, when serve was given --admin-token-file: a file only you can read, or - for standard input (default: the one in tokens.json)",
+    },
+    "admin-token": {
+      type: "string",
+      refused:
+        "use --admin-token-file FILE (a file only you can read) or --admin-token-file - (standard input)",
+      help: "",
     },
   },
 });
 
-/** The admin token: from `--admin-token-file`, else tokens.json. */
-function adminToken(dataDir: string, file: string | undefined): string {
-  if (file) return asUserError(() => readSecretFile(file, "the admin token file"));
+/** The admin token: from `--admin-token-file` (a file or standard input), else tokens.json. */
+async function adminToken(dataDir: string, file: string | undefined): Promise<string> {
+  if (file) return readSecret({ option: "--admin-token-file", file, what: "the admin token file" });
   const path = dataPaths(dataDir).tokens;
   const tokens = asUserError(() => JSON.parse(readFileSync(path, "utf8")) as { admin?: unknown });
   if (typeof tokens.admin !== "string") throw userError(`${path} holds no admin token`);
@@ -42,7 +48,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
   const { base, fetch } = await verifiedWarden(dataDir);
   const res = await fetch(`${base}/auth/code`, {
     method: "POST",
-    headers: { authorization: `Bearer ${adminToken(dataDir, values["admin-token-file"])}` },
+    headers: { authorization: `Bearer ${await adminToken(dataDir, values["admin-token-file"])}` },
   });
   if (res.status === 401)
     throw userError("the warden refused the admin token (was it started with --admin-token-file?)");

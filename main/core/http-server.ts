@@ -21,7 +21,13 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js"
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { Grants } from "./clients/grants.js";
 import { NONCE_PATTERN, PROOF_PATH, proofFor } from "./identity.js";
-import { ADMIN_HOLDER, ConnectionLimits } from "./limits-http.js";
+import {
+  ADMIN_HOLDER,
+  type ConnectionCaps,
+  ConnectionLimits,
+  connectionCaps,
+  softFileLimit,
+} from "./limits-http.js";
 import { UnreadBytes } from "./proxy/backpressure.js";
 import { ClientSession } from "./proxy/client-session.js";
 import { HttpChannel } from "./proxy/http-channel.js";
@@ -85,6 +91,8 @@ export interface WardenHttp {
   url: string;
   /** A fresh one-time sign-in code for the UI (see ui-sessions.ts). */
   newUiCode(): string;
+  /** The connection caps in force (lowered by a low open-file limit). */
+  connectionCaps: ConnectionCaps;
   close(): Promise<void>;
 }
 
@@ -453,7 +461,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
   // Caps on connections by who holds them, so idle sockets cannot use up the descriptors (limits-http.ts).
-  const connections = new ConnectionLimits(server);
+  const connections = new ConnectionLimits(server, connectionCaps(softFileLimit()));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: options.port, host, backlog: 4096 }, () => {
@@ -491,6 +499,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     port,
     url,
     newUiCode: () => (ui as UiSessions).newCode(),
+    connectionCaps: connections.caps,
     close: async () => {
       clearInterval(sweeper);
       offServers();

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import {
   CLIENTS,
@@ -15,6 +16,7 @@ import {
 } from "../../shared/clients.js";
 import {
   type ApprovalEnd,
+  type AuditDiskState,
   type CallRecord,
   type CallStatus,
   DENIAL_PREFIX,
@@ -33,6 +35,7 @@ import { type PolicyError, policyJsonSchema } from "../../shared/policy-schema.j
 import { ApprovalBroker } from "./approvals/broker.js";
 import { pendingCapReason } from "./approvals/pending-cap.js";
 import { CallLog, type OutcomeLine } from "./audit/call-log.js";
+import { auditDiskState } from "./audit/disk-warning.js";
 import { auditOptionsFromSettings } from "./audit/options.js";
 import { AuditFullError } from "./audit/store.js";
 import { callHash, canonicalJson } from "./canonical.js";
@@ -124,6 +127,9 @@ const APPROVAL_REASON: Record<Exclude<ApprovalEnd, "approved">, string> = {
 /** Why a call is refused when the audit log cannot be written. */
 const AUDIT_DOWN = "the audit log cannot be written, so nothing is forwarded";
 
+/** How often, at most, calls make the warden look at the audit log's disk (a statfs). */
+const DISK_CHECK_MS = 1_000;
+
 /** A limit view with room for every call: for deciding again a call that already holds its slots. */
 const NO_LIMITS: LimitView = { waitFor: () => 0 };
 
@@ -160,6 +166,9 @@ export class Warden implements CallGate {
   #endpointBase: string;
   /** Standing approvals: client + call hash → until when the same call from that client goes through. */
   readonly #standing = new Map<string, number>();
+  /** The audit disk warning last announced, and when the disk was last looked at. */
+  #diskWarning: AuditDiskState["warning"];
+  #diskCheckedAt = Number.NEGATIVE_INFINITY;
   #clients: ClientsService | undefined;
   #firstAttempts: Promise<void> = Promise.resolve();
   /** Deny-all, read from the settings once and written through: every call reads it. */
@@ -339,7 +348,24 @@ export class Warden implements CallGate {
       servers: this.servers(),
       pending: this.#approvals(),
       callsToday: this.log.callsOnDayOf(this.#now()),
+      auditDisk: this.#auditDisk(),
     };
+  }
+
+  /** The audit log's disk state now; an `auditDisk` event goes out when its warning changes. */
+  #auditDisk(): AuditDiskState {
+    const state = auditDiskState(this.log.diskUsage(), dirname(this.#options.auditPath));
+    this.#diskCheckedAt = this.#now();
+    if (state.warning !== this.#diskWarning) {
+      this.#diskWarning = state.warning;
+      this.events.emit("auditDisk", state);
+    }
+    return state;
+  }
+
+  /** Looks at the log's disk after a write, at most once per DISK_CHECK_MS (a failed write looks at once). */
+  #checkDisk(failed: boolean): void {
+    if (failed || this.#now() - this.#diskCheckedAt >= DISK_CHECK_MS) this.#auditDisk();
   }
 
   /** Every upstream's status. */
@@ -573,8 +599,10 @@ export class Warden implements CallGate {
   #writeDecision(record: CallRecord, counterKeys: readonly string[], argsText?: string): string | undefined {
     try {
       this.events.emit("call", { ...this.log.decision(record, counterKeys, argsText) });
+      this.#checkDisk(false);
       return undefined;
     } catch (error) {
+      this.#checkDisk(true);
       process.emitWarning(`audit log write failed: ${errorText(error)}`);
       // A log at its disk bound says so (and what to do); any other failure is the generic refusal.
       return error instanceof AuditFullError ? `${errorText(error)}; nothing is forwarded` : AUDIT_DOWN;

@@ -98,6 +98,12 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Extra environment for the serve process (e.g. HOME, to find client configs in a test folder). */
   env?: Record<string, string>;
+  /** Runs serve under `ulimit -n maxFiles`: at most this many open file descriptors. */
+  maxFiles?: number;
+  /** Where serve reads the admin token (ADMIN_TOKEN): a user-only file by default, or "-" for `stdin`. */
+  adminTokenFile?: string;
+  /** Written to serve's standard input, which is then closed (by default serve's stdin is empty). */
+  stdin?: string;
 }
 
 /** Starts `mcp-warden serve` and waits until it listens. */
@@ -107,23 +113,29 @@ export async function startWarden(options: StartOptions): Promise<RunningWarden>
   if (options.policy !== undefined) writeFileSync(policyPath, options.policy);
   const serversPath = join(dataDir, "servers.json");
   writeFileSync(serversPath, JSON.stringify({ mcpServers: options.servers }));
-  const child = spawn(
-    process.execPath,
-    [
-      cliPath,
-      "serve",
-      "--data-dir",
-      dataDir,
-      "--port",
-      "0",
-      "--token-file",
-      tokenFile(CLIENT_TOKEN),
-      "--admin-token-file",
-      tokenFile(ADMIN_TOKEN),
-      ...(options.extraArgs ?? []),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(options.env ?? {}) } },
-  );
+  const serve = [
+    cliPath,
+    "serve",
+    "--data-dir",
+    dataDir,
+    "--port",
+    "0",
+    "--token-file",
+    tokenFile(CLIENT_TOKEN),
+    "--admin-token-file",
+    options.adminTokenFile ?? tokenFile(ADMIN_TOKEN),
+    ...(options.extraArgs ?? []),
+  ];
+  // The shell sets the limit and then becomes serve (exec), so the child's pid is serve's.
+  const [command, args] =
+    options.maxFiles === undefined
+      ? [process.execPath, serve]
+      : ["sh", ["-c", `ulimit -n ${options.maxFiles} && exec "$0" "$@"`, process.execPath, ...serve]];
+  const child = spawn(command, args, {
+    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    env: { ...process.env, ...(options.env ?? {}) },
+  });
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   let output = "";
   child.stdout?.on("data", (d: Buffer) => {
     output += d.toString();

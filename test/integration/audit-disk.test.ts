@@ -4,11 +4,11 @@
  * short is removed, nothing is glued onto it, and after a restart the log and the rate limit know exactly
  * the calls the upstream received.
  */
-import { spawnSync } from "node:child_process";
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { verifyAudit } from "../../main/core/audit/verify.js";
+import { mountTmpfs, unmount } from "../helpers/tmpfs.js";
 import {
   callTool,
   type RunningWarden,
@@ -19,21 +19,6 @@ import {
   textOf,
   virtualizationServer,
 } from "../helpers/warden.js";
-
-/** Mounts a tmpfs of `size` at a new folder; undefined where that is not allowed (not root, no tmpfs). */
-function mountTmpfs(size: string): string | undefined {
-  if (process.platform !== "linux" || process.getuid?.() !== 0) return undefined;
-  const dir = tempDir("warden-tmpfs-");
-  const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
-  if (r.status === 0) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  return undefined;
-}
-
-function unmount(dir: string): void {
-  spawnSync("umount", [dir]);
-  rmSync(dir, { recursive: true, force: true });
-}
 
 const probe = mountTmpfs("64k");
 if (probe) unmount(probe);

@@ -2,13 +2,16 @@
  * Bounded work per client: what one client asks for and leaves unread cannot grow the warden without
  * bound, and cannot keep other clients waiting. Each attack runs against the real `mcp-warden serve`.
  */
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAX_CONNECTIONS_PER_GRANT, MAX_UNCLAIMED } from "../../main/core/limits-http.js";
+import { connectionCaps, MAX_CONNECTIONS_PER_GRANT, MAX_UNCLAIMED } from "../../main/core/limits-http.js";
 import { MAX_BATCH_ANSWER_BYTES, MAX_UNREAD_PER_CLIENT } from "../../main/core/proxy/backpressure.js";
 import {
+  ADMIN_TOKEN,
   CLIENT_TOKEN,
   callTool,
   grantArgs,
@@ -225,4 +228,87 @@ describe("connection limits", () => {
     expect(await statusOn(other, get(OTHER_TOKEN))).toContain(" 405 ");
     for (const socket of open) socket.destroy();
   });
+});
+
+/** Whether the control API answers on a new connection of its own within `ms`. */
+function apiAnswers(url: string, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(
+      `${url}/api/setDenyAll`,
+      {
+        method: "POST",
+        agent: false,
+        timeout: ms,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(false));
+    req.end('{"on":true}');
+  });
+}
+
+describe("connection caps under a low open-file limit (ulimit -n 256)", () => {
+  const LIMIT = 256;
+  const caps = connectionCaps(LIMIT);
+
+  it(`are lowered to fit (${caps.total} in all, ${caps.perGrant} per client), so the control API stays reachable past the limit`, async () => {
+    const grants = ["a", "b", "c", "d", "e"];
+    warden = await startWarden({
+      policy: ALLOW,
+      servers: { raw: rawServer },
+      maxFiles: LIMIT,
+      extraArgs: grants.flatMap((g) => grantArgs(g, `token-${g}`)),
+    });
+    const w = warden;
+    expect(w.output()).toContain(
+      `connections: at most ${caps.total} connections, ${caps.perGrant} per client, ${caps.adminReserve} kept for the control API (the open-file limit is ${LIMIT})`,
+    );
+    const url = new URL(`${w.url}/mcp/raw`);
+    const get = (token: string) =>
+      `GET ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${token}\r\naccept: text/event-stream\r\n\r\n`;
+    const open: Socket[] = [];
+    try {
+      // MCP clients take every connection they may: each its share, until the warden has no more room.
+      const statuses: string[] = [];
+      for (const g of grants) {
+        for (let i = 0; i < caps.perGrant; i++) {
+          const socket = connect(Number(url.port), "127.0.0.1");
+          socket.on("error", () => {});
+          open.push(socket);
+          statuses.push(await statusOn(socket, get(`token-${g}`)));
+        }
+      }
+      const room = caps.total - caps.unclaimed - caps.adminReserve;
+      expect(statuses.filter((s) => s.includes(" 405 "))).toHaveLength(room);
+      expect(statuses.filter((s) => s.includes(" 503 "))).toHaveLength(grants.length * caps.perGrant - room);
+
+      // Then more idle connections than the process may open files, all connected before the API is tried
+      // (the warden closes idle ones after UNCLAIMED_IDLE_MS, well after the API's 5 s).
+      let closed = 0;
+      const connected: Promise<unknown>[] = [];
+      for (let i = 0; i < LIMIT * 2; i++) {
+        const socket = connect(Number(url.port), "127.0.0.1");
+        socket.on("error", () => {});
+        socket.on("close", () => closed++);
+        connected.push(once(socket, "connect").catch(() => {}));
+        open.push(socket);
+      }
+      await Promise.all(connected);
+      expect(await apiAnswers(w.url, 5_000)).toBe(true);
+      expect((await w.api("getState")).denyAll).toBe(true);
+      // The oldest idle ones made room for newer ones (and for the API's) at once.
+      await waitFor(
+        () => closed >= LIMIT * 2 - caps.unclaimed,
+        5_000,
+        "the oldest idle connections to be dropped",
+      );
+    } finally {
+      for (const socket of open) socket.destroy();
+    }
+  }, 60_000);
 });

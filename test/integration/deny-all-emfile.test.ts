@@ -3,22 +3,20 @@
  * process can use them all up, and then no control request gets through while connections already open
  * still carry calls. `mcp-warden deny-all on` then signals the warden, which needs no descriptor.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectionFetch } from "../helpers/fetch.js";
 import {
   ADMIN_TOKEN,
-  CLIENT_TOKEN,
   callTool,
   cliPath,
+  type RunningWarden,
   readState,
   SEED_POLICY,
+  startWarden,
   tempDir,
   textOf,
   tokenFile,
@@ -26,47 +24,19 @@ import {
   waitFor,
 } from "../helpers/warden.js";
 
-const DESCRIPTORS = 64;
+/**
+ * Below MIN_FILE_LIMIT even the smallest connection caps leave no descriptor over (at 128 and up they keep
+ * the control API reachable: bounded.test.ts), so idle connections can still use them all up here.
+ */
+const DESCRIPTORS = 40;
 
-const cleanup: (() => void)[] = [];
-afterEach(() => {
-  for (const undo of cleanup.splice(0)) undo();
+let warden: RunningWarden | undefined;
+const idle: Socket[] = [];
+afterEach(async () => {
+  for (const socket of idle.splice(0)) socket.destroy();
+  await warden?.stop("SIGKILL");
+  warden = undefined;
 });
-
-/** `mcp-warden serve` under a limit of DESCRIPTORS open files; resolves with its URL once it listens. */
-async function serveWithFewDescriptors(
-  dataDir: string,
-): Promise<{ url: string; output: () => string; pid: number }> {
-  const child = spawn(
-    "sh",
-    [
-      "-c",
-      `ulimit -n ${DESCRIPTORS}; exec "$0" "$@"`,
-      process.execPath,
-      cliPath,
-      "serve",
-      "--data-dir",
-      dataDir,
-      "--port",
-      "0",
-      "--token-file",
-      tokenFile(CLIENT_TOKEN),
-      "--admin-token-file",
-      tokenFile(ADMIN_TOKEN),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  cleanup.push(() => child.kill("SIGKILL"));
-  let output = "";
-  const take = (d: Buffer) => {
-    output += d.toString();
-  };
-  child.stdout.on("data", take);
-  child.stderr.on("data", take);
-  await waitFor(() => output.includes("control API:"), 20_000, "serve to start");
-  const url = /MCP Warden listening on (http:\/\/\S+)/.exec(output)?.[1] ?? "";
-  return { url, output: () => output, pid: child.pid as number };
-}
 
 /** Whether the control API answers on a new connection (fetch would reuse the agent's) within a second. */
 function apiAnswers(url: string): Promise<boolean> {
@@ -92,52 +62,41 @@ function apiAnswers(url: string): Promise<boolean> {
 
 describe("Deny-all with the warden's descriptors used up", () => {
   it("engages through deny-all on (a signal), and a stop_vm on an open session is refused", async () => {
-    const dataDir = tempDir();
-    const stateFile = join(dataDir, "virt-state.json");
-    writeFileSync(join(dataDir, "policy.json"), SEED_POLICY);
-    writeFileSync(
-      join(dataDir, "servers.json"),
-      JSON.stringify({ mcpServers: { virt: virtualizationServer("testing", stateFile) } }),
-    );
-    const warden = await serveWithFewDescriptors(dataDir);
-    const client = new Client({ name: "agent", version: "1.0.0" });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${warden.url}/mcp/virt`), {
-        fetch: connectionFetch,
-        requestInit: { headers: { authorization: `Bearer ${CLIENT_TOKEN}` } },
-      }),
-    );
-    cleanup.push(() => void client.close());
+    const stateFile = join(tempDir(), "virt-state.json");
+    warden = await startWarden({
+      policy: SEED_POLICY,
+      servers: { virt: virtualizationServer("testing", stateFile) },
+      maxFiles: DESCRIPTORS,
+    });
+    const w = warden;
+    const client = await w.client("virt");
+    expect(w.output()).toContain("that limit is too low for the caps to keep the control API reachable");
     expect((await callTool(client, "stop_vm", { vm_name: "dev-web" })).isError).toBeFalsy();
     const stopsBefore = readState(stateFile).calls.filter((c) => c.tool === "stop_vm").length;
 
     // Idle connections until the warden can take no more: then the control API is out of reach.
-    const idle: Socket[] = [];
-    cleanup.push(() => {
-      for (const s of idle) s.destroy();
-    });
-    const port = Number(new URL(warden.url).port);
+    const port = Number(new URL(w.url).port);
     for (let i = 0; i < DESCRIPTORS * 2; i++) {
       const socket = connect(port, "127.0.0.1");
       socket.on("error", () => {});
       idle.push(socket);
     }
-    await waitFor(async () => !(await apiAnswers(warden.url)), 20_000, "the control API to be out of reach");
+    await waitFor(async () => !(await apiAnswers(w.url)), 20_000, "the control API to be out of reach");
 
     const run = spawnSync(
       process.execPath,
-      [cliPath, "deny-all", "on", "--data-dir", dataDir, "--admin-token-file", tokenFile(ADMIN_TOKEN)],
+      [cliPath, "deny-all", "on", "--data-dir", w.dataDir, "--admin-token-file", tokenFile(ADMIN_TOKEN)],
       { encoding: "utf8" },
     );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain("sent SIGUSR2");
-    await waitFor(() => warden.output().includes("Deny-all is on (SIGUSR2)"), 10_000, "Deny-all to engage");
+    await waitFor(() => w.output().includes("Deny-all is on (SIGUSR2)"), 10_000, "Deny-all to engage");
 
     const refused = await callTool(client, "stop_vm", { vm_name: "dev-db" });
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toContain("Deny-all");
     expect(readState(stateFile).calls.filter((c) => c.tool === "stop_vm")).toHaveLength(stopsBefore);
-    const audit = readFileSync(join(dataDir, "audit.jsonl"), "utf8");
+    const audit = readFileSync(join(w.dataDir, "audit.jsonl"), "utf8");
     expect(audit).toMatch(/"t":"control".*"action":"deny-all","on":true,"via":"SIGUSR2"/);
   }, 60_000);
 

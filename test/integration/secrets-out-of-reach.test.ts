@@ -38,7 +38,13 @@ afterEach(async () => {
 });
 
 function runSync(...args: string[]) {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: "utf8", input: "" });
+  return runWithInput("", ...args);
+}
+
+/** Runs the CLI with `input` on its standard input. */
+function runWithInput(input: string, ...args: string[]) {
+  // A command that wrongly keeps running (serve started after all) fails the test instead of hanging it.
+  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: "utf8", input, timeout: 20_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -112,6 +118,8 @@ describe("no secret on a command line", () => {
         ["connect", "virt", "--token=t"],
         /--token would put a secret.*--token-file FILE or set MCP_WARDEN_TOKEN/,
       ],
+      [["deny-all", "on", "--admin-token", "t"], /--admin-token would put a secret.*--admin-token-file -/],
+      [["ui", "--admin-token", "t"], /--admin-token would put a secret.*--admin-token-file -/],
     ];
     for (const [args, message] of cases) {
       const r = runSync(...args);
@@ -119,6 +127,83 @@ describe("no secret on a command line", () => {
       expect(r.stderr).toMatch(message);
     }
     expect(runSync("serve", "--help").stdout).not.toMatch(/--token T|--admin-token T/);
+  });
+
+  it("serve, deny-all and ui read a token from standard input when its file is -", async () => {
+    warden = await startWarden({
+      servers: {},
+      extraArgs: ["--demo", "--grant", `piped=@${tokenFile("from-a-file")}`],
+      adminTokenFile: "-",
+      stdin: `${ADMIN_TOKEN}\n`,
+    });
+    const w = warden;
+    expect(w.output()).toContain("admin token the one read from standard input");
+    expect((await w.api("getState")).denyAll).toBe(false);
+    expect(cmdline(w.process.pid)).not.toContain(ADMIN_TOKEN);
+
+    const wrong = runWithInput(
+      "not-the-admin-token",
+      "deny-all",
+      "on",
+      "--data-dir",
+      w.dataDir,
+      "--admin-token-file",
+      "-",
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("the control API answered 401");
+    const on = runWithInput(
+      `${ADMIN_TOKEN}\n`,
+      "deny-all",
+      "on",
+      "--data-dir",
+      w.dataDir,
+      "--admin-token-file",
+      "-",
+    );
+    expect(on.stderr).toBe("");
+    expect(on.stdout).toBe("Deny-all is on\n");
+    expect((await w.api("getState")).denyAll).toBe(true);
+    const link = runWithInput(ADMIN_TOKEN, "ui", "--data-dir", w.dataDir, "--admin-token-file", "-");
+    expect(link.stderr).toBe("");
+    expect(link.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*code=/);
+    await w.stop();
+
+    // A client token piped to serve: a client with it is served, one with another token is not.
+    warden = await startWarden({
+      servers: {},
+      extraArgs: ["--demo", "--grant", "piped=@-"],
+      stdin: "piped-client-token",
+    });
+    const client = await warden.client("virtualization-demo", "piped-client-token");
+    expect((await callTool(client, "list_vms")).isError).toBeFalsy();
+    await expect(warden.client("virtualization-demo", "piped-client-tokeN")).rejects.toThrow();
+  });
+
+  it("a secret from standard input is refused when it cannot be the only one, or is empty, or for connect", () => {
+    const dir = tempDir();
+    const cases: [string, string[], RegExp][] = [
+      [
+        "a\nb\n",
+        ["serve", "--data-dir", dir, "--port", "0", "--token-file", "-", "--admin-token-file", "-"],
+        /standard input holds one secret, but --token-file and --admin-token-file all read it/,
+      ],
+      [
+        "",
+        ["serve", "--data-dir", dir, "--port", "0", "--grant", "piped=@-"],
+        /--grant piped read standard input, which was empty/,
+      ],
+      [
+        CLIENT_TOKEN,
+        ["connect", "virt", "--data-dir", dir, "--token-file", "-"],
+        /connect's standard input carries the MCP messages.*MCP_WARDEN_TOKEN/,
+      ],
+    ];
+    for (const [input, args, message] of cases) {
+      const r = runWithInput(input, ...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
   });
 
   it("a token file others can read is refused, naming the fix", () => {

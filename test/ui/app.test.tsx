@@ -23,6 +23,7 @@ describe("App", () => {
         servers: [server(), server({ name: "b", state: "failed" })],
         pending: [],
         callsToday: 0,
+        auditDisk: { bytes: 0, limit: 1 },
       })),
     });
     render(<App bridge={bridge(api)} />);
@@ -34,6 +35,33 @@ describe("App", () => {
         .map((a) => a.textContent),
     ).toEqual(["Live calls", "Approvals", "Policy", "Servers"]);
     expect(within(nav).getByRole("link", { name: "Live calls" }).getAttribute("aria-current")).toBe("page");
+  });
+
+  it("warns about the audit log's disk from the snapshot and the auditDisk event, and stops when it is well", async () => {
+    const near = {
+      bytes: 850,
+      limit: 1000,
+      warning: "near-bound" as const,
+      message: "The audit log uses 850 B of its 1000 B bound (85 %): at the bound new calls are refused.",
+    };
+    const api = fakeApi({
+      getState: vi.fn(async () => ({
+        denyAll: false,
+        servers: [],
+        pending: [],
+        callsToday: 0,
+        auditDisk: near,
+      })),
+    });
+    render(<App bridge={bridge(api)} />);
+    const banner = await screen.findByRole("alert");
+    expect(banner.textContent).toBe(near.message);
+    expect(banner.className).toBe("banner warn");
+    act(() => api.emit("auditDisk", { ...near, warning: "full", message: "The audit log is full." }));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toBe("The audit log is full."));
+    expect(screen.getByRole("alert").className).toBe("banner bad");
+    act(() => api.emit("auditDisk", { bytes: 10, limit: 1000 }));
+    await waitFor(() => expect(screen.queryByRole("alert")).toBeNull());
   });
 
   it("names the view and the waiting calls in the window title; the skip link keeps the route", async () => {
@@ -121,7 +149,13 @@ describe("App", () => {
   it("shows the prompt alone at #/approval (the Electron app's approval window)", async () => {
     window.history.replaceState(null, "", "/#/approval");
     const api = fakeApi({
-      getState: vi.fn(async () => ({ denyAll: false, servers: [], pending: [approval()], callsToday: 0 })),
+      getState: vi.fn(async () => ({
+        denyAll: false,
+        servers: [],
+        pending: [approval()],
+        callsToday: 0,
+        auditDisk: { bytes: 0, limit: 1 },
+      })),
     });
     render(<App bridge={bridge(api)} />);
     // Before the state arrives the window shows its empty state: wait for the request itself.
@@ -141,6 +175,7 @@ describe("App", () => {
         servers: [],
         pending: [older, clicked],
         callsToday: 0,
+        auditDisk: { bytes: 0, limit: 1 },
       })),
     });
     render(<App bridge={bridge(api)} />);
@@ -175,7 +210,14 @@ describe("App", () => {
 });
 
 describe("App: welcome and starter policy", () => {
-  const noServers = () => vi.fn(async () => ({ denyAll: false, servers: [], pending: [], callsToday: 0 }));
+  const noServers = () =>
+    vi.fn(async () => ({
+      denyAll: false,
+      servers: [],
+      pending: [],
+      callsToday: 0,
+      auditDisk: { bytes: 0, limit: 1 },
+    }));
 
   it("welcomes a warden with no servers when client configs are found, until dismissed", async () => {
     const user = userEvent.setup();
@@ -291,7 +333,9 @@ describe("the first state read and the events around it", () => {
     await waitFor(() => expect(api.getState).toHaveBeenCalled());
     const waiting = approval();
     act(() => api.emit("approvalAdded", waiting));
-    await act(async () => answer({ denyAll: false, servers: [], pending: [], callsToday: 0 }));
+    await act(async () =>
+      answer({ denyAll: false, servers: [], pending: [], callsToday: 0, auditDisk: { bytes: 0, limit: 1 } }),
+    );
     expect(
       await screen.findByRole("heading", { level: 2, name: /Stop VM\s*dev-web\s*on\s*virt\s*\?/ }),
     ).toBeTruthy();

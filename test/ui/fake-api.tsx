@@ -133,7 +133,13 @@ export function approval(overrides: Partial<PendingApproval> = {}): PendingAppro
 export function fakeApi(overrides: Partial<WardenApi> = {}): FakeApi {
   const listeners = new Map<WardenEventName, Set<(payload: never) => void>>();
   const api = {
-    getState: vi.fn(async () => ({ denyAll: false, servers: [server()], pending: [], callsToday: 0 })),
+    getState: vi.fn(async () => ({
+      denyAll: false,
+      servers: [server()],
+      pending: [],
+      callsToday: 0,
+      auditDisk: { bytes: 0, limit: 1 },
+    })),
     listCalls: vi.fn(async () => [] as CallRecord[]),
     listApprovals: vi.fn(async () => []),
     approve: vi.fn(async () => ({ ok: true })),

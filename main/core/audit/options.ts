@@ -47,6 +47,8 @@ export interface AuditOptions {
   refusedArgsChars: number;
   /** The share of `maxBytes` at which `diskUsage().nearFull` turns on (the UI warns). */
   nearFullRatio: number;
+  /** Free space on the log's disk below which `diskUsage().lowDisk` turns on (the UI warns). */
+  minFreeBytes: number;
   io: AuditIo;
   now: () => number;
 }
@@ -64,6 +66,7 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
   snapshotEveryBytes: 4 * MIB,
   refusedArgsChars: 8 * 1024,
   nearFullRatio: 0.8,
+  minFreeBytes: 256 * MIB,
   io: NODE_IO,
   now: () => Date.now(),
 };
@@ -83,7 +86,8 @@ function duration(value: unknown): number | undefined {
 
 /**
  * The options a settings.json `audit` object asks for; anything missing or malformed keeps its default:
- * `{"audit": {"maxMB": 1024, "maxFileMB": 16, "rotateAfter": "1d", "keepFor": "90d", "whenFull": "refuse"}}`.
+ * `{"audit": {"maxMB": 1024, "maxFileMB": 16, "rotateAfter": "1d", "keepFor": "90d", "whenFull": "refuse",
+ * "minFreeMB": 256}}`.
  */
 export function auditOptionsFromSettings(settings: SettingsStore): Partial<AuditOptions> {
   const raw = settings.get("audit");
@@ -99,5 +103,7 @@ export function auditOptionsFromSettings(settings: SettingsStore): Partial<Audit
   const keep = duration(audit.keepFor);
   if (keep !== undefined) out.keepMs = keep;
   if (audit.whenFull === "refuse" || audit.whenFull === "drop-oldest") out.whenFull = audit.whenFull;
+  const minFreeMB = positive(audit.minFreeMB);
+  if (minFreeMB !== undefined) out.minFreeBytes = Math.floor(minFreeMB * MIB);
   return out;
 }

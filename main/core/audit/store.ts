@@ -14,6 +14,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statfsSync,
   statSync,
   writeSync,
 } from "node:fs";
@@ -74,6 +75,12 @@ export interface DiskUsage {
   /** New calls are refused: the bound is reached. */
   full: boolean;
   files: number;
+  /** Bytes free (for this user) on the log's disk; undefined when the system cannot say. */
+  freeBytes?: number;
+  /** The disk has less free space than `minFreeBytes`. */
+  lowDisk: boolean;
+  /** The free space below which `lowDisk` turns on. */
+  minFreeBytes: number;
 }
 
 /** Where the history on disk begins. */
@@ -117,6 +124,16 @@ function headOf(bytes: Buffer): ChainHead {
 
 function errorText(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
+/** Bytes an unprivileged writer may still use on the file system holding `dir`; undefined when unknown. */
+function freeSpace(dir: string): number | undefined {
+  try {
+    const { bavail, bsize } = statfsSync(dir);
+    return bavail * bsize;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Human size: "1.0 GiB", "512 KiB". */
@@ -578,12 +595,17 @@ export class AuditStore {
   /** How much disk the log uses against its bound. */
   diskUsage(): DiskUsage {
     const limit = this.#options.maxBytes;
+    const freeBytes = freeSpace(this.paths.dir);
+    const { minFreeBytes } = this.#options;
     return {
       bytes: this.#usage,
       limit,
       nearFull: this.#usage >= limit * this.#options.nearFullRatio,
       full: this.#refusing || this.#usage >= limit - this.#reserve(),
       files: this.#files,
+      ...(freeBytes !== undefined ? { freeBytes } : {}),
+      lowDisk: freeBytes !== undefined && freeBytes < minFreeBytes,
+      minFreeBytes,
     };
   }
 

@@ -121,6 +121,11 @@ function Shell({ bridge }: { bridge: Bridge }) {
       {live.denyAll && (
         <p className="banner bad">Deny-all is on: every call is refused until you switch it off.</p>
       )}
+      {live.auditDisk?.warning && (
+        <p className={`banner ${live.auditDisk.warning === "full" ? "bad" : "warn"}`} role="alert">
+          {live.auditDisk.message}
+        </p>
+      )}
       {live.pending.length > 0 && view !== "approvals" && (
         <p className="banner wait">
           {live.pending.length === 1 ? "A call is" : `${live.pending.length} calls are`} waiting for your

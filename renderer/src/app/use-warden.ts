@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type {
   ApprovalEnd,
+  AuditDiskState,
   PendingApproval,
   ServerStatus,
   ToolChange,
@@ -35,6 +36,8 @@ export interface WardenLive {
   ended: EndedApproval[];
   /** Tools held back until the user accepts them. */
   toolChanges: ToolChange[];
+  /** The audit log's disk state (a warning before it is full); undefined until the first snapshot. */
+  auditDisk: AuditDiskState | undefined;
 }
 
 /** A request for approval that has ended, and how. */
@@ -53,6 +56,7 @@ interface EventsSince {
   denyAll?: boolean;
   servers?: ServerStatus[];
   toolChanges?: ToolChange[];
+  auditDisk?: AuditDiskState;
   added: Map<string, PendingApproval>;
   ended: Set<string>;
 }
@@ -71,6 +75,7 @@ export function useWardenLive(api: WardenApi, generation: number): WardenLive {
     pending: [],
     ended: [],
     toolChanges: [],
+    auditDisk: undefined,
   });
 
   // What events said while a snapshot (getState) was on its way: the snapshot may be older than they are,
@@ -110,6 +115,10 @@ export function useWardenLive(api: WardenApi, generation: number): WardenLive {
         since.current.toolChanges = toolChanges;
         setLive((s) => ({ ...s, toolChanges }));
       }),
+      api.on("auditDisk", (auditDisk) => {
+        since.current.auditDisk = auditDisk;
+        setLive((s) => ({ ...s, auditDisk }));
+      }),
     ];
     return () => {
       for (const off of offs) off();
@@ -138,6 +147,7 @@ export function useWardenLive(api: WardenApi, generation: number): WardenLive {
           servers: events.servers ?? state.servers,
           pending,
           toolChanges: events.toolChanges ?? toolChanges,
+          auditDisk: events.auditDisk ?? state.auditDisk,
         }));
       },
       (error: Error) => current && setLive((s) => ({ ...s, error })),
