@@ -571,7 +571,7 @@ async function runClientLeg(tools, target, era = "legacy") {
   const started = Date.now();
   const stopped = [];
   const outputs = [];
-  for (const name of wanted) {
+  const runOne = async (name) => {
     const args = [
       tools.suiteBin(era),
       "client",
@@ -586,7 +586,10 @@ async function runClientLeg(tools, target, era = "legacy") {
     const r = await runProcess(tools.node22, args, { timeoutMs: 90_000, cwd: dir });
     if (r.signal) stopped.push(name);
     outputs.push(r.output);
-  }
+  };
+  // One scenario at a time: some time the client (sse-retry's reconnection window), and a loaded 2-core
+  // machine running several at once misses the suite's own timeouts.
+  for (const name of wanted) await runOne(name);
   writeFileSync(join(dir, "suite-output.log"), outputs.join("\n"));
   const scenarios = {};
   const found = {};

@@ -141,7 +141,7 @@ describe("the MCP conformance suite, direct vs through mcp-warden serve (scripts
       result = JSON.parse(readFileSync(resultFile, "utf8")) as Result;
     else throw new Error(`scripts/conformance.mjs exited with ${code}:\n${harnessOutput.slice(-4000)}`);
     if (result.skipped) console.info(`test/conformance: skipped — ${result.skipped}`);
-  }, 600_000);
+  }, 900_000);
 
   it("ran both legs in both eras, direct and through the warden", (ctx) => {
     if (result?.skipped) return ctx.skip(result.skipped);

@@ -431,7 +431,9 @@ export class Upstream extends Emitter<UpstreamEvents> {
         );
         if (answer || !Array.isArray(offered) || !offered.includes(MODERN_PROTOCOL_VERSION)) break;
       }
-    } catch {
+    } catch (error) {
+      // A refusal that only a sign-in answers is the answer: no handshake of another era is tried.
+      if (this.#auth?.needed) throw error;
       return undefined;
     } finally {
       await peer.close();
