@@ -168,7 +168,17 @@ export interface ServerStatus {
   state: "starting" | "connected" | "restarting" | "failed" | "stopped" | "sign-in-needed";
   /** For URL servers: the OAuth sign-in, when the server asked for one or the warden holds tokens. */
   signIn?: SignInInfo;
-  tools: { name: string; description?: string; risk?: Risk; actions?: Record<string, Risk> }[];
+  /**
+   * The server's tools. A multi-action tool has `actions` (each action's risk, in the tool's order) and
+   * `argument`, the argument that picks the action (`action`, or `operation` for proxmox_management).
+   */
+  tools: {
+    name: string;
+    description?: string;
+    risk?: Risk;
+    actions?: Record<string, Risk>;
+    argument?: string;
+  }[];
   /** The last lines the server wrote to stderr (stdio servers). */
   stderr: string[];
   restarts: number;
