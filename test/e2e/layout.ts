@@ -6,9 +6,7 @@ export function fitsWidth(page: Page): Promise<boolean> {
   return page.evaluate("document.scrollingElement.scrollWidth <= innerWidth") as Promise<boolean>;
 }
 
-/** How many lines tall `element` is, against `oneLine`, an element of one short word in about the same font. */
-export async function linesOf(element: Locator, oneLine: Locator): Promise<number> {
-  const [box, line] = await Promise.all([element.boundingBox(), oneLine.boundingBox()]);
-  if (!box || !line) throw new Error("an element to measure is not on screen");
-  return Math.round(box.height / line.height);
+/** How many lines an inline element (a name, a time) is laid out on: one box per line. */
+export function linesOf(inline: Locator): Promise<number> {
+  return inline.evaluate((el) => el.getClientRects().length);
 }

@@ -3,10 +3,18 @@
  * virtualization server, with a real MCP SDK client making the calls that replay decides again.
  */
 import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningWarden, startWarden, tempDir, virtualizationServer } from "../helpers/warden.js";
+import {
+  callTool,
+  type RunningWarden,
+  startWarden,
+  tempDir,
+  virtualizationServer,
+} from "../helpers/warden.js";
 import { hasChromium, launchBrowser, openUi, screenshot, setEditorText } from "./browser.js";
+import { fitsWidth, linesOf } from "./layout.js";
 
 function policy(listVms: "allow" | "deny"): string {
   return `${JSON.stringify(
@@ -18,6 +26,7 @@ function policy(listVms: "allow" | "deny"): string {
 
 let warden: RunningWarden;
 let browser: Browser;
+let client: Client;
 const pages: Page[] = [];
 
 describe.skipIf(!hasChromium)("the policy editor in chromium (needs /usr/bin/chromium)", () => {
@@ -30,6 +39,7 @@ describe.skipIf(!hasChromium)("the policy editor in chromium (needs /usr/bin/chr
       }),
       launchBrowser(),
     ]);
+    client = await warden.client("virt");
   });
 
   afterAll(async () => {
@@ -66,4 +76,21 @@ describe.skipIf(!hasChromium)("the policy editor in chromium (needs /usr/bin/chr
     expect(await save.getAttribute("title")).toBe("Save and apply (Ctrl+S)");
     expect(errors).toEqual([]);
   });
+
+  for (const width of [1280, 420]) {
+    it(`replay's times stay on one line at ${width} px`, async () => {
+      await callTool(client, "list_vms");
+      const { page } = await openPolicy(width);
+      await setEditorText(page, policy("deny"));
+      await page.getByRole("tab", { name: "Replay" }).click();
+      await page.getByRole("button", { name: "Replay recorded calls" }).click();
+      const time = page.locator(".replay-table tbody tr time").first();
+      await time.waitFor();
+      expect(await time.textContent()).toMatch(/^\d\d:\d\d:\d\d$/);
+      expect(await linesOf(time)).toBe(1);
+      expect(await fitsWidth(page)).toBe(true);
+      await time.scrollIntoViewIfNeeded();
+      await screenshot(page, `replay-${width}-light`);
+    });
+  }
 });
