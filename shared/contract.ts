@@ -91,8 +91,12 @@ export interface CallRecord {
   rule: string;
   reason: string;
   operation?: string;
-  /** Milliseconds from arrival to answer. */
+  /** Milliseconds from arrival to answer (a human's wait included). */
   latencyMs?: number;
+  /** Milliseconds the call waited for a human's answer (calls that asked one). */
+  waitedMs?: number;
+  /** Milliseconds the upstream took, from forwarding the call to its answer (forwarded calls). */
+  upstreamMs?: number;
   outcome?: CallOutcome;
   /** Upstream error text, or the tool's error text. */
   error?: string;

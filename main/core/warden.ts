@@ -66,6 +66,7 @@ import { starterPolicy } from "./policy/starter-policy.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./proxy/gate.js";
 import { NotSentError } from "./proxy/lane.js";
 import { spanAt } from "./proxy/raw-json.js";
+import { toolErrorText, toolFailed } from "./proxy/tool-outcome.js";
 import { Upstream } from "./proxy/upstream.js";
 import { needsTeam, teamGate } from "./team/gate.js";
 import type { TeamSlots } from "./team/limits.js";
@@ -407,6 +408,10 @@ export class Warden implements CallGate {
       if (teamSlots) this.team?.release(teamSlots);
     };
     /** Refuses the call after its decision was logged: its slots go back and the log says why. */
+    /** When the call started waiting for a human, and how long it waited once answered. */
+    let waitStarted: number | undefined;
+    const waited = (): { waitedMs?: number } =>
+      waitStarted === undefined ? {} : { waitedMs: this.#now() - waitStarted };
     const refuse = (status: CallStatus, rule: string, reason: string, answeredBy?: string): CallOutcomeOf => {
       release();
       this.#writeOutcome({
@@ -414,6 +419,7 @@ export class Warden implements CallGate {
         status,
         released: true,
         latencyMs: this.#now() - started,
+        ...waited(),
         error: reason,
         ...(answeredBy ? { answeredBy } : {}),
       });
@@ -436,6 +442,7 @@ export class Warden implements CallGate {
       );
       const stopWaiting =
         standing !== undefined && standing > this.#now() ? undefined : call.whileWaiting?.();
+      waitStarted = standing !== undefined && standing > this.#now() ? undefined : this.#now();
       const end: ApprovalEnd =
         standing !== undefined && standing > this.#now()
           ? "approved"
@@ -469,7 +476,7 @@ export class Warden implements CallGate {
       const now = decide(this.#policy, call, this.#context(NO_LIMITS, this.#now()));
       if (now.verdict === "deny")
         return refuse("denied", now.rule, `approved, but refused by now: ${now.reason}`);
-      if (!this.#writeOutcome({ id, status: "approved", ...(answeredBy ? { answeredBy } : {}) }))
+      if (!this.#writeOutcome({ id, status: "approved", ...waited(), ...(answeredBy ? { answeredBy } : {}) }))
         return unaudited(AUDIT_DOWN);
     }
     return this.#forward(call, id, started, release);
@@ -518,20 +525,25 @@ export class Warden implements CallGate {
     started: number,
     release: () => void,
   ): Promise<CallOutcomeOf> {
+    let forwarded: number | undefined;
     try {
       if (!this.upstreams.has(call.server))
         throw new NotSentError(`no upstream server named "${call.server}"`);
+      forwarded = this.#now();
       const answer = await call.forward();
       const error = answer.value.error as { message?: unknown } | undefined;
       const result = answer.value.result as Partial<CallToolResult> | undefined;
-      const failed = error !== undefined || result?.isError === true;
+      const toolError = result !== undefined && toolFailed(result);
       this.#writeOutcome({
         id,
-        outcome: error !== undefined ? "upstream-error" : result?.isError === true ? "tool-error" : "ok",
+        outcome: error !== undefined ? "upstream-error" : toolError ? "tool-error" : "ok",
         latencyMs: this.#now() - started,
-        ...(failed
-          ? { error: error !== undefined ? String(error.message ?? "error") : firstText(result) }
-          : {}),
+        upstreamMs: this.#now() - forwarded,
+        ...(error !== undefined
+          ? { error: String(error.message ?? "error") }
+          : toolError
+            ? { error: toolErrorText(result) }
+            : {}),
       });
       // The result's own text, as the server sent it: the UI shows it, and it need not be made again.
       const span = result !== undefined ? spanAt(answer.text, ["result"]) : undefined;
@@ -544,6 +556,7 @@ export class Warden implements CallGate {
         id,
         outcome: "upstream-error",
         latencyMs: this.#now() - started,
+        ...(forwarded !== undefined ? { upstreamMs: this.#now() - forwarded } : {}),
         error: errorText(error),
         ...(unreachable ? { released: true } : {}),
       });
@@ -815,9 +828,4 @@ export function compileOptions(settings: SettingsStore): CompileOptions {
 /** A standing approval is for one client's exact call. */
 function standingKey(client: string, hash: string): string {
   return `${client}\u0000${hash}`;
-}
-
-function firstText(result: Partial<CallToolResult> | undefined): string | undefined {
-  const block = Array.isArray(result?.content) ? result.content.find((c) => c?.type === "text") : undefined;
-  return block && "text" in block ? block.text.slice(0, 2_000) : undefined;
 }

@@ -10,3 +10,8 @@ export function fitsWidth(page: Page): Promise<boolean> {
 export function linesOf(inline: Locator): Promise<number> {
   return inline.evaluate((el) => el.getClientRects().length);
 }
+
+/** Whether an element's text is cut (it is wider than its box, as an ellipsis shows). */
+export function isCut(element: Locator): Promise<boolean> {
+  return element.evaluate((el) => el.scrollWidth > el.clientWidth);
+}
