@@ -3,7 +3,7 @@
  * receive, with their types. The Electron preload (IPC) and the headless HTTP bridge (POST /api/<method>,
  * server-sent events on GET /api/events) both implement exactly this map; nothing else crosses.
  */
-import type { ClientId, FoundConfig, UnwrapResult, WrapResult } from "./clients.js";
+import type { ClientId, ClientSnippet, FoundConfig, UnwrapResult, WrapResult } from "./clients.js";
 import type { PolicyError } from "./policy-schema.js";
 
 /** What a tool call does, from harmless to harmful. */
@@ -351,6 +351,11 @@ export interface WardenMethods {
   };
   /** Forgets the warden's tokens for an upstream. */
   signOutServer(params: { server: string }): { ok: boolean; error?: string };
+  /**
+   * For each client (Claude Desktop, Cursor, Claude Code, VS Code), the config that reaches `server`
+   * through this warden, as wrapping the client would write it (the bridge command or the URL).
+   */
+  clientSnippets(params: { server: string }): { snippets: ClientSnippet[]; error?: string };
   /** A starter policy for one server, from the risk of its tools (not applied: for the editor). */
   starterPolicy(params: { server: string }): { text?: string; error?: string };
   /** Tools held back until the user accepts them. */
@@ -394,6 +399,7 @@ export const WARDEN_METHODS = [
   "wrapClient",
   "unwrapClient",
   "starterPolicy",
+  "clientSnippets",
   "getTeam",
   "setTeamDenyAll",
   "signInServer",

@@ -9,6 +9,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import {
   CLIENTS,
   type ClientId,
+  type ClientSnippet,
   type FoundConfig,
   type UnwrapResult,
   type WrapResult,
@@ -77,6 +78,8 @@ import type { UpstreamSignIn } from "./upstream-auth/sign-in.js";
 /** Finding and wrapping MCP client configs, as the runtime provides it. */
 export interface ClientsService {
   find(): FoundConfig[];
+  /** Each client's config snippet for `server` (see clients/snippets.ts). */
+  snippets(server: string): ClientSnippet[];
   wrap(client: ClientId, path?: string): WrapResult;
   unwrap(client: ClientId, path?: string): UnwrapResult;
 }
@@ -747,6 +750,11 @@ export class Warden implements CallGate {
     findClients: () => this.#clients?.find() ?? [],
     wrapClient: ({ client, path }) => this.#clientAction(client, () => this.#clients?.wrap(client, path)),
     unwrapClient: ({ client, path }) => this.#clientAction(client, () => this.#clients?.unwrap(client, path)),
+    clientSnippets: ({ server }) => {
+      if (!this.upstreams.has(server)) return { snippets: [], error: `no server named "${server}"` };
+      if (!this.#clients) return { snippets: [], error: "client configs are not available here" };
+      return { snippets: this.#clients.snippets(server) };
+    },
     starterPolicy: ({ server }) => {
       const upstream = this.upstreams.get(server);
       if (!upstream) return { error: `no server named "${server}"` };

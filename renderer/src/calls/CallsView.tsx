@@ -23,6 +23,7 @@ import { StatusBadge } from "../ui/badges.js";
 import { downloadText } from "../ui/download.js";
 import { CallDetails } from "./CallDetails.js";
 import { CallsChart } from "./CallsChart.js";
+import { ConnectAgent } from "./ConnectAgent.js";
 import type { CallBuffer } from "./call-buffer.js";
 import { toCsv, toJsonl } from "./export.js";
 import { argsSummary, type CallFilter, callMatcher, NO_FILTER } from "./filter.js";
@@ -242,11 +243,11 @@ export function CallsView({ buffer, version, servers, older }: Props) {
           </div>
           <div ref={scrollRef} className="call-scroll">
             {rows.length === 0 ? (
-              <p className="empty">
-                {buffer.size === 0
-                  ? "No calls yet. They appear here as clients make them."
-                  : "No call matches the filters."}
-              </p>
+              buffer.size === 0 ? (
+                <ConnectAgent servers={servers} />
+              ) : (
+                <p className="empty">No call matches the filters.</p>
+              )
             ) : (
               <ul
                 className="call-list"
