@@ -72,7 +72,7 @@ describe.skipIf(!hasChromium)("the policy editor in chromium (needs /usr/bin/chr
     await screenshot(page, "policy-editor-errors-1280-light");
     await setEditorText(page, policy("deny"));
     await page.getByText("No problems.").waitFor();
-    await expect.poll(() => save.isEnabled()).toBe(true);
+    await expect.poll(() => save.isEnabled(), { timeout: 5_000 }).toBe(true);
     expect(await save.getAttribute("title")).toBe("Save and apply (Ctrl+S)");
     expect(errors).toEqual([]);
   });

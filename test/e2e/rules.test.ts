@@ -71,11 +71,37 @@ describe.skipIf(!hasChromium)("Policy → Rules in chromium (needs /usr/bin/chro
     expect(await list.getByText('tools["list_vms"]').count()).toBe(1);
     expect(await row(page, "vm_management info").locator("code").textContent()).toBe('tools["get_vm_info"]');
     const del = row(page, "vm_management delete");
-    await expect.poll(() => del.getByText('tools["delete_vm"]').count()).toBe(1);
+    await expect.poll(() => del.getByText('tools["delete_vm"]').count(), { timeout: 10_000 }).toBe(1);
     expect(await del.getByText("deny", { exact: true }).count()).toBe(1);
     const start = row(page, "vm_management start");
-    await expect.poll(() => start.locator("code").textContent()).toBe("default");
+    await expect.poll(() => start.locator("code").textContent(), { timeout: 10_000 }).toBe("default");
     expect(errors).toEqual([]);
+  });
+
+  it("Edit on one action edits the rule of its operation: allowing vm_management start leaves stop asking a human", async () => {
+    const { page } = await openRules(1280);
+    const start = row(page, "vm_management start");
+    await expect
+      .poll(() => start.locator(".rule-rule code").textContent(), { timeout: 10_000 })
+      .toBe("default");
+    await page.getByRole("button", { name: "Edit the rule for vm_management start on virt" }).click();
+    const form = page.getByRole("form", { name: "Rule for start_vm" });
+    await form.getByLabel("Action").selectOption("allow");
+    await form.getByRole("button", { name: "Apply to edited policy" }).click();
+    await expect
+      .poll(() => start.locator(".rule-rule code").textContent(), { timeout: 10_000 })
+      .toBe('tools["start_vm"]');
+    expect(await start.locator(".rule-decision .badge").textContent()).toBe("allow");
+    const stop = row(page, "vm_management stop");
+    expect(await stop.locator(".rule-decision .badge").textContent()).toBe("ask a human");
+    // An action no operation names is governed by the tool's own rule, and the form says so.
+    await page
+      .getByRole("button", { name: "Edit the rule for network_management list_networks on virt" })
+      .click();
+    await page
+      .getByRole("form", { name: "Rule for network_management" })
+      .getByText(/governs every action of network_management/)
+      .waitFor();
   });
 
   for (const width of [1280, 420]) {
@@ -87,7 +113,9 @@ describe.skipIf(!hasChromium)("Policy → Rules in chromium (needs /usr/bin/chro
       });
       await name.waitFor({ timeout: 10_000 });
       await expect
-        .poll(() => row(page, "network_management list_networks").locator(".rule-rule code").textContent())
+        .poll(() => row(page, "network_management list_networks").locator(".rule-rule code").textContent(), {
+          timeout: 10_000,
+        })
         .toBe("default");
       expect(await linesOf(name.locator(".rule-tool"))).toBe(1);
       expect(await linesOf(name.locator(".rule-action"))).toBe(1);

@@ -128,6 +128,7 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
                     <td colSpan={withRisk ? 5 : 4}>
                       <RuleForm
                         tool={decision?.operation ?? row.tool}
+                        wholeTool={row.action && !decision?.operation ? row.tool : undefined}
                         decidedBy={decision?.rule}
                         draft={draft}
                         onApply={(text) => {
@@ -150,6 +151,8 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
 
 interface FormProps {
   tool: string;
+  /** For one action that no operation names: the tool whose every action the rule governs. */
+  wholeTool?: string | undefined;
   /** The rule that decides the tool now: its key is edited when it names a tools entry. */
   decidedBy: string | undefined;
   draft: string;
@@ -157,7 +160,7 @@ interface FormProps {
   onCancel: () => void;
 }
 
-function RuleForm({ tool, decidedBy, draft, onApply, onCancel }: FormProps) {
+function RuleForm({ tool, wholeTool, decidedBy, draft, onApply, onCancel }: FormProps) {
   const id = useId();
   const named = decidedBy ? ruleKeyOf(decidedBy) : undefined;
   const key = named?.key ?? tool;
@@ -203,6 +206,7 @@ function RuleForm({ tool, decidedBy, draft, onApply, onCancel }: FormProps) {
         {held.kind === "none" ? "New rule " : "Rule "}
         <code>tools[{JSON.stringify(key)}]</code>
         {held.kind === "none" ? " (no rule names this tool yet)" : ""}
+        {wholeTool && key === wholeTool ? `: it governs every action of ${wholeTool}` : ""}
       </p>
       <div className="form-grid">
         <label>
