@@ -128,9 +128,14 @@ describe.skipIf(!hasChromium)("Live calls in chromium (needs /usr/bin/chromium)"
   });
 
   for (const colorScheme of ["light", "dark"] as const) {
-    it(`nothing overflows sideways at 420 px (${colorScheme}), the list nor the details`, async () => {
+    it(`nothing overflows sideways at 420 px (${colorScheme}), the list nor the details, and a tool error still shows`, async () => {
       const { page } = await openCalls(420, colorScheme);
       expect(await fitsWidth(page)).toBe(true);
+      // The Outcome column is hidden here: a tool error shows beside the decision instead, uncut.
+      const failed = row(page, "vm_management", "no-such-vm").locator(".c-status");
+      expect(await failed.locator(".outcome-tag").isVisible()).toBe(true);
+      expect(await failed.textContent()).toBe("allowed tool error");
+      expect(await isCut(failed)).toBe(false);
       await screenshot(page, `calls-420-${colorScheme}`);
       await row(page, "vm_management", "no-such-vm").click();
       await page.locator(".details").waitFor();

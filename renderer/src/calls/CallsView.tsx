@@ -346,6 +346,10 @@ function CallCells({ call }: { call: CallRecord }) {
       <span className="c-args">{argsSummary(call.args)}</span>
       <span className="c-status">
         <StatusBadge status={call.status} />
+        {call.outcome && call.outcome !== "ok" && (
+          // Where the Outcome column is hidden (narrow windows), a failed outcome shows beside the decision.
+          <span className="outcome-tag"> {OUTCOME_LABEL[call.outcome]}</span>
+        )}
       </span>
       <span className="c-waited">{duration(call.waitedMs)}</span>
       <span className="c-latency">{duration(upstreamTime(call))}</span>
