@@ -410,11 +410,11 @@ export class Warden implements CallGate {
       this.limiter.release(reservation);
       if (teamSlots) this.team?.release(teamSlots);
     };
-    /** Refuses the call after its decision was logged: its slots go back and the log says why. */
     /** When the call started waiting for a human, and how long it waited once answered. */
     let waitStarted: number | undefined;
     const waited = (): { waitedMs?: number } =>
       waitStarted === undefined ? {} : { waitedMs: this.#now() - waitStarted };
+    /** Refuses the call after its decision was logged: its slots go back and the log says why. */
     const refuse = (status: CallStatus, rule: string, reason: string, answeredBy?: string): CallOutcomeOf => {
       release();
       this.#writeOutcome({
@@ -443,28 +443,27 @@ export class Warden implements CallGate {
       const standing = this.#standing.get(
         standingKey(call.grant, callHash(call.server, call.tool, call.args)),
       );
-      const stopWaiting =
-        standing !== undefined && standing > this.#now() ? undefined : call.whileWaiting?.();
-      waitStarted = standing !== undefined && standing > this.#now() ? undefined : this.#now();
-      const end: ApprovalEnd =
-        standing !== undefined && standing > this.#now()
-          ? "approved"
-          : await this.broker.request({
-              callId: id,
-              client: call.grant,
-              server: call.server,
-              tool: call.tool,
-              ...(decision.operation ? { operation: decision.operation } : {}),
-              args: call.args,
-              rule: decision.rule,
-              reason: decision.reason,
-              ...this.#approvalContext(call, decision.counted ?? [], started),
-              timeoutMs: decision.approvalTimeoutMs ?? 120_000,
-              ...(call.signal ? { signal: call.signal } : {}),
-              ...(decision.teamApproval && this.team?.connected
-                ? { team: { requester: this.team.member, othersOnly: decision.teamApproval.others } }
-                : {}),
-            });
+      const standsApproved = standing !== undefined && standing > this.#now();
+      const stopWaiting = standsApproved ? undefined : call.whileWaiting?.();
+      if (!standsApproved) waitStarted = this.#now();
+      const end: ApprovalEnd = standsApproved
+        ? "approved"
+        : await this.broker.request({
+            callId: id,
+            client: call.grant,
+            server: call.server,
+            tool: call.tool,
+            ...(decision.operation ? { operation: decision.operation } : {}),
+            args: call.args,
+            rule: decision.rule,
+            reason: decision.reason,
+            ...this.#approvalContext(call, decision.counted ?? [], started),
+            timeoutMs: decision.approvalTimeoutMs ?? 120_000,
+            ...(call.signal ? { signal: call.signal } : {}),
+            ...(decision.teamApproval && this.team?.connected
+              ? { team: { requester: this.team.member, othersOnly: decision.teamApproval.others } }
+              : {}),
+          });
       stopWaiting?.();
       const answeredBy = this.team?.takeAnswerer(id);
       if (end !== "approved")
