@@ -10,6 +10,7 @@
  */
 import type {
   ApprovalEnd,
+  CallOutcome,
   CallStatus,
   CallTarget,
   LimitUse,
@@ -23,6 +24,16 @@ export const VERDICT_WORDS: Record<Verdict, string> = {
   allow: "allow",
   deny: "deny",
   approve: "ask a human",
+};
+
+/**
+ * What became of a forwarded call, in words: the tool answered (`ok`), the tool answered that it failed
+ * (`isError`, or `success: false` in its structured content), or the upstream never answered properly.
+ */
+export const OUTCOME_WORDS: Record<CallOutcome, string> = {
+  ok: "ok",
+  "tool-error": "tool error",
+  "upstream-error": "upstream failure",
 };
 
 /** Where a recorded call stands, in words (the audit record keeps its own status names). */

@@ -15,6 +15,19 @@ export const CLIENT_LABELS: Readonly<Record<ClientId, string>> = {
   vscode: "VS Code",
 };
 
+/** Where a client token goes in a config snippet, until the UI puts a real (or masked) one there. */
+export const TOKEN_PLACEHOLDER = "<your client token>";
+
+/** What to paste into one client's config to reach one server through the warden. */
+export interface ClientSnippet {
+  client: ClientId;
+  label: string;
+  /** The file the snippet goes in (this machine's, when the warden knows it). */
+  file?: string;
+  /** The config text, with TOKEN_PLACEHOLDER where the client token goes. */
+  text: string;
+}
+
 /** A client file the warden found, for a first-run welcome or a Servers view. */
 export interface FoundConfig {
   client: ClientId;

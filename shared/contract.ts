@@ -3,7 +3,7 @@
  * receive, with their types. The Electron preload (IPC) and the headless HTTP bridge (POST /api/<method>,
  * server-sent events on GET /api/events) both implement exactly this map; nothing else crosses.
  */
-import type { ClientId, FoundConfig, UnwrapResult, WrapResult } from "./clients.js";
+import type { ClientId, ClientSnippet, FoundConfig, UnwrapResult, WrapResult } from "./clients.js";
 import type { PolicyError } from "./policy-schema.js";
 
 /** What a tool call does, from harmless to harmful. */
@@ -91,8 +91,12 @@ export interface CallRecord {
   rule: string;
   reason: string;
   operation?: string;
-  /** Milliseconds from arrival to answer. */
+  /** Milliseconds from arrival to answer (a human's wait included). */
   latencyMs?: number;
+  /** Milliseconds the call waited for a human's answer (calls that asked one). */
+  waitedMs?: number;
+  /** Milliseconds the upstream took, from forwarding the call to its answer (forwarded calls). */
+  upstreamMs?: number;
   outcome?: CallOutcome;
   /** Upstream error text, or the tool's error text. */
   error?: string;
@@ -168,7 +172,17 @@ export interface ServerStatus {
   state: "starting" | "connected" | "restarting" | "failed" | "stopped" | "sign-in-needed";
   /** For URL servers: the OAuth sign-in, when the server asked for one or the warden holds tokens. */
   signIn?: SignInInfo;
-  tools: { name: string; description?: string; risk?: Risk; actions?: Record<string, Risk> }[];
+  /**
+   * The server's tools. A multi-action tool has `actions` (each action's risk, in the tool's order) and
+   * `argument`, the argument that picks the action (`action`, or `operation` for proxmox_management).
+   */
+  tools: {
+    name: string;
+    description?: string;
+    risk?: Risk;
+    actions?: Record<string, Risk>;
+    argument?: string;
+  }[];
   /** The last lines the server wrote to stderr (stdio servers). */
   stderr: string[];
   restarts: number;
@@ -354,6 +368,11 @@ export interface WardenMethods {
   };
   /** Forgets the warden's tokens for an upstream. */
   signOutServer(params: { server: string }): { ok: boolean; error?: string };
+  /**
+   * For each client (Claude Desktop, Cursor, Claude Code, VS Code), the config that reaches `server`
+   * through this warden, as wrapping the client would write it (the bridge command or the URL).
+   */
+  clientSnippets(params: { server: string }): { snippets: ClientSnippet[]; error?: string };
   /** A starter policy for one server, from the risk of its tools (not applied: for the editor). */
   starterPolicy(params: { server: string }): { text?: string; error?: string };
   /** Tools held back until the user accepts them. */
@@ -397,6 +416,7 @@ export const WARDEN_METHODS = [
   "wrapClient",
   "unwrapClient",
   "starterPolicy",
+  "clientSnippets",
   "getTeam",
   "setTeamDenyAll",
   "signInServer",

@@ -10,6 +10,7 @@ import { CLIENT_LABELS } from "../../shared/clients.js";
 import { type BridgeCommand, reachesByBridge } from "./clients/client-configs.js";
 import { defaultConfigPath, findClientConfigs, unwrapClient, wrapClient } from "./clients/client-wrap.js";
 import { Grants } from "./clients/grants.js";
+import { clientSnippets } from "./clients/snippets.js";
 import { type dataPaths, ensureDataDir, ensureTokens, writeFileAtomic } from "./config/data-dir.js";
 import { checkPrivate } from "./config/private-files.js";
 import { readServersFile, type ServerConfig } from "./config/servers-config.js";
@@ -212,6 +213,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     warden.setClients({
       find: () => findClientConfigs(place(), identity()),
+      snippets: (server) =>
+        clientSnippets(server, { url: http.url, dataDir: paths.dir, bridge }, place(), (client) =>
+          defaultConfigPath(client, place(), identity()),
+        ),
       wrap: (client, path) => {
         if (options.bridgeRefused && reachesByBridge(client)) throw new Error(options.bridgeRefused);
         const configPath = path ?? defaultConfigPath(client, place(), identity());

@@ -10,6 +10,7 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import {
   CLIENTS,
   type ClientId,
+  type ClientSnippet,
   type FoundConfig,
   type UnwrapResult,
   type WrapResult,
@@ -69,6 +70,7 @@ import { starterPolicy } from "./policy/starter-policy.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./proxy/gate.js";
 import { NotSentError } from "./proxy/lane.js";
 import { spanAt } from "./proxy/raw-json.js";
+import { toolErrorText, toolFailed } from "./proxy/tool-outcome.js";
 import { Upstream } from "./proxy/upstream.js";
 import { needsTeam, teamGate } from "./team/gate.js";
 import type { TeamSlots } from "./team/limits.js";
@@ -79,6 +81,8 @@ import type { UpstreamSignIn } from "./upstream-auth/sign-in.js";
 /** Finding and wrapping MCP client configs, as the runtime provides it. */
 export interface ClientsService {
   find(): FoundConfig[];
+  /** Each client's config snippet for `server` (see clients/snippets.ts). */
+  snippets(server: string): ClientSnippet[];
   wrap(client: ClientId, path?: string): WrapResult;
   unwrap(client: ClientId, path?: string): UnwrapResult;
 }
@@ -450,6 +454,10 @@ export class Warden implements CallGate {
       this.limiter.release(reservation);
       if (teamSlots) this.team?.release(teamSlots);
     };
+    /** When the call started waiting for a human, and how long it waited once answered. */
+    let waitStarted: number | undefined;
+    const waited = (): { waitedMs?: number } =>
+      waitStarted === undefined ? {} : { waitedMs: this.#now() - waitStarted };
     /** Refuses the call after its decision was logged: its slots go back and the log says why. */
     const refuse = (status: CallStatus, rule: string, reason: string, answeredBy?: string): CallOutcomeOf => {
       release();
@@ -458,6 +466,7 @@ export class Warden implements CallGate {
         status,
         released: true,
         latencyMs: this.#now() - started,
+        ...waited(),
         error: reason,
         ...(answeredBy ? { answeredBy } : {}),
       });
@@ -478,27 +487,27 @@ export class Warden implements CallGate {
       const standing = this.#standing.get(
         standingKey(call.grant, callHash(call.server, call.tool, call.args)),
       );
-      const stopWaiting =
-        standing !== undefined && standing > this.#now() ? undefined : call.whileWaiting?.();
-      const end: ApprovalEnd =
-        standing !== undefined && standing > this.#now()
-          ? "approved"
-          : await this.broker.request({
-              callId: id,
-              client: call.grant,
-              server: call.server,
-              tool: call.tool,
-              ...(decision.operation ? { operation: decision.operation } : {}),
-              args: call.args,
-              rule: decision.rule,
-              reason: decision.reason,
-              ...this.#approvalContext(call, decision.counted ?? [], started),
-              timeoutMs: decision.approvalTimeoutMs ?? 120_000,
-              ...(call.signal ? { signal: call.signal } : {}),
-              ...(decision.teamApproval && this.team?.connected
-                ? { team: { requester: this.team.member, othersOnly: decision.teamApproval.others } }
-                : {}),
-            });
+      const standsApproved = standing !== undefined && standing > this.#now();
+      const stopWaiting = standsApproved ? undefined : call.whileWaiting?.();
+      if (!standsApproved) waitStarted = this.#now();
+      const end: ApprovalEnd = standsApproved
+        ? "approved"
+        : await this.broker.request({
+            callId: id,
+            client: call.grant,
+            server: call.server,
+            tool: call.tool,
+            ...(decision.operation ? { operation: decision.operation } : {}),
+            args: call.args,
+            rule: decision.rule,
+            reason: decision.reason,
+            ...this.#approvalContext(call, decision.counted ?? [], started),
+            timeoutMs: decision.approvalTimeoutMs ?? 120_000,
+            ...(call.signal ? { signal: call.signal } : {}),
+            ...(decision.teamApproval && this.team?.connected
+              ? { team: { requester: this.team.member, othersOnly: decision.teamApproval.others } }
+              : {}),
+          });
       stopWaiting?.();
       const answeredBy = this.team?.takeAnswerer(id);
       if (end !== "approved")
@@ -513,7 +522,7 @@ export class Warden implements CallGate {
       const now = decide(this.#policy, call, this.#context(NO_LIMITS, this.#now()));
       if (now.verdict === "deny")
         return refuse("denied", now.rule, `approved, but refused by now: ${now.reason}`);
-      if (!this.#writeOutcome({ id, status: "approved", ...(answeredBy ? { answeredBy } : {}) }))
+      if (!this.#writeOutcome({ id, status: "approved", ...waited(), ...(answeredBy ? { answeredBy } : {}) }))
         return unaudited(AUDIT_DOWN);
     }
     return this.#forward(call, id, started, release);
@@ -562,20 +571,25 @@ export class Warden implements CallGate {
     started: number,
     release: () => void,
   ): Promise<CallOutcomeOf> {
+    let forwarded: number | undefined;
     try {
       if (!this.upstreams.has(call.server))
         throw new NotSentError(`no upstream server named "${call.server}"`);
+      forwarded = this.#now();
       const answer = await call.forward();
       const error = answer.value.error as { message?: unknown } | undefined;
       const result = answer.value.result as Partial<CallToolResult> | undefined;
-      const failed = error !== undefined || result?.isError === true;
+      const toolError = result !== undefined && toolFailed(result);
       this.#writeOutcome({
         id,
-        outcome: error !== undefined ? "upstream-error" : result?.isError === true ? "tool-error" : "ok",
+        outcome: error !== undefined ? "upstream-error" : toolError ? "tool-error" : "ok",
         latencyMs: this.#now() - started,
-        ...(failed
-          ? { error: error !== undefined ? String(error.message ?? "error") : firstText(result) }
-          : {}),
+        upstreamMs: this.#now() - forwarded,
+        ...(error !== undefined
+          ? { error: String(error.message ?? "error") }
+          : toolError
+            ? { error: toolErrorText(result) }
+            : {}),
       });
       // The result's own text, as the server sent it: the UI shows it, and it need not be made again.
       const span = result !== undefined ? spanAt(answer.text, ["result"]) : undefined;
@@ -588,6 +602,7 @@ export class Warden implements CallGate {
         id,
         outcome: "upstream-error",
         latencyMs: this.#now() - started,
+        ...(forwarded !== undefined ? { upstreamMs: this.#now() - forwarded } : {}),
         error: errorText(error),
         ...(unreachable ? { released: true } : {}),
       });
@@ -780,6 +795,11 @@ export class Warden implements CallGate {
     findClients: () => this.#clients?.find() ?? [],
     wrapClient: ({ client, path }) => this.#clientAction(client, () => this.#clients?.wrap(client, path)),
     unwrapClient: ({ client, path }) => this.#clientAction(client, () => this.#clients?.unwrap(client, path)),
+    clientSnippets: ({ server }) => {
+      if (!this.upstreams.has(server)) return { snippets: [], error: `no server named "${server}"` };
+      if (!this.#clients) return { snippets: [], error: "client configs are not available here" };
+      return { snippets: this.#clients.snippets(server) };
+    },
     starterPolicy: ({ server }) => {
       const upstream = this.upstreams.get(server);
       if (!upstream) return { error: `no server named "${server}"` };
@@ -861,9 +881,4 @@ export function compileOptions(settings: SettingsStore): CompileOptions {
 /** A standing approval is for one client's exact call. */
 function standingKey(client: string, hash: string): string {
   return `${client}\u0000${hash}`;
-}
-
-function firstText(result: Partial<CallToolResult> | undefined): string | undefined {
-  const block = Array.isArray(result?.content) ? result.content.find((c) => c?.type === "text") : undefined;
-  return block && "text" in block ? block.text.slice(0, 2_000) : undefined;
 }

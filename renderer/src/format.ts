@@ -1,6 +1,6 @@
 /** Words and formats the views share: decision labels, times, durations. */
-import { STATUS_WORDS, VERDICT_WORDS } from "../../shared/approval-text.js";
-import type { CallStatus, Decision } from "../../shared/contract.js";
+import { OUTCOME_WORDS, STATUS_WORDS, VERDICT_WORDS } from "../../shared/approval-text.js";
+import type { CallOutcome, CallRecord, CallStatus, Decision } from "../../shared/contract.js";
 
 /** Where a call stands, in the words every view and the notification use (shared/approval-text.ts). */
 export const STATUS_LABEL: Record<CallStatus, string> = STATUS_WORDS;
@@ -48,6 +48,18 @@ export function duration(ms: number | undefined): string {
   if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
   const seconds = Math.round((ms % 60_000) / 1_000);
   return `${Math.floor(ms / 60_000)} min${seconds ? ` ${seconds} s` : ""}`;
+}
+
+/** A forwarded call's outcome in words: ok, tool error, upstream failure. */
+export const OUTCOME_LABEL: Record<CallOutcome, string> = OUTCOME_WORDS;
+
+/**
+ * How long the upstream took. A record from before the warden kept it apart holds only the whole latency,
+ * which is the upstream's time when no human was asked.
+ */
+export function upstreamTime(call: CallRecord): number | undefined {
+  if (call.upstreamMs !== undefined) return call.upstreamMs;
+  return call.status === "allowed" && call.outcome !== undefined ? call.latencyMs : undefined;
 }
 
 /** `1:05` for a countdown. */

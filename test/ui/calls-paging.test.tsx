@@ -225,7 +225,7 @@ describe("paging back through the log in the live calls view", () => {
 
     const none = pagedApi([]);
     show(none.api);
-    await screen.findByText("No calls yet. They appear here as clients make them.");
+    await screen.findByText(/^No calls yet/);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(none.cursors).toEqual([undefined]);
   });

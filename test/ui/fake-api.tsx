@@ -172,6 +172,7 @@ export function fakeApi(overrides: Partial<WardenApi> = {}): FakeApi {
     wrapClient: vi.fn(async () => ({ ok: false, error: "not in this test" })),
     unwrapClient: vi.fn(async () => ({ ok: false, error: "not in this test" })),
     starterPolicy: vi.fn(async () => ({ error: "not in this test" })),
+    clientSnippets: vi.fn(async () => ({ snippets: [] })),
     acceptToolChange: vi.fn(async () => ({ ok: true })),
     getTeam: vi.fn(async () => ({ ...NO_TEAM })),
     setTeamDenyAll: vi.fn(async () => ({ ok: false, error: "this warden belongs to no team" })),

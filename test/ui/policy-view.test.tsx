@@ -67,7 +67,16 @@ describe("PolicyView", () => {
     await waitFor(() => expect(screen.getByText("tools.list_vms: core says no")).toBeTruthy());
   });
 
-  it("Save of an invalid policy is refused and says the running policy is unchanged", async () => {
+  it("Save is off, saying why, while the edit shows errors", async () => {
+    await setup();
+    typeInto(INVALID);
+    const save = screen.getByRole("button", { name: "Save" }) as HTMLButtonElement;
+    await waitFor(() => expect(save.disabled).toBe(true));
+    expect(save.title).toMatch(/^Fix the (error|\d+ errors) under the editor to save$/);
+  });
+
+  it("a save the core refuses says the running policy is unchanged", async () => {
+    const edited = POLICY_TEXT.replace('"deny"', '"approve"');
     const api = fakeApi({
       savePolicy: vi.fn(async () => ({
         ok: false,
@@ -76,9 +85,9 @@ describe("PolicyView", () => {
     });
     const user = userEvent.setup();
     await setup(api);
-    typeInto(INVALID);
+    typeInto(edited);
     await user.click(screen.getByRole("button", { name: "Save" }));
-    expect(api.savePolicy).toHaveBeenCalledWith({ text: INVALID });
+    expect(api.savePolicy).toHaveBeenCalledWith({ text: edited });
     expect(
       await screen.findByText(/Not saved: the policy has \d+ errors?\. The running policy is unchanged\./),
     ).toBeTruthy();

@@ -24,7 +24,9 @@ interface DecisionLine extends CallRecord {
 
 /** A later line for the same call. `released` gives its counter slots back (it was never forwarded). */
 export interface OutcomeLine
-  extends Partial<Pick<CallRecord, "status" | "outcome" | "latencyMs" | "error" | "answeredBy">> {
+  extends Partial<
+    Pick<CallRecord, "status" | "outcome" | "latencyMs" | "waitedMs" | "upstreamMs" | "error" | "answeredBy">
+  > {
   t: "outcome";
   id: string;
   ts: number;
@@ -89,6 +91,8 @@ function applyOutcome(record: CallRecord, entry: OutcomeLine): void {
   if (entry.status) record.status = entry.status;
   if (entry.outcome) record.outcome = entry.outcome;
   if (entry.latencyMs !== undefined) record.latencyMs = entry.latencyMs;
+  if (entry.waitedMs !== undefined) record.waitedMs = entry.waitedMs;
+  if (entry.upstreamMs !== undefined) record.upstreamMs = entry.upstreamMs;
   if (entry.error !== undefined) record.error = entry.error;
   if (entry.answeredBy !== undefined) record.answeredBy = entry.answeredBy;
 }

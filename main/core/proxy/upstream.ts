@@ -207,12 +207,13 @@ export class Upstream extends Emitter<UpstreamEvents> {
       transport: this.#transportKind,
       state: this.#state,
       tools: this.#tools.map((t) => {
-        const { risk, actions } = toolRisks(t);
+        const { risk, actions, argument } = toolRisks(t);
         return {
           name: t.name,
           ...(t.description ? { description: t.description } : {}),
           risk,
           ...(actions ? { actions: { ...actions } } : {}),
+          ...(actions && argument ? { argument } : {}),
         };
       }),
       stderr: [...this.#stderr, ...[...this.#stderrPartials.values()].filter(Boolean)].slice(-STDERR_LINES),

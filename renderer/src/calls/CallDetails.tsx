@@ -7,7 +7,7 @@ import type { CallRecord } from "../../../shared/contract.js";
 import { useApi } from "../api.js";
 import { Revealed, RevealedSegments } from "../approvals/Revealed.js";
 import { revealUnicode } from "../approvals/reveal.js";
-import { duration, fullTime, prettyJson } from "../format.js";
+import { duration, fullTime, OUTCOME_LABEL, prettyJson, upstreamTime } from "../format.js";
 import { StatusBadge } from "../ui/badges.js";
 
 export function CallDetails({ call, onClose }: { call: CallRecord; onClose: () => void }) {
@@ -58,10 +58,22 @@ export function CallDetails({ call, onClose }: { call: CallRecord; onClose: () =
         <dd>
           {call.client} <span className="muted">session {call.session}</span>
         </dd>
-        <dt>Latency</dt>
+        {call.waitedMs !== undefined && (
+          <>
+            <dt>Waited for a human</dt>
+            <dd>{duration(call.waitedMs)}</dd>
+          </>
+        )}
+        {upstreamTime(call) !== undefined && (
+          <>
+            <dt>Upstream</dt>
+            <dd>{duration(upstreamTime(call))}</dd>
+          </>
+        )}
+        <dt>{call.waitedMs !== undefined ? "In all" : "Latency"}</dt>
         <dd>{duration(call.latencyMs) || "—"}</dd>
         <dt>Outcome</dt>
-        <dd>{call.outcome ?? "—"}</dd>
+        <dd>{call.outcome ? OUTCOME_LABEL[call.outcome] : "—"}</dd>
         {call.error && (
           <>
             <dt>Error</dt>

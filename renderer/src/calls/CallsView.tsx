@@ -18,11 +18,12 @@ import {
 import type { CallRecord, CallStatus, ServerStatus } from "../../../shared/contract.js";
 import type { OlderCalls } from "../app/use-warden.js";
 import { escapeDisguises } from "../approvals/reveal.js";
-import { clockTime, duration, STATUS_LABEL, STATUSES } from "../format.js";
+import { clockTime, duration, OUTCOME_LABEL, STATUS_LABEL, STATUSES, upstreamTime } from "../format.js";
 import { StatusBadge } from "../ui/badges.js";
 import { downloadText } from "../ui/download.js";
 import { CallDetails } from "./CallDetails.js";
 import { CallsChart } from "./CallsChart.js";
+import { ConnectAgent } from "./ConnectAgent.js";
 import type { CallBuffer } from "./call-buffer.js";
 import { toCsv, toJsonl } from "./export.js";
 import { argsSummary, type CallFilter, callMatcher, NO_FILTER } from "./filter.js";
@@ -30,8 +31,6 @@ import { argsSummary, type CallFilter, callMatcher, NO_FILTER } from "./filter.j
 export const ROW_HEIGHT = 40;
 /** Older calls are asked for once the rows in view come this close to the end of the list. */
 export const LOAD_AHEAD_ROWS = 60;
-
-const OUTCOME_LABEL = { ok: "ok", "tool-error": "tool error", "upstream-error": "upstream error" } as const;
 
 interface Props {
   buffer: CallBuffer;
@@ -51,6 +50,7 @@ export function CallsView({ buffer, version, servers, older }: Props) {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: version says when the buffer changed
   const rows = useMemo(() => buffer.filter(callMatcher(deferredFilter)), [buffer, version, deferredFilter]);
+  const widths = useMemo(() => nameWidths(rows), [rows]);
 
   const serverNames = useMemo(() => {
     const names = new Set(servers.map((s) => s.name));
@@ -225,7 +225,7 @@ export function CallsView({ buffer, version, servers, older }: Props) {
       </div>
 
       <div className={`calls-body${selectedCall ? " with-details" : ""}`}>
-        <div className="call-table">
+        <div className="call-table" style={widths}>
           <div className="call-row call-head" aria-hidden="true">
             <span className="c-time">Time</span>
             <span className="c-client">Client</span>
@@ -233,16 +233,21 @@ export function CallsView({ buffer, version, servers, older }: Props) {
             <span className="c-tool">Tool</span>
             <span className="c-args">Arguments</span>
             <span className="c-status">Decision</span>
-            <span className="c-latency">Latency</span>
+            <span className="c-waited" title="How long the call waited for a human's answer">
+              Waited
+            </span>
+            <span className="c-latency" title="How long the upstream took to answer">
+              Upstream
+            </span>
             <span className="c-outcome">Outcome</span>
           </div>
           <div ref={scrollRef} className="call-scroll">
             {rows.length === 0 ? (
-              <p className="empty">
-                {buffer.size === 0
-                  ? "No calls yet. They appear here as clients make them."
-                  : "No call matches the filters."}
-              </p>
+              buffer.size === 0 ? (
+                <ConnectAgent servers={servers} />
+              ) : (
+                <p className="empty">No call matches the filters.</p>
+              )
             ) : (
               <ul
                 className="call-list"
@@ -311,6 +316,24 @@ function ListEnd({ older, held }: { older: OlderCalls; held: number }) {
   );
 }
 
+/**
+ * The client, server and tool columns as wide as their longest name in view (within bounds), so a name is
+ * cut only when it is very long and the arguments, not the names, give up room first.
+ */
+function nameWidths(rows: readonly CallRecord[]): Record<string, string> {
+  let client = 6;
+  let server = 6;
+  let tool = 4;
+  for (const r of rows) {
+    client = Math.max(client, r.client.length);
+    server = Math.max(server, r.server.length);
+    tool = Math.max(tool, r.tool.length);
+  }
+  // A name's letters are about as wide as the font's "0" (1ch) on average; bold ones (the tool) a little more.
+  const ch = (n: number, max: number, weight = 1) => `${Math.ceil(Math.min(n, max) * weight) + 1}ch`;
+  return { "--c-client": ch(client, 18), "--c-server": ch(server, 22), "--c-tool": ch(tool, 30, 1.12) };
+}
+
 function CallCells({ call }: { call: CallRecord }) {
   return (
     <>
@@ -323,9 +346,16 @@ function CallCells({ call }: { call: CallRecord }) {
       <span className="c-args">{argsSummary(call.args)}</span>
       <span className="c-status">
         <StatusBadge status={call.status} />
+        {call.outcome && call.outcome !== "ok" && (
+          // Where the Outcome column is hidden (narrow windows), a failed outcome shows beside the decision.
+          <span className="outcome-tag"> {OUTCOME_LABEL[call.outcome]}</span>
+        )}
       </span>
-      <span className="c-latency">{duration(call.latencyMs)}</span>
-      <span className="c-outcome">{call.outcome ? OUTCOME_LABEL[call.outcome] : ""}</span>
+      <span className="c-waited">{duration(call.waitedMs)}</span>
+      <span className="c-latency">{duration(upstreamTime(call))}</span>
+      <span className={`c-outcome${call.outcome && call.outcome !== "ok" ? " outcome-failed" : ""}`}>
+        {call.outcome ? OUTCOME_LABEL[call.outcome] : ""}
+      </span>
     </>
   );
 }

@@ -147,8 +147,17 @@ export function PolicyView({ servers, generation, starter, onStarterTaken }: Pro
     }
   };
 
+  /** Why Save is off, in the button's title: nothing to save, a save under way, or errors to fix first. */
+  const saveBlocked = !changed
+    ? "Nothing to save: the edit is the running policy"
+    : save.kind === "saving"
+      ? "Saving…"
+      : errors.length > 0
+        ? `Fix the ${errors.length === 1 ? "error" : `${errors.length} errors`} under the editor to save`
+        : undefined;
+
   saveShortcut.current = () => {
-    if (changed && save.kind !== "saving") void doSave();
+    if (!saveBlocked) void doSave();
   };
 
   const revert = () => {
@@ -180,8 +189,8 @@ export function PolicyView({ servers, generation, starter, onStarterTaken }: Pro
             type="button"
             className="button primary"
             onClick={doSave}
-            disabled={!changed || save.kind === "saving"}
-            title="Save and apply (Ctrl+S)"
+            disabled={saveBlocked !== undefined}
+            title={saveBlocked ?? "Save and apply (Ctrl+S)"}
           >
             Save
           </button>

@@ -137,7 +137,11 @@ export function ReplayPanel({ draft }: { draft: string }) {
           <tbody>
             {result.changed.map((change) => (
               <tr key={change.call.id} data-call-id={change.call.id}>
-                <td title={fullTime(change.call.ts)}>{clockTime(change.call.ts)}</td>
+                <td className="replay-time">
+                  <time dateTime={new Date(change.call.ts).toISOString()} title={fullTime(change.call.ts)}>
+                    {clockTime(change.call.ts)}
+                  </time>
+                </td>
                 <td>
                   <strong>
                     <Revealed text={`${change.call.server}/${change.call.tool}`} />

@@ -1,15 +1,15 @@
 /**
  * Every tool the connected servers offer, with the decision the edited policy makes for it (a dry run with
- * no arguments), and a form to set its rule's action, reason and limits without writing JSON.
+ * no arguments; for a multi-action tool, one row and one dry run per action), and a form to set its rule's action, reason and limits without writing JSON.
  */
-import { Fragment, useEffect, useId, useState } from "react";
+import { Fragment, useEffect, useId, useMemo, useState } from "react";
 import type { Decision, ServerStatus } from "../../../shared/contract.js";
 import { ACTIONS, NAMED_WINDOWS, SCOPES, type Scope } from "../../../shared/policy-schema.js";
 import { useApi } from "../api.js";
 import { inPool } from "../pool.js";
 import { VerdictBadge } from "../ui/badges.js";
 import { InferredTag, RiskBadge } from "../ui/risk.js";
-import { type RuleDraft, readRule, ruleKeyOf, writeRule } from "./rules.js";
+import { type RuleDraft, readRule, rowArgs, rowKey, ruleKeyOf, ruleRows, writeRule } from "./rules.js";
 
 interface Props {
   servers: readonly ServerStatus[];
@@ -19,15 +19,11 @@ interface Props {
   onDraftChange: (text: string) => void;
 }
 
-const rowKey = (server: string, tool: string) => `${server}\u0000${tool}`;
-
 export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
   const api = useApi();
   const [decisions, setDecisions] = useState<Map<string, Decision>>(new Map());
-  const [editing, setEditing] = useState<{ server: string; tool: string } | undefined>();
-  const rows = servers.flatMap((s) =>
-    s.tools.map((t) => ({ server: s.name, tool: t.name, description: t.description, risk: t.risk })),
-  );
+  const [editing, setEditing] = useState<string | undefined>();
+  const rows = useMemo(() => ruleRows(servers), [servers]);
   const withRisk = rows.some((r) => r.risk);
 
   useEffect(() => {
@@ -35,10 +31,14 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
     let current = true;
     const timer = setTimeout(() => {
       const found = new Map<string, Decision>();
-      const all = servers.flatMap((s) => s.tools.map((t) => ({ server: s.name, tool: t.name })));
-      void inPool(all, 6, async ({ server, tool }) => {
-        const result = await api.dryRun({ server, tool, args: {}, policy: draft });
-        if (result.decision) found.set(rowKey(server, tool), result.decision);
+      void inPool(rows, 6, async (row) => {
+        const result = await api.dryRun({
+          server: row.server,
+          tool: row.tool,
+          args: rowArgs(row),
+          policy: draft,
+        });
+        if (result.decision) found.set(rowKey(row), result.decision);
       }).then(
         () => current && setDecisions(found),
         () => {},
@@ -48,14 +48,17 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
       current = false;
       clearTimeout(timer);
     };
-  }, [api, servers, draft, valid]);
+  }, [api, rows, draft, valid]);
 
   if (rows.length === 0) return <p className="muted">No tools yet: they appear when a server connects.</p>;
 
   return (
     <div className="rules">
       {!valid && <p className="warning">Fix the errors in the policy to see each tool's decision.</p>}
-      <p className="muted">Decisions are for a call with no arguments, under the edited policy.</p>
+      <p className="muted">
+        Decisions are for a call with no other arguments, under the edited policy; a tool with several actions
+        has a row per action.
+      </p>
       <table className="rules-table">
         <thead>
           <tr>
@@ -70,40 +73,51 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
         </thead>
         <tbody>
           {rows.map((row) => {
-            const decision = decisions.get(rowKey(row.server, row.tool));
-            const open = editing?.server === row.server && editing.tool === row.tool;
+            const key = rowKey(row);
+            const decision = decisions.get(key);
+            const open = editing === key;
+            const label = row.action ? `${row.tool} ${row.action.value}` : row.tool;
             return (
-              <Fragment key={rowKey(row.server, row.tool)}>
+              <Fragment key={key}>
                 <tr>
                   <th scope="row" title={row.description}>
-                    {row.tool} <span className="muted">{row.server}</span>
+                    <span className="rule-tool">{row.tool}</span>
+                    {row.action && (
+                      <>
+                        {" "}
+                        <span className="rule-action" title={`${row.action.argument}: "${row.action.value}"`}>
+                          {row.action.value}
+                        </span>
+                      </>
+                    )}{" "}
+                    <span className="rule-server muted">{row.server}</span>
                   </th>
                   {withRisk && (
-                    <td>
+                    <td className="rule-risk">
                       <span className="risk-cell">
                         {row.risk && <RiskBadge risk={row.risk} />}
                         {row.risk && <InferredTag risk={row.risk} />}
                       </span>
                     </td>
                   )}
-                  <td>
+                  <td className="rule-decision">
                     {decision ? (
                       <VerdictBadge verdict={decision.verdict} />
                     ) : (
                       <span className="muted">{valid ? "…" : "—"}</span>
                     )}
                   </td>
-                  <td>
+                  <td className="rule-rule">
                     <code>{decision?.rule ?? ""}</code>
                   </td>
-                  <td>
+                  <td className="rule-edit">
                     <button
                       type="button"
                       className="button small"
                       aria-expanded={open}
-                      aria-label={`Edit the rule for ${row.tool} on ${row.server}`}
+                      aria-label={`Edit the rule for ${label} on ${row.server}`}
                       disabled={!valid}
-                      onClick={() => setEditing(open ? undefined : { server: row.server, tool: row.tool })}
+                      onClick={() => setEditing(open ? undefined : key)}
                     >
                       {open ? "Close" : "Edit"}
                     </button>
@@ -113,7 +127,8 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
                   <tr className="rule-form-row">
                     <td colSpan={withRisk ? 5 : 4}>
                       <RuleForm
-                        tool={row.tool}
+                        tool={decision?.operation ?? row.tool}
+                        wholeTool={row.action && !decision?.operation ? row.tool : undefined}
                         decidedBy={decision?.rule}
                         draft={draft}
                         onApply={(text) => {
@@ -136,6 +151,8 @@ export function RulesPanel({ servers, draft, valid, onDraftChange }: Props) {
 
 interface FormProps {
   tool: string;
+  /** For one action that no operation names: the tool whose every action the rule governs. */
+  wholeTool?: string | undefined;
   /** The rule that decides the tool now: its key is edited when it names a tools entry. */
   decidedBy: string | undefined;
   draft: string;
@@ -143,7 +160,7 @@ interface FormProps {
   onCancel: () => void;
 }
 
-function RuleForm({ tool, decidedBy, draft, onApply, onCancel }: FormProps) {
+function RuleForm({ tool, wholeTool, decidedBy, draft, onApply, onCancel }: FormProps) {
   const id = useId();
   const named = decidedBy ? ruleKeyOf(decidedBy) : undefined;
   const key = named?.key ?? tool;
@@ -189,6 +206,7 @@ function RuleForm({ tool, decidedBy, draft, onApply, onCancel }: FormProps) {
         {held.kind === "none" ? "New rule " : "Rule "}
         <code>tools[{JSON.stringify(key)}]</code>
         {held.kind === "none" ? " (no rule names this tool yet)" : ""}
+        {wholeTool && key === wholeTool ? `: it governs every action of ${wholeTool}` : ""}
       </p>
       <div className="form-grid">
         <label>

@@ -3,7 +3,45 @@
  * reason and limits can be edited without touching JSON. Other fields of the rule (args, conditions,
  * approval, comment) are kept as they are.
  */
+import type { Risk, ServerStatus } from "../../../shared/contract.js";
 import type { Action, Scope } from "../../../shared/policy-schema.js";
+
+/** One row of the rules view: a tool, or one action of a multi-action tool (`vm_management {action: "list"}`). */
+export interface RuleRow {
+  server: string;
+  tool: string;
+  /** For one action of a multi-action tool: the argument that picks it and its value. */
+  action?: { argument: string; value: string };
+  description?: string;
+  risk?: Risk;
+}
+
+/** The rows for the servers' tools: one per tool, or one per action of a tool that has actions. */
+export function ruleRows(servers: readonly ServerStatus[]): RuleRow[] {
+  return servers.flatMap((s) =>
+    s.tools.flatMap((t): RuleRow[] => {
+      const base = { server: s.name, tool: t.name, ...(t.description ? { description: t.description } : {}) };
+      const argument = t.argument;
+      if (!argument || !t.actions || Object.keys(t.actions).length === 0)
+        return [{ ...base, ...(t.risk ? { risk: t.risk } : {}) }];
+      return Object.entries(t.actions).map(([value, risk]) => ({
+        ...base,
+        action: { argument, value },
+        risk,
+      }));
+    }),
+  );
+}
+
+/** The arguments of a dry run for a row: the action's argument alone, or none. */
+export function rowArgs(row: RuleRow): Record<string, unknown> {
+  return row.action ? { [row.action.argument]: row.action.value } : {};
+}
+
+/** A row's identity: server, tool and action. */
+export function rowKey(row: RuleRow): string {
+  return [row.server, row.tool, row.action?.value ?? ""].join("\u0000");
+}
 
 /** A limit as the form edits it (max as typed). */
 export interface LimitDraft {
