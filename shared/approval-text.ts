@@ -212,7 +212,20 @@ export function limitLine(
   return `${ordinal(limit.used)} ${what}${scopeWords(limit.scope, approval.client, approval.server)} in ${window}; ${leaves}`;
 }
 
-/** Who asks and through what: "Asked by claude-desktop · virt/proxmox_management". */
-export function askerLine(approval: Pick<PendingApproval, "client" | "tool" | "server">): string {
-  return `Asked by ${displayText(approval.client, 40)} · ${displayText(approval.server, 40)}/${displayText(approval.tool, 40)}`;
+/**
+ * Who asks, as a person would say it: the client's own name from its handshake, with the grant (the
+ * token it came with) beside it when they differ — "Claude Desktop (grant: default)"; the grant alone
+ * when the client named itself not at all, or by the grant's own name.
+ */
+export function askerName(approval: Pick<PendingApproval, "client" | "clientName">): string {
+  const grant = displayText(approval.client, 40);
+  const name = approval.clientName === undefined ? "" : displayText(approval.clientName, 40);
+  return name && name !== grant ? `${name} (grant: ${grant})` : grant;
+}
+
+/** Who asks and through what: "Asked by Claude Desktop (grant: default) · virt/proxmox_management". */
+export function askerLine(
+  approval: Pick<PendingApproval, "client" | "clientName" | "tool" | "server">,
+): string {
+  return `Asked by ${askerName(approval)} · ${displayText(approval.server, 40)}/${displayText(approval.tool, 40)}`;
 }

@@ -104,7 +104,10 @@ export interface CallRecord {
 export interface PendingApproval {
   id: string;
   callId: string;
+  /** The grant (named client token) that made the call. */
   client: string;
+  /** Who the client says it is in its handshake (clientInfo's title or name): "Claude Desktop". */
+  clientName?: string;
   server: string;
   tool: string;
   operation?: string;

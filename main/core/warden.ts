@@ -486,6 +486,7 @@ export class Warden implements CallGate {
           : await this.broker.request({
               callId: id,
               client: call.grant,
+              ...(call.clientName ? { clientName: call.clientName } : {}),
               server: call.server,
               tool: call.tool,
               ...(decision.operation ? { operation: decision.operation } : {}),

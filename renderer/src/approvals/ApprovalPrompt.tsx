@@ -16,6 +16,7 @@ import { useApi } from "../api.js";
 import type { EndedApproval } from "../app/use-warden.js";
 import { clockTime, countdown, prettyJson } from "../format.js";
 import { InferredTag, RiskBadge, UnknownRiskBadge } from "../ui/risk.js";
+import { Asker } from "./Asker.js";
 import { Headline } from "./Headline.js";
 import { Revealed, RevealedSegments } from "./Revealed.js";
 import { revealedCharacters, revealUnicode } from "./reveal.js";
@@ -205,7 +206,7 @@ export function ApprovalPrompt({ pending, ended = [], standalone = false }: Prop
           <p className="asker">
             Asked by{" "}
             <strong>
-              <Revealed text={current.client} />
+              <Asker approval={current} />
             </strong>{" "}
             · <Revealed text={current.server} />/<Revealed text={current.tool} />
           </p>
@@ -367,8 +368,7 @@ function Queue({
                     <Headline approval={p} />
                   </span>
                   <span className="queue-meta">
-                    <Revealed text={p.client} /> · <span role="timer">{countdown(p.deadline - now)}</span>{" "}
-                    left
+                    <Asker approval={p} /> · <span role="timer">{countdown(p.deadline - now)}</span> left
                   </span>
                 </button>
               </li>
