@@ -195,21 +195,38 @@ function tightest(limits: readonly LimitUse[]): LimitUse | undefined {
   );
 }
 
+/** What a limit leaves: "7 left of 10", or that the next call is denied. */
+function leavesText(limit: LimitUse): string {
+  const left = Math.max(0, limit.max - limit.used);
+  return left === 0 ? "none left: the next is denied until a slot frees up" : `${left} left of ${limit.max}`;
+}
+
 /**
- * How many such calls were made recently and what the tightest limit leaves:
- * "3rd stop_vm from claude-desktop in the last minute; 7 left of 10". Undefined when no limit counts it.
+ * The approval's context line: how many such calls this client made recently and, when a limit counts the
+ * call, what the tightest one leaves — "3rd stop_vm from this client in the last minute; 7 left of 10". A
+ * limit that counts other calls than this client's in the last minute says whose, and over what:
+ * "; 40 left of 100 from all clients in the last day". Without the recent count (an approval from an older
+ * warden), the limit's own count stands in: "3rd stop_vm from cursor in the last minute; 7 left of 10".
+ * Undefined when neither is known.
  */
-export function limitLine(
-  approval: Pick<PendingApproval, "tool" | "operation" | "client" | "server" | "limits">,
+export function contextLine(
+  approval: Pick<PendingApproval, "tool" | "operation" | "client" | "server" | "limits" | "recent">,
 ): string | undefined {
   const limit = tightest(approval.limits ?? []);
-  if (!limit) return undefined;
   const what = displayText(approval.operation ?? approval.tool, 40);
-  const window = WINDOW_WORDS[limit.window] ?? `the last ${limit.window}`;
-  const left = Math.max(0, limit.max - limit.used);
-  const leaves =
-    left === 0 ? "none left: the next is denied until a slot frees up" : `${left} left of ${limit.max}`;
-  return `${ordinal(limit.used)} ${what}${scopeWords(limit.scope, approval.client, approval.server)} in ${window}; ${leaves}`;
+  const windowOf = (w: string) => WINDOW_WORDS[w] ?? `the last ${w}`;
+  const { recent } = approval;
+  if (recent) {
+    const said = `${ordinal(recent.calls)} ${what} from this client in ${windowOf(recent.window)}`;
+    if (!limit) return said;
+    const sameFrame = limit.scope === "grant" && limit.window === recent.window;
+    const frame = sameFrame
+      ? ""
+      : `${scopeWords(limit.scope, "this client", approval.server)} in ${windowOf(limit.window)}`;
+    return `${said}; ${leavesText(limit)}${frame}`;
+  }
+  if (!limit) return undefined;
+  return `${ordinal(limit.used)} ${what}${scopeWords(limit.scope, approval.client, approval.server)} in ${windowOf(limit.window)}; ${leavesText(limit)}`;
 }
 
 /**

@@ -9,7 +9,7 @@
  * too.
  */
 
-import { askerLine, displayText, headlineText, limitLine, riskLine } from "../../shared/approval-text.js";
+import { askerLine, contextLine, displayText, headlineText, riskLine } from "../../shared/approval-text.js";
 import type { PendingApproval, ServerStatus, WardenEvents } from "../../shared/contract.js";
 import { formatMs } from "../../shared/durations.js";
 import type { CrashReport, CrashWatch } from "./crash-watch.js";
@@ -93,11 +93,11 @@ export function approvalNotice(
   platform: NodeJS.Platform,
 ): { title: string; message: string } {
   const title = headlineText(approval);
-  const limit = limitLine(approval);
+  const context = contextLine(approval);
   const lines = [
     askerLine(approval),
     displayText(riskLine(approval.risk), 160),
-    ...(limit ? [limit] : []),
+    ...(context ? [context] : []),
     `Policy: ${displayText(approval.reason || "this call asks a human", 120)}`,
     `Denied in ${formatMs(approval.deadline - now)} without an answer`,
   ];

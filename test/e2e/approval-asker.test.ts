@@ -1,6 +1,6 @@
 /**
  * The approval prompt says who asks as a person would: Debian's chromium against a real `mcp-warden serve`,
- * a real SDK client that introduces itself in its handshake.
+ * a real SDK client that introduces itself in its handshake; and how many such calls it made recently.
  */
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -23,6 +23,12 @@ const POLICY = JSON.stringify({
   default: "deny",
   tools: {
     stop_vm: { action: "approve", approval: { timeout: "2m" } },
+    pause_vm: { action: "approve", approval: { timeout: "2m" } },
+    reset_vm: {
+      action: "approve",
+      approval: { timeout: "2m" },
+      limits: [{ counter: "resets", window: "minute", max: 10, scope: "grant" }],
+    },
   },
 });
 
@@ -84,6 +90,35 @@ describe.skipIf(!hasChromium)("who asks, in the approval prompt (needs /usr/bin/
     await screenshot(page, "approval-prompt-asker");
     for (const pending of await warden.api("listApprovals")) await warden.api("deny", { id: pending.id });
     await Promise.all(calls);
+    expect(errors).toEqual([]);
+  });
+
+  it("says how many such calls this client made in the last minute, and what a limit leaves", async () => {
+    const { page, errors } = await openUi(browser, warden.url, { route: "#/approvals" });
+    pages.push(page);
+    const client = await desktopClient();
+    const calls = [
+      callTool(client, "pause_vm", { vm_name: "dev-1" }),
+      callTool(client, "pause_vm", { vm_name: "dev-2" }),
+    ];
+    const queue = page.getByRole("list", { name: "Waiting for approval (2)" });
+    await queue.getByRole("button").filter({ hasText: "dev-2" }).click();
+    await page.getByRole("heading", { level: 2, name: "Pause VM dev-2 on virt?" }).waitFor();
+    // No limit counts pause_vm: the line is there all the same.
+    expect(await page.locator(".limit-line").textContent()).toBe(
+      "2nd pause_vm from this client in the last minute",
+    );
+    for (const pending of await warden.api("listApprovals")) await warden.api("deny", { id: pending.id });
+    await Promise.all(calls);
+
+    const reset = callTool(client, "reset_vm", { vm_name: "dev-3" });
+    await page.getByRole("heading", { level: 2, name: /dev-3 on virt\?$/ }).waitFor();
+    expect(await page.locator(".limit-line").textContent()).toBe(
+      "1st reset_vm from this client in the last minute; 9 left of 10",
+    );
+    await screenshot(page, "approval-prompt-recent-calls");
+    for (const pending of await warden.api("listApprovals")) await warden.api("deny", { id: pending.id });
+    await reset;
     expect(errors).toEqual([]);
   });
 });

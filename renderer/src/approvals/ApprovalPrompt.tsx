@@ -10,7 +10,7 @@
  * call (same tool, same arguments) for a few minutes.
  */
 import { type KeyboardEvent as ReactKeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
-import { END_WORDS, headlineText, limitLine } from "../../../shared/approval-text.js";
+import { contextLine, END_WORDS, headlineText } from "../../../shared/approval-text.js";
 import type { ApprovalEnd, PendingApproval } from "../../../shared/contract.js";
 import { useApi } from "../api.js";
 import type { EndedApproval } from "../app/use-warden.js";
@@ -190,7 +190,7 @@ export function ApprovalPrompt({ pending, ended = [], standalone = false }: Prop
   // The clock ticks every 250 ms, so a request that just arrived may look a moment longer than its timeout.
   const left = Math.min(total, current.deadline - now);
   const risk = current.risk;
-  const limit = limitLine(current);
+  const context = contextLine(current);
   const blockEnter = (event: ReactKeyboardEvent) => {
     if (event.key === "Enter") event.preventDefault();
   };
@@ -216,7 +216,7 @@ export function ApprovalPrompt({ pending, ended = [], standalone = false }: Prop
               {risk ? risk.why : "The server's tool list did not describe this tool."}
             </span>
           </p>
-          {limit && <p className="limit-line">{limit}</p>}
+          {context && <p className="limit-line">{context}</p>}
         </header>
 
         <div className="approval-body">
