@@ -240,9 +240,18 @@ export function askerName(approval: Pick<PendingApproval, "client" | "clientName
   return name && name !== grant ? `${name} (grant: ${grant})` : grant;
 }
 
-/** Who asks and through what: "Asked by Claude Desktop (grant: default) · virt/proxmox_management". */
+/** Whose warden holds a team approval's call, when it was offered to the team: "on alice's warden ". */
+export function holderWords(approval: Pick<PendingApproval, "team">): string {
+  return approval.team ? `on ${displayText(approval.team.requester, 40)}'s warden ` : "";
+}
+
+/**
+ * Who asks and through what: "Asked by Claude Desktop (grant: default) · virt/proxmox_management"; for an
+ * approval offered to the team, whose warden holds the call too: "Asked on alice's warden by Claude Desktop
+ * (grant: default) · virt/stop_vm".
+ */
 export function askerLine(
-  approval: Pick<PendingApproval, "client" | "clientName" | "tool" | "server">,
+  approval: Pick<PendingApproval, "client" | "clientName" | "tool" | "server" | "team">,
 ): string {
-  return `Asked by ${askerName(approval)} · ${displayText(approval.server, 40)}/${displayText(approval.tool, 40)}`;
+  return `Asked ${holderWords(approval)}by ${askerName(approval)} · ${displayText(approval.server, 40)}/${displayText(approval.tool, 40)}`;
 }

@@ -348,7 +348,7 @@ export class Warden implements CallGate {
     return {
       denyAll: this.denyAll,
       servers: this.servers(),
-      pending: this.#approvals(),
+      pending: this.approvals(),
       callsToday: this.log.callsOnDayOf(this.#now()),
       auditDisk: this.#auditDisk(),
     };
@@ -523,7 +523,7 @@ export class Warden implements CallGate {
   }
 
   /** Pending approvals: this warden's, then teammates' offered to the team. */
-  #approvals(): PendingApproval[] {
+  approvals(): PendingApproval[] {
     return [...this.broker.list(), ...(this.team?.remoteApprovals() ?? [])];
   }
 
@@ -725,7 +725,7 @@ export class Warden implements CallGate {
       const n = Math.min(Math.max(1, limit ?? 500), 5_000);
       return before ? this.log.olderThan(before, n) : this.log.recent(n);
     },
-    listApprovals: () => this.#approvals(),
+    listApprovals: () => this.approvals(),
     approve: ({ id, callHash: shown, forMinutes }) => {
       const teamAnswer = this.team?.answer(id, "approve", shown);
       if (teamAnswer) return teamAnswer;

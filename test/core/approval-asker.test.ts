@@ -44,3 +44,15 @@ describe("who asks, as a person would say it", () => {
     );
   });
 });
+
+describe("whose warden holds a team approval's call", () => {
+  it("says it before who asks", () => {
+    const team = { requester: "alice", othersOnly: false };
+    expect(askerLine({ ...call, clientName: "Claude Desktop", team })).toBe(
+      "Asked on alice's warden by Claude Desktop (grant: default) · virt/stop_vm",
+    );
+    expect(askerLine({ ...call, team: { ...team, requester: "bob\n(admin)" } })).toBe(
+      "Asked on bob (admin)'s warden by default · virt/stop_vm",
+    );
+  });
+});

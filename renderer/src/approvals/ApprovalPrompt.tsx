@@ -204,7 +204,14 @@ export function ApprovalPrompt({ pending, ended = [], standalone = false }: Prop
             <Headline approval={current} />
           </h2>
           <p className="asker">
-            Asked by{" "}
+            Asked{" "}
+            {current.team && (
+              <>
+                on <Revealed text={current.team.requester} />
+                's warden{" "}
+              </>
+            )}
+            by{" "}
             <strong>
               <Asker approval={current} />
             </strong>{" "}
