@@ -206,24 +206,63 @@ function tightest(limits: readonly LimitUse[]): LimitUse | undefined {
   );
 }
 
-/**
- * How many such calls were made recently and what the tightest limit leaves:
- * "3rd stop_vm from claude-desktop in the last minute; 7 left of 10". Undefined when no limit counts it.
- */
-export function limitLine(
-  approval: Pick<PendingApproval, "tool" | "operation" | "client" | "server" | "limits">,
-): string | undefined {
-  const limit = tightest(approval.limits ?? []);
-  if (!limit) return undefined;
-  const what = displayText(approval.operation ?? approval.tool, 40);
-  const window = WINDOW_WORDS[limit.window] ?? `the last ${limit.window}`;
+/** What a limit leaves: "7 left of 10", or that the next call is denied. */
+function leavesText(limit: LimitUse): string {
   const left = Math.max(0, limit.max - limit.used);
-  const leaves =
-    left === 0 ? "none left: the next is denied until a slot frees up" : `${left} left of ${limit.max}`;
-  return `${ordinal(limit.used)} ${what}${scopeWords(limit.scope, approval.client, approval.server)} in ${window}; ${leaves}`;
+  return left === 0 ? "none left: the next is denied until a slot frees up" : `${left} left of ${limit.max}`;
 }
 
-/** Who asks and through what: "Asked by claude-desktop · virt/proxmox_management". */
-export function askerLine(approval: Pick<PendingApproval, "client" | "tool" | "server">): string {
-  return `Asked by ${displayText(approval.client, 40)} · ${displayText(approval.server, 40)}/${displayText(approval.tool, 40)}`;
+/**
+ * The approval's context line: how many such calls this client made recently and, when a limit counts the
+ * call, what the tightest one leaves — "3rd stop_vm from this client in the last minute; 7 left of 10". A
+ * limit that counts other calls than this client's in the last minute says whose, and over what:
+ * "; 40 left of 100 from all clients in the last day". Without the recent count (an approval from an older
+ * warden), the limit's own count stands in: "3rd stop_vm from cursor in the last minute; 7 left of 10".
+ * Undefined when neither is known.
+ */
+export function contextLine(
+  approval: Pick<PendingApproval, "tool" | "operation" | "client" | "server" | "limits" | "recent">,
+): string | undefined {
+  const limit = tightest(approval.limits ?? []);
+  const what = displayText(approval.operation ?? approval.tool, 40);
+  const windowOf = (w: string) => WINDOW_WORDS[w] ?? `the last ${w}`;
+  const { recent } = approval;
+  if (recent) {
+    const said = `${ordinal(recent.calls)} ${what} from this client in ${windowOf(recent.window)}`;
+    if (!limit) return said;
+    const sameFrame = limit.scope === "grant" && limit.window === recent.window;
+    const frame = sameFrame
+      ? ""
+      : `${scopeWords(limit.scope, "this client", approval.server)} in ${windowOf(limit.window)}`;
+    return `${said}; ${leavesText(limit)}${frame}`;
+  }
+  if (!limit) return undefined;
+  return `${ordinal(limit.used)} ${what}${scopeWords(limit.scope, approval.client, approval.server)} in ${windowOf(limit.window)}; ${leavesText(limit)}`;
+}
+
+/**
+ * Who asks, as a person would say it: the client's own name from its handshake, with the grant (the
+ * token it came with) beside it when they differ — "Claude Desktop (grant: default)"; the grant alone
+ * when the client named itself not at all, or by the grant's own name.
+ */
+export function askerName(approval: Pick<PendingApproval, "client" | "clientName">): string {
+  const grant = displayText(approval.client, 40);
+  const name = approval.clientName === undefined ? "" : displayText(approval.clientName, 40);
+  return name && name !== grant ? `${name} (grant: ${grant})` : grant;
+}
+
+/** Whose warden holds a team approval's call, when it was offered to the team: "on alice's warden ". */
+export function holderWords(approval: Pick<PendingApproval, "team">): string {
+  return approval.team ? `on ${displayText(approval.team.requester, 40)}'s warden ` : "";
+}
+
+/**
+ * Who asks and through what: "Asked by Claude Desktop (grant: default) · virt/proxmox_management"; for an
+ * approval offered to the team, whose warden holds the call too: "Asked on alice's warden by Claude Desktop
+ * (grant: default) · virt/stop_vm".
+ */
+export function askerLine(
+  approval: Pick<PendingApproval, "client" | "clientName" | "tool" | "server" | "team">,
+): string {
+  return `Asked ${holderWords(approval)}by ${askerName(approval)} · ${displayText(approval.server, 40)}/${displayText(approval.tool, 40)}`;
 }

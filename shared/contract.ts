@@ -108,7 +108,10 @@ export interface CallRecord {
 export interface PendingApproval {
   id: string;
   callId: string;
+  /** The grant (named client token) that made the call. */
   client: string;
+  /** Who the client says it is in its handshake (clientInfo's title or name): "Claude Desktop". */
+  clientName?: string;
   server: string;
   tool: string;
   operation?: string;
@@ -131,6 +134,18 @@ export interface PendingApproval {
   targets?: CallTarget[];
   /** Each rate limit the call counts under, with this call counted. */
   limits?: LimitUse[];
+  /** How many such calls this client made recently, from the call log. */
+  recent?: RecentCalls;
+}
+
+/**
+ * Calls of the same tool (or operation) to the same server from the same grant in the last `window`, this
+ * one included, whatever became of them.
+ */
+export interface RecentCalls {
+  calls: number;
+  /** "minute". */
+  window: string;
 }
 
 /** An argument a call acts on and its value (a string as sent; anything else as JSON). */

@@ -1,7 +1,7 @@
 /**
  * Desktop notifications: Electron's own on macOS and Windows (electron-notifier.ts), node-notifier's
- * notify-send on Linux. A pending approval raises one that says what will happen to what ("Stop VM
- * prod-api on virt?"), who asks, the risk and what the limit leaves (text from shared/approval-text.ts,
+ * notify-send on Linux. A pending approval — this warden's, or a teammate's offered to the team — raises
+ * one that says what will happen to what ("Stop VM prod-api on virt?"), who asks (and on whose warden), the risk and what the limit leaves (text from shared/approval-text.ts,
  * the same the prompt shows); on macOS Approve and Deny buttons answer it directly, and on macOS and
  * Windows a click opens the approval prompt on that request. When no notification
  * can be shown (no notification daemon, notify-send missing), the prompt window opens instead: an
@@ -9,7 +9,7 @@
  * too.
  */
 
-import { askerLine, displayText, headlineText, limitLine, riskLine } from "../../shared/approval-text.js";
+import { askerLine, contextLine, displayText, headlineText, riskLine } from "../../shared/approval-text.js";
 import type { PendingApproval, ServerStatus, WardenEvents } from "../../shared/contract.js";
 import { formatMs } from "../../shared/durations.js";
 import type { CrashReport, CrashWatch } from "./crash-watch.js";
@@ -93,11 +93,11 @@ export function approvalNotice(
   platform: NodeJS.Platform,
 ): { title: string; message: string } {
   const title = headlineText(approval);
-  const limit = limitLine(approval);
+  const context = contextLine(approval);
   const lines = [
     askerLine(approval),
     displayText(riskLine(approval.risk), 160),
-    ...(limit ? [limit] : []),
+    ...(context ? [context] : []),
     `Policy: ${displayText(approval.reason || "this call asks a human", 120)}`,
     `Denied in ${formatMs(approval.deadline - now)} without an answer`,
   ];
@@ -109,6 +109,12 @@ export function approvalNotice(
   return { title, message: lines.join("\n") };
 }
 
+/** What the core says to an answer. */
+export interface Answered {
+  ok: boolean;
+  error?: string;
+}
+
 /** How the notifications reach the rest of the app. */
 export interface NotificationsOptions {
   notifier: Notifier;
@@ -118,9 +124,12 @@ export interface NotificationsOptions {
   openPrompt: (approvalId: string) => void;
   /** Opens the Servers view (where a server's Sign in button is). */
   openServers?: () => void;
-  /** The broker's answers; `approve` takes the call hash that was shown. */
-  approve: (id: string, callHash: string) => { ok: boolean; error?: string };
-  deny: (id: string) => { ok: boolean; error?: string };
+  /**
+   * The core's answers (the contract's `approve` and `deny`, so a teammate's approval is answered with a
+   * signed statement); `approve` takes the call hash that was shown.
+   */
+  approve: (id: string, callHash: string) => Answered | Promise<Answered>;
+  deny: (id: string) => Answered | Promise<Answered>;
   /** Told when something could not be shown or done (for the log). */
   onProblem?: (message: string) => void;
   icon?: string;
@@ -191,12 +200,16 @@ export class DesktopNotifications {
       answer === "approve"
         ? this.#options.approve(approval.id, approval.callHash)
         : this.#options.deny(approval.id);
-    if (!result.ok) {
+    const report = (answered: Answered) => {
+      if (answered.ok) return;
       this.#inform(
         "MCP Warden",
-        `Could not ${answer} ${displayText(approval.tool, 40)}: ${result.error ?? "unknown error"}`,
+        `Could not ${answer} ${displayText(approval.tool, 40)}: ${answered.error ?? "unknown error"}`,
       );
-    }
+    };
+    if (result instanceof Promise)
+      void result.then(report, (error: unknown) => report({ ok: false, error: errorText(error) }));
+    else report(result);
   }
 
   /** Deny all turned on or off. */
@@ -274,11 +287,16 @@ function lastWords(server: ServerStatus): string {
   return last ? ` Last: ${displayText(last, 120)}` : "";
 }
 
-/** The parts of the core the notifications listen to. */
+/**
+ * The parts of the core the notifications listen to: its events, where a pending approval is this
+ * warden's own or a teammate's offered to the team.
+ */
 export interface NotificationSources {
-  broker: { on(event: "added", listener: (approval: PendingApproval) => void): () => void };
   events: {
-    on<E extends "denyAll" | "servers">(event: E, listener: (payload: WardenEvents[E]) => void): () => void;
+    on<E extends "approvalAdded" | "denyAll" | "servers">(
+      event: E,
+      listener: (payload: WardenEvents[E]) => void,
+    ): () => void;
   };
 }
 
@@ -304,7 +322,7 @@ export function wireNotifications(
 ): () => void {
   const signIns = new SignInWatch();
   const offs = [
-    sources.broker.on("added", (approval) => notifications.approvalAdded(approval)),
+    sources.events.on("approvalAdded", (approval) => notifications.approvalAdded(approval)),
     sources.events.on("denyAll", ({ on }) => notifications.denyAllChanged(on)),
     sources.events.on("servers", (servers) => {
       for (const report of crashes.update(servers)) notifications.serverCrashing(report);

@@ -73,7 +73,7 @@ export function startTrayApp<M, W extends AppWindow>(options: TrayAppOptions<M, 
   };
 
   const openApprovals = () => {
-    const oldest = warden.broker.list()[0];
+    const oldest = warden.approvals()[0];
     windows.open(oldest ? { window: "approval", id: oldest.id } : { window: "main", page: "approvals" });
   };
 
@@ -133,7 +133,7 @@ export function startTrayApp<M, W extends AppWindow>(options: TrayAppOptions<M, 
   // Windows and Linux: a click on the icon opens what needs attention (macOS shows the menu instead).
   if (options.platform !== "darwin") {
     options.tray.on("click", () =>
-      warden.broker.list().length > 0 ? openApprovals() : windows.open({ window: "main", page: "calls" }),
+      warden.approvals().length > 0 ? openApprovals() : windows.open({ window: "main", page: "calls" }),
     );
   }
   refresh();

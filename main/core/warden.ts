@@ -133,6 +133,8 @@ const AUDIT_DOWN = "the audit log cannot be written, so nothing is forwarded";
 
 /** How often, at most, calls make the warden look at the audit log's disk (a statfs). */
 const DISK_CHECK_MS = 1_000;
+/** How far back "such calls from this client" are counted for the approval prompt. */
+const RECENT_WINDOW_MS = 60_000;
 
 /** A limit view with room for every call: for deciding again a call that already holds its slots. */
 const NO_LIMITS: LimitView = { waitFor: () => 0 };
@@ -350,7 +352,7 @@ export class Warden implements CallGate {
     return {
       denyAll: this.denyAll,
       servers: this.servers(),
-      pending: this.#approvals(),
+      pending: this.approvals(),
       callsToday: this.log.callsOnDayOf(this.#now()),
       auditDisk: this.#auditDisk(),
     };
@@ -495,13 +497,14 @@ export class Warden implements CallGate {
         : await this.broker.request({
             callId: id,
             client: call.grant,
+            ...(call.clientName ? { clientName: call.clientName } : {}),
             server: call.server,
             tool: call.tool,
             ...(decision.operation ? { operation: decision.operation } : {}),
             args: call.args,
             rule: decision.rule,
             reason: decision.reason,
-            ...this.#approvalContext(call, decision.counted ?? [], started),
+            ...this.#approvalContext(call, decision.operation, decision.counted ?? [], started),
             timeoutMs: decision.approvalTimeoutMs ?? 120_000,
             ...(call.signal ? { signal: call.signal } : {}),
             ...(decision.teamApproval && this.team?.connected
@@ -529,16 +532,20 @@ export class Warden implements CallGate {
   }
 
   /** Pending approvals: this warden's, then teammates' offered to the team. */
-  #approvals(): PendingApproval[] {
+  approvals(): PendingApproval[] {
     return [...this.broker.list(), ...(this.team?.remoteApprovals() ?? [])];
   }
 
-  /** What a human is shown besides the call: its risk, what it acts on, and what its limits leave. */
+  /**
+   * What a human is shown besides the call: its risk, what it acts on, what its limits leave, and how many
+   * such calls this client made in the last minute.
+   */
   #approvalContext(
     call: IncomingCall,
+    operation: string | undefined,
     counted: readonly CountedLimit[],
     now: number,
-  ): Pick<PendingApproval, "risk" | "targets" | "limits"> {
+  ): Pick<PendingApproval, "risk" | "targets" | "limits" | "recent"> {
     const tool = this.upstreams.get(call.server)?.tools.find((t) => t.name === call.tool);
     const risk = riskOf(tool ?? { name: call.tool }, call.args);
     // The call's own slot is reserved by now, so each count includes it.
@@ -549,7 +556,18 @@ export class Warden implements CallGate {
       scope: limit.scope,
       used: this.limiter.count(key, limit.windowMs, now),
     }));
-    return { risk, targets: callTargets(risk, call.args), ...(limits.length ? { limits } : {}) };
+    // The call's own decision is in the log by now, so the count includes it.
+    const what = operation ?? call.tool;
+    const calls = this.log.countSince(
+      now - RECENT_WINDOW_MS,
+      (r) => r.client === call.grant && r.server === call.server && (r.operation ?? r.tool) === what,
+    );
+    return {
+      risk,
+      targets: callTargets(risk, call.args),
+      ...(limits.length ? { limits } : {}),
+      recent: { calls, window: "minute" },
+    };
   }
 
   /** What every decision is made with: the live path, the re-decision after approval and dry runs alike. */
@@ -722,7 +740,7 @@ export class Warden implements CallGate {
       const n = Math.min(Math.max(1, limit ?? 500), 5_000);
       return before ? this.log.olderThan(before, n) : this.log.recent(n);
     },
-    listApprovals: () => this.#approvals(),
+    listApprovals: () => this.approvals(),
     approve: ({ id, callHash: shown, forMinutes }) => {
       const teamAnswer = this.team?.answer(id, "approve", shown);
       if (teamAnswer) return teamAnswer;

@@ -180,7 +180,7 @@ describe.skipIf(missing.length > 0)(title, () => {
     expect(seen).toContain('string "Stop VM prod-db-2 on virt?"');
     expect(seen).toContain("Asked by claude-desktop · virt/stop_vm");
     expect(seen).toContain("High risk (destructive): Stops a VM: its services go offline");
-    expect(seen).toMatch(/\d+(st|nd|rd|th) stop_vm from claude-desktop in the last minute; \d+ left of 10/);
+    expect(seen).toMatch(/\d+(st|nd|rd|th) stop_vm from this client in the last minute; \d+ left of 10/);
     expect(seen).toContain("Policy: Stopping a VM takes its services offline");
     expect(results[0]?.error).toBeFalsy();
     expect(prompts).toEqual([]);

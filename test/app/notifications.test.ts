@@ -59,7 +59,7 @@ describe("approval notifications", () => {
     expect(options.message.split("\n")).toEqual([
       "Asked by claude-desktop · virt/stop_vm",
       "High risk (destructive): Stops a VM: its services go offline; a forced stop loses unsaved data.",
-      "1st stop_vm from claude-desktop in the last minute; 9 left of 10",
+      "1st stop_vm from this client in the last minute; 9 left of 10",
       "Policy: Stopping a VM takes its services offline",
       "Denied in 2m without an answer",
     ]);

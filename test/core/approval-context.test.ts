@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Warden } from "../../main/core/warden.js";
-import { limitLine } from "../../shared/approval-text.js";
+import { contextLine } from "../../shared/approval-text.js";
 import { tempDir } from "../helpers/warden.js";
 
 /** No upstream is reached in this test: a call that got through would fail here. */
@@ -17,6 +17,7 @@ const POLICY = {
   version: "1",
   default: "deny",
   tools: {
+    restart_vm: { action: "approve" },
     stop_vm: {
       action: "approve",
       limits: [
@@ -28,6 +29,8 @@ const POLICY = {
 };
 
 let warden: Warden;
+/** The warden's clock: the tests move it on. */
+let clock = Date.now();
 beforeAll(async () => {
   const dir = tempDir();
   writeFileSync(join(dir, "policy.json"), JSON.stringify(POLICY));
@@ -37,6 +40,7 @@ beforeAll(async () => {
     auditPath: join(dir, "audit.jsonl"),
     settings: { get: (k) => store.get(k), set: (k, v) => store.set(k, v) },
     servers: { mcpServers: {} },
+    now: () => clock,
   });
 });
 afterAll(async () => {
@@ -72,10 +76,8 @@ describe("a pending approval's context", () => {
       ["stops 2/10", "all_stops 2/50"],
       ["stops 1/10", "all_stops 3/50"],
     ]);
-    expect(first && limitLine(first)).toBe(
-      "1st stop_vm from claude-desktop in the last minute; 9 left of 10",
-    );
-    expect(third && limitLine(third)).toBe("1st stop_vm from cursor in the last minute; 9 left of 10");
+    expect(first && contextLine(first)).toBe("1st stop_vm from this client in the last minute; 9 left of 10");
+    expect(third && contextLine(third)).toBe("1st stop_vm from this client in the last minute; 9 left of 10");
 
     // A denied call gives its slots back: the next one is counted as the second again.
     if (first) warden.broker.deny(first.id);
@@ -85,5 +87,37 @@ describe("a pending approval's context", () => {
     expect(latest?.limits?.[0]?.used).toBe(2);
     warden.broker.denyAll();
     await Promise.all([...calls, again]);
+  });
+});
+
+describe("how many such calls this client made recently", () => {
+  function restart(grant: string, server = "virt", vm = "dev-1") {
+    return warden
+      .handleCall({ server, tool: "restart_vm", args: { vm }, grant, session: "s", forward })
+      .catch(() => undefined);
+  }
+  const latest = () => warden.broker.list().at(-1);
+
+  it("counts the same tool to the same server from the same client in the last minute, without a limit", async () => {
+    clock += 3_600_000;
+    const calls = [restart("claude-desktop"), restart("claude-desktop")];
+    const second = latest();
+    expect(second?.recent).toEqual({ calls: 2, window: "minute" });
+    expect(second && contextLine(second)).toBe("2nd restart_vm from this client in the last minute");
+    // Answered or not, a call counts: deny them all, then one more is the third.
+    warden.broker.denyAll();
+    await Promise.all(calls);
+    clock += 30_000;
+    calls.push(restart("claude-desktop"));
+    expect(latest()?.recent?.calls).toBe(3);
+    // Another client, another server: counted apart.
+    calls.push(restart("cursor"), restart("claude-desktop", "lab"));
+    expect(warden.broker.list().map((p) => p.recent?.calls)).toEqual([3, 1, 1]);
+    // A minute after the first two, only the third is still recent.
+    clock += 30_001;
+    calls.push(restart("claude-desktop"));
+    expect(latest()?.recent?.calls).toBe(2);
+    warden.broker.denyAll();
+    await Promise.all(calls);
   });
 });

@@ -11,9 +11,9 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callTargets, effectArguments, type RiskTool, riskOf } from "../../main/core/policy/risk.js";
 import {
+  contextLine,
   END_WORDS,
   headlineText,
-  limitLine,
   ordinal,
   STATUS_WORDS,
   VERDICT_WORDS,
@@ -222,7 +222,7 @@ describe("the headline names what will really be touched", () => {
   });
 });
 
-describe("what the limit leaves", () => {
+describe("the context line: recent calls and what the limit leaves", () => {
   const limit = (more: Partial<LimitUse> = {}): LimitUse => ({
     counter: "stop_vm_rate",
     window: "minute",
@@ -234,7 +234,7 @@ describe("what the limit leaves", () => {
 
   it("says which call this is in the window and how many are left", () => {
     const approval = pending("stop_vm", { vm_name: "prod-api" }, { operation: "stop_vm", limits: [limit()] });
-    expect(limitLine(approval)).toBe("3rd stop_vm from claude-desktop in the last minute; 7 left of 10");
+    expect(contextLine(approval)).toBe("3rd stop_vm from claude-desktop in the last minute; 7 left of 10");
   });
 
   it("takes the tightest limit, names its scope, and says when none is left", () => {
@@ -248,13 +248,40 @@ describe("what the limit leaves", () => {
         ],
       },
     );
-    expect(limitLine(approval)).toBe(
+    expect(contextLine(approval)).toBe(
       "21st stop_vm from all clients in the last 1h; none left: the next is denied until a slot frees up",
     );
-    expect(limitLine(pending("stop_vm", {}, { limits: [limit({ scope: "server", used: 1 })] }))).toBe(
+    expect(contextLine(pending("stop_vm", {}, { limits: [limit({ scope: "server", used: 1 })] }))).toBe(
       "1st stop_vm to virtualization in the last minute; 9 left of 10",
     );
-    expect(limitLine(pending("stop_vm", {}))).toBeUndefined();
+    expect(contextLine(pending("stop_vm", {}))).toBeUndefined();
+  });
+
+  it("says how many such calls this client made in the last minute, with or without a limit", () => {
+    const recent = { calls: 3, window: "minute" };
+    const stop = (more: Partial<PendingApproval>) =>
+      pending("stop_vm", {}, { operation: "stop_vm", ...more });
+    expect(contextLine(stop({ recent }))).toBe("3rd stop_vm from this client in the last minute");
+    expect(contextLine(stop({ recent, limits: [limit()] }))).toBe(
+      "3rd stop_vm from this client in the last minute; 7 left of 10",
+    );
+    expect(contextLine(stop({ recent: { calls: 5, window: "minute" }, limits: [limit({ used: 10 })] }))).toBe(
+      "5th stop_vm from this client in the last minute; none left: the next is denied until a slot frees up",
+    );
+  });
+
+  it("says whose calls and what span a limit counts when it is not this client's last minute", () => {
+    const recent = { calls: 1, window: "minute" };
+    const stop = (l: LimitUse) => pending("stop_vm", {}, { operation: "stop_vm", recent, limits: [l] });
+    expect(contextLine(stop(limit({ scope: "global", window: "day", max: 100, used: 40 })))).toBe(
+      "1st stop_vm from this client in the last minute; 60 left of 100 from all clients in the last day",
+    );
+    expect(contextLine(stop(limit({ window: "hour", used: 4 })))).toBe(
+      "1st stop_vm from this client in the last minute; 6 left of 10 from this client in the last hour",
+    );
+    expect(contextLine(stop(limit({ scope: "server", used: 2 })))).toBe(
+      "1st stop_vm from this client in the last minute; 8 left of 10 to virtualization in the last minute",
+    );
   });
 
   it.each([

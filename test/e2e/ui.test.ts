@@ -414,10 +414,14 @@ describe.skipIf(!hasChromium)("the UI in chromium against mcp-warden serve (need
         expect(text).toMatch(/^Stop VM web-\d on virt\?.* · \d:\d\d left$/);
       await items.filter({ hasText: "web-3" }).click();
       await page.getByRole("heading", { level: 2, name: "Stop VM web-3 on virt?" }).waitFor();
-      expect(await page.locator(".limit-line").textContent()).toBe(
-        `3rd stop_vm from ${asker} in the last minute; 7 left of 10`,
+      // Earlier tests' stop_vm calls of this client may still be in the last minute: at least these three.
+      expect(await page.locator(".limit-line").textContent()).toMatch(
+        /^([3-9]|\d\d+)(st|nd|rd|th) stop_vm from this client in the last minute; 7 left of 10$/,
       );
-      expect(await page.locator(".asker").textContent()).toBe(`Asked by ${asker} · virt/stop_vm`);
+      // The helper's SDK client introduces itself as test-client.
+      expect(await page.locator(".asker").textContent()).toBe(
+        `Asked by test-client (grant: ${asker}) · virt/stop_vm`,
+      );
       expect(await page.locator(".risk-line").textContent()).toContain("risk: high (destructive)");
       expect(await page.locator(".approval-args").textContent()).toContain(note.trim());
 

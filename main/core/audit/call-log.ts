@@ -330,6 +330,20 @@ export class CallLog {
   }
 
   /**
+   * How many calls in the ring since `since` match: newest first, stopping at the first older one, so
+   * the cost is the calls of that span (at most the ring's size).
+   */
+  countSince(since: number, match: (record: CallRecord) => boolean): number {
+    let n = 0;
+    for (let i = this.#ring.length - 1; i >= 0; i--) {
+      const record = this.#ring[i] as CallRecord;
+      if (record.ts < since) break;
+      if (match(record)) n++;
+    }
+    return n;
+  }
+
+  /**
    * Keeps a call's result beside it in the ring: each cut at 64 KB of JSON, and all of them together at
    * 16 MB (the oldest results go first), so results cannot grow the warden's memory without bound.
    */

@@ -7,6 +7,7 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { canonicalJson } from "../canonical.js";
 import { type GovernedRequest, isGovernedRequest } from "../policy/decide.js";
+import { clientNameOf } from "./envelope.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./gate.js";
 import { type Lane, type LaneClient, NotSentError } from "./lane.js";
 import { type Continuation, STATE_PREFIX } from "./mrtr.js";
@@ -82,6 +83,8 @@ export class ClientSession implements LaneClient {
   /** A 2026-07-28 tool call the server may ask questions of (answered through the client's retries). */
   #continuation: Continuation<(idText: string) => string> | undefined;
   #closed = false;
+  /** Who the client says it is (its handshake's clientInfo), shown to the human it asks. */
+  #clientName: string | undefined;
 
   constructor(options: {
     warden: CallGate;
@@ -94,8 +97,11 @@ export class ClientSession implements LaneClient {
     answer?: (text: string) => string;
     /** A 2026-07-28 request (one per session): its tasks outlive it, and take the extension's shape. */
     modern?: boolean;
+    /** A 2026-07-28 request's `clientInfo` from its `_meta` (a legacy client gives it in `initialize`). */
+    clientInfo?: unknown;
   }) {
     this.#modern = options.modern === true;
+    this.#clientName = clientNameOf(options.clientInfo);
     this.#warden = options.warden;
     this.#upstream = options.upstream;
     this.grant = options.grant;
@@ -234,6 +240,7 @@ export class ClientSession implements LaneClient {
       method,
       args: paramsWithoutMeta(message),
       grant: this.grant,
+      ...this.#asker(),
       session: this.sessionId,
       signal,
       forward: () => this.#relay(message, signal),
@@ -248,6 +255,7 @@ export class ClientSession implements LaneClient {
     if (this.#laneRequest)
       return errorResponse(id.text, INVALID_REQUEST, "the session is already initialized");
     const params = paramsOf(message);
+    this.#clientName = clientNameOf(params.clientInfo);
     const span = spanAt(message.text, ["params"]);
     const capabilities =
       params.capabilities && typeof params.capabilities === "object"
@@ -429,10 +437,16 @@ export class ClientSession implements LaneClient {
         ? { argsText: message.text.slice(argsSpan[0], argsSpan[1]) }
         : {}),
       grant: this.grant,
+      ...this.#asker(),
       session: this.sessionId,
       signal,
       ...how,
     });
+  }
+
+  /** Who the client said it is, for the calls it makes. */
+  #asker(): Pick<IncomingCall, "clientName"> {
+    return this.#clientName ? { clientName: this.#clientName } : {};
   }
 
   /** Progress while a human decides, so clients that reset their timeout on progress keep waiting. */

@@ -12,6 +12,20 @@ export const META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
 export const META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";
 export const META_SERVER_INFO = "io.modelcontextprotocol/serverInfo";
 
+/**
+ * Who a client says it is, from the `clientInfo` of its handshake (legacy `initialize` params, or the
+ * 2026-07-28 `_meta` above): its display `title` when it gives one, else its `name`. Undefined when it
+ * names itself not at all. Agent-chosen text: whoever shows it makes it safe to show.
+ */
+export function clientNameOf(info: unknown): string | undefined {
+  if (!info || typeof info !== "object") return undefined;
+  const { title, name } = info as { title?: unknown; name?: unknown };
+  for (const value of [title, name]) {
+    if (typeof value === "string" && value.trim()) return value.trim().slice(0, 200);
+  }
+  return undefined;
+}
+
 /** Who the warden says it is when it speaks for itself. */
 export const WARDEN_CLIENT_INFO = { name: "mcp-warden", version: "0.1.0" } as const;
 

@@ -10,6 +10,8 @@ import type { RawMessage } from "./raw-json.js";
 /** One call arriving from a client: what the policy sees of it, and how to reach the server with it. */
 export interface IncomingCall extends PolicyCall {
   signal?: AbortSignal;
+  /** Who the client says it is in its handshake (its clientInfo's title or name), when it says. */
+  clientName?: string;
   /** The arguments' JSON as the client sent it (the audit keeps it exact, and need not make it again). */
   argsText?: string;
   /** Sends the call on to the server, as the client sent it; resolves with the server's answer. */

@@ -207,6 +207,7 @@ export async function serveModern(
     outlet: channel,
     answer: (text) => modernAnswer(method, text),
     modern: true,
+    clientInfo: meta[META_CLIENT_INFO],
     ...(ctx.keepAliveMs ? { keepAliveMs: ctx.keepAliveMs } : {}),
   });
   // Closing the response stream is how a 2026-07-28 client cancels.

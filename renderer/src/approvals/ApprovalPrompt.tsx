@@ -10,12 +10,13 @@
  * call (same tool, same arguments) for a few minutes.
  */
 import { type KeyboardEvent as ReactKeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
-import { END_WORDS, headlineText, limitLine } from "../../../shared/approval-text.js";
+import { contextLine, END_WORDS, headlineText } from "../../../shared/approval-text.js";
 import type { ApprovalEnd, PendingApproval } from "../../../shared/contract.js";
 import { useApi } from "../api.js";
 import type { EndedApproval } from "../app/use-warden.js";
 import { clockTime, countdown, prettyJson } from "../format.js";
 import { InferredTag, RiskBadge, UnknownRiskBadge } from "../ui/risk.js";
+import { Asker } from "./Asker.js";
 import { Headline } from "./Headline.js";
 import { Revealed, RevealedSegments } from "./Revealed.js";
 import { revealedCharacters, revealUnicode } from "./reveal.js";
@@ -189,7 +190,7 @@ export function ApprovalPrompt({ pending, ended = [], standalone = false }: Prop
   // The clock ticks every 250 ms, so a request that just arrived may look a moment longer than its timeout.
   const left = Math.min(total, current.deadline - now);
   const risk = current.risk;
-  const limit = limitLine(current);
+  const context = contextLine(current);
   const blockEnter = (event: ReactKeyboardEvent) => {
     if (event.key === "Enter") event.preventDefault();
   };
@@ -203,9 +204,16 @@ export function ApprovalPrompt({ pending, ended = [], standalone = false }: Prop
             <Headline approval={current} />
           </h2>
           <p className="asker">
-            Asked by{" "}
+            Asked{" "}
+            {current.team && (
+              <>
+                on <Revealed text={current.team.requester} />
+                's warden{" "}
+              </>
+            )}
+            by{" "}
             <strong>
-              <Revealed text={current.client} />
+              <Asker approval={current} />
             </strong>{" "}
             · <Revealed text={current.server} />/<Revealed text={current.tool} />
           </p>
@@ -215,7 +223,7 @@ export function ApprovalPrompt({ pending, ended = [], standalone = false }: Prop
               {risk ? risk.why : "The server's tool list did not describe this tool."}
             </span>
           </p>
-          {limit && <p className="limit-line">{limit}</p>}
+          {context && <p className="limit-line">{context}</p>}
         </header>
 
         <div className="approval-body">
@@ -367,8 +375,7 @@ function Queue({
                     <Headline approval={p} />
                   </span>
                   <span className="queue-meta">
-                    <Revealed text={p.client} /> · <span role="timer">{countdown(p.deadline - now)}</span>{" "}
-                    left
+                    <Asker approval={p} /> · <span role="timer">{countdown(p.deadline - now)}</span> left
                   </span>
                 </button>
               </li>
