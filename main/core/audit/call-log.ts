@@ -40,6 +40,9 @@ const MAX_RESULT_CHARS = 64 * 1024;
 /** Most result text kept in memory for all calls together. */
 const MAX_RESULTS_CHARS = 16 * 1024 * 1024;
 
+/** Distinct lists of counter keys kept for sharing (grants × scopes in use); past it the cache restarts. */
+const MAX_SHARED_KEY_LISTS = 1_024;
+
 /** Counted calls found in the log, for the rate limiter. */
 export interface CountedCall {
   keys: string[];
@@ -165,6 +168,8 @@ export class CallLog {
   /** Calls holding counter slots, for the snapshot; older than the window they are left out. */
   readonly #counted = new Map<string, CountedCall>();
   #windowMs = Number.POSITIVE_INFINITY;
+  /** One copy of each recent list of counter keys, shared by the counted calls that hold it. */
+  readonly #keyLists = new Map<string, string[]>();
 
   /**
    * `options` bound the log's disk use and rotation (defaults in audit/options.ts) and take a write shim
@@ -301,7 +306,8 @@ export class CallLog {
       "decision",
       record.ts,
     );
-    if (counterKeys.length) this.#counted.set(record.id, { keys: [...counterKeys], at: record.ts });
+    if (counterKeys.length)
+      this.#counted.set(record.id, { keys: this.#sharedKeys(counterKeys), at: record.ts });
     this.#countDay(record.ts);
     return this.#remember({ ...record }, argsText);
   }
@@ -444,6 +450,20 @@ export class CallLog {
   /** Resolves when background upkeep (compression of rotated files, retention) has finished. */
   settled(): Promise<void> {
     return this.#store.settled();
+  }
+
+  /**
+   * The counter keys as one list shared by every counted call with the same keys: a day of counted calls
+   * (a day's limit window) then holds a reference each, not a copy of the list and its strings.
+   */
+  #sharedKeys(keys: readonly string[]): string[] {
+    const name = keys.join("\n");
+    const known = this.#keyLists.get(name);
+    if (known) return known;
+    if (this.#keyLists.size >= MAX_SHARED_KEY_LISTS) this.#keyLists.clear();
+    const list = [...keys];
+    this.#keyLists.set(name, list);
+    return list;
   }
 
   #countDay(ts: number): void {

@@ -121,6 +121,35 @@ export function memberSpans(text: string, start: number): Map<string, Span> {
   return spans;
 }
 
+function hasBackslash(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (text.charCodeAt(k) === BACKSLASH) return true;
+  return false;
+}
+
+/**
+ * The span of one member's value in the object that starts at `start` (the last, as `JSON.parse` keeps
+ * the last of a repeated key), found without building a map or cutting out the other keys.
+ */
+export function memberSpan(text: string, start: number, key: string): Span | undefined {
+  let found: Span | undefined;
+  let i = skipSpace(text, start);
+  if (text.charCodeAt(i) !== 0x7b) return undefined;
+  i = skipSpace(text, i + 1);
+  while (i < text.length && text.charCodeAt(i) === QUOTE) {
+    const keyEnd = skipString(text, i);
+    const same = hasBackslash(text, i + 1, keyEnd - 1)
+      ? JSON.parse(text.slice(i, keyEnd)) === key
+      : keyEnd - i - 2 === key.length && text.startsWith(key, i + 1);
+    i = skipSpace(text, keyEnd);
+    i = skipSpace(text, i + 1); // the colon
+    const end = skipValue(text, i);
+    if (same) found = [i, end];
+    i = skipSpace(text, end);
+    if (text.charCodeAt(i) === 0x2c) i = skipSpace(text, i + 1);
+  }
+  return found;
+}
+
 /** The spans of the elements of the array that starts at `start`. */
 export function elementSpans(text: string, start: number): Span[] {
   const spans: Span[] = [];
@@ -140,7 +169,7 @@ export function elementSpans(text: string, start: number): Span[] {
 export function spanAt(text: string, path: readonly string[], start = 0): Span | undefined {
   let span: Span = [skipSpace(text, start), skipValue(text, skipSpace(text, start))];
   for (const key of path) {
-    const next = memberSpans(text, span[0]).get(key);
+    const next = memberSpan(text, span[0], key);
     if (!next) return undefined;
     span = next;
   }
@@ -231,13 +260,13 @@ export function parseMessages(text: string): { messages: RawMessage[]; batch: bo
 export function rawIdOf(message: RawMessage): RawId | undefined {
   const id = message.value.id;
   if (typeof id !== "string" && typeof id !== "number") return undefined;
-  const span = memberSpans(message.text, 0).get("id");
+  const span = memberSpan(message.text, 0, "id");
   return { text: span ? message.text.slice(span[0], span[1]) : JSON.stringify(id), value: id };
 }
 
 /** The message's text with its id replaced by `idJson`. */
 export function withId(message: RawMessage, idJson: string): string {
-  const span = memberSpans(message.text, 0).get("id");
+  const span = memberSpan(message.text, 0, "id");
   if (span) return splice(message.text, span, idJson);
   return message.text;
 }
