@@ -75,7 +75,8 @@ describe("a misbehaving upstream", () => {
     }
     const w = warden;
     await waitFor(
-      async () => (await w.api("listServers"))[0]?.stderr.at(-1)?.startsWith("demo noise 1999 ") === true,
+      // The whole last line: a line still arriving shows as its unfinished part until its newline.
+      async () => /^demo noise 1999 x{200}$/.test((await w.api("listServers"))[0]?.stderr.at(-1) ?? ""),
       10_000,
       "the last stderr line",
     );
