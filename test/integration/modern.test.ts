@@ -6,6 +6,9 @@
  */
 import { join } from "node:path";
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningFixture, startFixture } from "../helpers/fixture-server.js";
 import {
@@ -25,8 +28,10 @@ import {
 const MODERN = "2026-07-28";
 let warden: RunningWarden | undefined;
 const clients: ClientV2[] = [];
+const legacyClients: Client[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.close().catch(() => {});
+  for (const c of legacyClients.splice(0)) await c.close().catch(() => {});
   await warden?.stop();
   warden = undefined;
 });
@@ -443,7 +448,7 @@ describe("a server that speaks only 2026-07-28", () => {
       const modern = async () =>
         ((await w.api("listServers", {})) as Status[]).find((x) => x.name === "modern");
       await waitFor(async () => (await modern())?.state === "connected", 10_000, "the server to connect");
-      expect((await modern())?.tools).toHaveLength(1);
+      expect((await modern())?.tools).toHaveLength(3);
       const client = await v2Client(w, "modern", "modern");
       expect(text(await client.callTool({ name: "echo", arguments: { text: "hi" } }))).toBe('{"text":"hi"}');
 
@@ -477,4 +482,132 @@ describe("a server that speaks only 2026-07-28", () => {
       });
     },
   );
+
+  type Received = {
+    method: string;
+    headers: Record<string, string>;
+    body: { params?: Record<string, unknown> & { _meta?: Record<string, unknown> } };
+  };
+  async function received(upstream: RunningFixture): Promise<Received[]> {
+    return (await (await fetch(upstream.url.replace(/\/mcp$/, "/requests"))).json()) as Received[];
+  }
+
+  /** A legacy (TS SDK 1.x) client through the warden, with elicitation and an answer for every question. */
+  async function legacyClient(w: RunningWarden, questions: string[], elicitation = true) {
+    const client = new Client(
+      { name: "legacy-app", version: "1.2.3" },
+      { capabilities: elicitation ? { elicitation: {} } : {} },
+    );
+    if (elicitation)
+      client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        questions.push(String(request.params.message));
+        return { action: "accept", content: { sure: true } };
+      });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${w.url}/mcp/modern`), {
+        requestInit: { headers: { authorization: `Bearer ${CLIENT_TOKEN}` } },
+      }),
+    );
+    return client;
+  }
+
+  async function modernOnly(policy: object = { version: "1", default: "allow", tools: {} }) {
+    const upstream = await startFixture(join(repoRoot, "test", "fixtures", "modern-only-server.mjs"));
+    fixtures.push(upstream);
+    warden = await startWarden({
+      policy: JSON.stringify(policy),
+      servers: { modern: { url: upstream.url } },
+    });
+    const w = warden;
+    await waitFor(
+      async () =>
+        ((await w.api("listServers", {})) as { name: string; state: string }[]).some(
+          (x) => x.name === "modern" && x.state === "connected",
+        ),
+      10_000,
+      "the server to connect",
+    );
+    return { upstream, w };
+  }
+
+  it("serves a legacy client: each request goes as 2026-07-28, with the client's own envelope and headers", async () => {
+    const { upstream, w } = await modernOnly();
+    const client = await legacyClient(w, []);
+    legacyClients.push(client);
+    expect(client.getServerVersion()).toMatchObject({ name: "modern-only" });
+    expect(client.getInstructions()).toBe("a 2026-07-28 server");
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["echo", "regional", "confirm"]);
+    await client.ping();
+    await client.setLoggingLevel("warning");
+    expect(text(await client.callTool({ name: "echo", arguments: { text: "hi" } }))).toBe('{"text":"hi"}');
+    expect(
+      text(await client.callTool({ name: "regional", arguments: { region: "eu-west 1", query: "q" } })),
+    ).toBe('{"region":"eu-west 1","query":"q"}');
+
+    const requests = await received(upstream);
+    const fromClient = requests.filter(
+      (r) =>
+        (r.body.params?._meta?.["io.modelcontextprotocol/clientInfo"] as { name?: string })?.name ===
+        "legacy-app",
+    );
+    // No handshake reached the server for it, no ping and no setLevel (2026-07-28 has neither).
+    expect(fromClient.map((r) => r.method)).toEqual(["tools/list", "tools/call", "tools/call"]);
+    for (const r of fromClient) {
+      expect(r.headers["mcp-protocol-version"]).toBe(MODERN);
+      expect(r.headers["mcp-method"]).toBe(r.method);
+      expect(r.body.params?._meta).toMatchObject({
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": { elicitation: {} },
+        "io.modelcontextprotocol/clientInfo": { name: "legacy-app", version: "1.2.3" },
+      });
+    }
+    const [, echo, regional] = fromClient;
+    expect(echo?.headers["mcp-name"]).toBe("echo");
+    expect(echo?.body.params?._meta?.["io.modelcontextprotocol/logLevel"]).toBe("warning");
+    expect(regional?.headers["mcp-name"]).toBe("regional");
+    // Not plain ASCII without edge spaces? Base64, as the revision writes it; this one is plain.
+    expect(regional?.headers["mcp-param-region"]).toBe("eu-west 1");
+    const calls = await w.api("listCalls", {});
+    expect(calls.filter((c) => c.server === "modern").map((c) => c.tool)).toEqual(["regional", "echo"]);
+  });
+
+  it("puts the server's question to the legacy client as its own request and retries with the answer", async () => {
+    const { upstream, w } = await modernOnly();
+    const questions: string[] = [];
+    const client = await legacyClient(w, questions);
+    legacyClients.push(client);
+    const result = await client.callTool({ name: "confirm", arguments: { what: "wipe disk 2" } });
+    expect(questions).toEqual(["Really wipe disk 2?"]);
+    expect(text(result)).toBe('accept: {"sure":true}');
+
+    const calls = (await received(upstream)).filter((r) => r.body.params?.name === "confirm");
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.body.params).not.toHaveProperty("inputResponses");
+    expect(calls[1]?.body.params).toMatchObject({
+      arguments: { what: "wipe disk 2" },
+      inputResponses: { ok: { action: "accept", content: { sure: true } } },
+      requestState: `confirm:${Buffer.from("wipe disk 2").toString("base64url")}`,
+    });
+    // Decided and audited once: the rounds are one call.
+    const audited = (await w.api("listCalls", {})).filter((c) => c.tool === "confirm");
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ outcome: "ok" });
+  });
+
+  it("a legacy client without elicitation is not asked, and the policy holds for bridged calls", async () => {
+    const { upstream, w } = await modernOnly({
+      version: "1",
+      default: "allow",
+      tools: { echo: { action: "deny", reason: "echo is off today" } },
+    });
+    const client = await legacyClient(w, [], false);
+    legacyClients.push(client);
+    const confirm = await client.callTool({ name: "confirm", arguments: { what: "x" } });
+    expect(confirm.isError).toBe(true);
+    expect(text(confirm)).toBe("this client cannot be asked");
+    const echo = await client.callTool({ name: "echo", arguments: { text: "no" } });
+    expect(echo.isError).toBe(true);
+    expect(text(echo)).toContain("echo is off today");
+    expect((await received(upstream)).filter((r) => r.body.params?.name === "echo")).toHaveLength(0);
+  });
 });

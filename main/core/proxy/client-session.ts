@@ -9,7 +9,7 @@ import { canonicalJson } from "../canonical.js";
 import { type GovernedRequest, isGovernedRequest } from "../policy/decide.js";
 import { clientNameOf } from "./envelope.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./gate.js";
-import { type Lane, type LaneClient, NotSentError } from "./lane.js";
+import { clientCan, type Lane, type LaneClient, NotSentError } from "./lane.js";
 import { type Continuation, STATE_PREFIX } from "./mrtr.js";
 import {
   elementSpans,
@@ -28,6 +28,7 @@ import {
   withoutMembers,
 } from "./raw-json.js";
 import { outcomeOf, RELATED_TASK, type TaskOutcome, type TaskView } from "./tasks.js";
+import { LegacyBridge } from "./translate.js";
 import { LANE_IDLE_MS, type LaneRequest, type Upstream } from "./upstream.js";
 
 /** Where a session's messages to the client go (HTTP: the request's response stream, or the session's). */
@@ -85,6 +86,10 @@ export class ClientSession implements LaneClient {
   #closed = false;
   /** Who the client says it is (its handshake's clientInfo), shown to the human it asks. */
   #clientName: string | undefined;
+  /** The client's initialize params (a legacy client's). */
+  #handshake: Record<string, unknown> = {};
+  /** A legacy client of a server that speaks only 2026-07-28: its requests, spoken in that revision. */
+  #bridge: LegacyBridge | undefined;
 
   constructor(options: {
     warden: CallGate;
@@ -274,6 +279,7 @@ export class ClientSession implements LaneClient {
     };
     const failed = await this.openLane(request);
     if (failed) return errorResponse(id.text, INTERNAL_ERROR, `MCP Warden: ${failed}`);
+    this.#handshake = params;
     const init = this.#lane?.initResult;
     if (!init)
       return errorResponse(id.text, INTERNAL_ERROR, "MCP Warden: the server gave no initialize result");
@@ -324,8 +330,23 @@ export class ClientSession implements LaneClient {
   async #relay(message: RawMessage, signal: AbortSignal): Promise<RawMessage> {
     for (let attempt = 0; ; attempt++) {
       const lane = await this.#currentLane();
+      const options = { timeoutMs: this.#upstream.timeoutMs, signal };
       try {
-        return await lane.request(this, message, { timeoutMs: this.#upstream.timeoutMs, signal });
+        if (!lane.bridged) return await lane.request(this, message, options);
+        this.#bridge ??= new LegacyBridge(
+          this.#handshake,
+          (tool) => this.#upstream.tools.find((t) => t.name === tool)?.inputSchema,
+        );
+        const related = rawIdOf(message);
+        return await this.#bridge.request(
+          {
+            send: (m) => lane.request(this, m, options),
+            ask: (question, asked) => this.askClient(question, related, asked),
+            can: (question) => clientCan(methodOf(question) ?? "", this.capabilities, paramsOf(question)),
+          },
+          message,
+          signal,
+        );
       } catch (error) {
         if (!(error instanceof NotSentError) || attempt > 0 || signal.aborted) throw error;
       }

@@ -71,3 +71,62 @@ export function routingHeaders(method: string, params: Record<string, unknown>):
   if (typeof name === "string") headers["mcp-name"] = headerValue(name);
   return headers;
 }
+
+export const META_LOG_LEVEL = "io.modelcontextprotocol/logLevel";
+
+/**
+ * The envelope a legacy client's request carries to a 2026-07-28 server: what its `initialize` said
+ * (its capabilities, without the legacy `tasks`, which 2026-07-28 moved to an extension it never declared;
+ * who it is) and the log level it last set.
+ */
+export function legacyClientMeta(
+  init: { capabilities?: unknown; clientInfo?: unknown },
+  logLevel: string | undefined,
+): Record<string, unknown> {
+  const { tasks: _tasks, ...capabilities } =
+    init.capabilities && typeof init.capabilities === "object"
+      ? (init.capabilities as Record<string, unknown>)
+      : {};
+  return {
+    [META_VERSION]: MODERN_PROTOCOL_VERSION,
+    [META_CAPABILITIES]: capabilities,
+    [META_CLIENT_INFO]:
+      init.clientInfo && typeof init.clientInfo === "object" ? init.clientInfo : { name: "unknown" },
+    ...(logLevel ? { [META_LOG_LEVEL]: logLevel } : {}),
+  };
+}
+
+/** A field name as HTTP allows it (RFC 9110 `token`). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The `Mcp-Param-*` headers a tool call mirrors (2026-07-28, `x-mcp-header`): for each property reachable
+ * from the schema's root through `properties` alone whose schema names a header, the argument's value at
+ * that path when it is a string, a boolean or a safe integer.
+ */
+export function paramHeaders(inputSchema: unknown, args: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const walk = (schema: unknown, value: unknown, depth: number) => {
+    if (depth > 16 || !schema || typeof schema !== "object") return;
+    const properties = (schema as { properties?: unknown }).properties;
+    if (!properties || typeof properties !== "object") return;
+    const values = value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+    for (const [key, property] of Object.entries(properties as Record<string, unknown>)) {
+      if (!property || typeof property !== "object") continue;
+      const name = (property as Record<string, unknown>)["x-mcp-header"];
+      const v = Object.hasOwn(values, key) ? values[key] : undefined;
+      if (typeof name === "string" && TOKEN.test(name)) {
+        const text =
+          typeof v === "string"
+            ? v
+            : typeof v === "boolean" || (typeof v === "number" && Number.isSafeInteger(v))
+              ? String(v)
+              : undefined;
+        if (text !== undefined) headers[`mcp-param-${name.toLowerCase()}`] = headerValue(text);
+      }
+      walk(property, v, depth + 1);
+    }
+  };
+  walk(inputSchema, args, 0);
+  return headers;
+}

@@ -63,6 +63,16 @@ const NEEDS: Record<string, (caps: Record<string, unknown>, params: Record<strin
   "roots/list": (caps) => Boolean(caps.roots),
 };
 
+/** Whether a client that declared `caps` may be asked a server's request (its method and params). */
+export function clientCan(
+  method: string,
+  caps: Record<string, unknown>,
+  params: Record<string, unknown>,
+): boolean {
+  const needs = NEEDS[method];
+  return !needs || needs(caps, params);
+}
+
 /** The `_meta` keys of MCP 2026-07-28's per-request envelope. */
 const ENVELOPE = /^io\.modelcontextprotocol\/(protocolVersion|clientCapabilities|clientInfo|logLevel)$/;
 
@@ -102,10 +112,22 @@ export class Lane {
    * request carries its client's envelope, as the client sent it).
    */
   readonly era: "legacy" | "2026-07-28";
+  /**
+   * A 2026-07-28 lane for legacy clients of a server that has no legacy handshake: their session is the
+   * warden's, and each request is sent as the 2026-07-28 request it stands for (see translate.ts).
+   */
+  readonly bridged: boolean;
 
-  constructor(key: string, peer: Peer, shared: boolean, era: "legacy" | "2026-07-28" = "legacy") {
+  constructor(
+    key: string,
+    peer: Peer,
+    shared: boolean,
+    era: "legacy" | "2026-07-28" = "legacy",
+    bridged = false,
+  ) {
     this.key = key;
     this.era = era;
+    this.bridged = bridged;
     this.#peer = peer;
     this.shared = shared;
     peer.onmessage = (message, related) => this.#onMessage(message, related);
@@ -277,6 +299,11 @@ export class Lane {
 
   /** Tells the server a lane request is no longer wanted. */
   #cancelUpstream(id: number, reason: string): void {
+    // 2026-07-28 has no cancellation message: the request's closed stream is one.
+    if (this.era !== "legacy" && this.#peer instanceof HttpPeer) {
+      this.#peer.abortRequest(id);
+      return;
+    }
     void this.#peer
       .send(
         `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${id},"reason":${JSON.stringify(reason)}}}`,
@@ -286,7 +313,8 @@ export class Lane {
 
   /** Sends a client's notification on (cancellations are mapped by the client session). */
   notify(text: string): void {
-    if (this.#closed) return;
+    // A 2026-07-28 server takes no notifications from a client (a cancellation ends the request's stream).
+    if (this.#closed || this.bridged) return;
     void this.#peer.send(text).catch(() => {});
   }
 
@@ -350,8 +378,7 @@ export class Lane {
         ),
       );
     }
-    const needs = NEEDS[method];
-    if (needs && !needs(owner.client.capabilities, paramsOf(message))) {
+    if (!clientCan(method, owner.client.capabilities, paramsOf(message))) {
       return reply(errorResponse(id.text, -32601, `Client does not support ${method}`));
     }
     const abort = new AbortController();

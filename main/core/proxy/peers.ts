@@ -275,6 +275,8 @@ export class HttpPeer implements Peer {
   readonly #options: HttpOptions;
   readonly #fetch: typeof fetch;
   readonly #abort = new AbortController();
+  /** The requests whose answer is still coming, by lane id: closing one's stream cancels it (2026-07-28). */
+  readonly #answering = new Map<number, AbortController>();
   #closed = false;
   #stream: Promise<void> | undefined;
 
@@ -292,8 +294,28 @@ export class HttpPeer implements Peer {
     };
   }
 
+  /** Closes the stream a request's answer comes on: how MCP 2026-07-28 cancels a request. */
+  abortRequest(id: number): void {
+    this.#answering.get(id)?.abort();
+  }
+
   async send(text: string, related?: number, headers: Record<string, string> = {}): Promise<void> {
     if (this.#closed) throw new Error("the connection is closed");
+    const own = related !== undefined ? new AbortController() : undefined;
+    if (own && related !== undefined) this.#answering.set(related, own);
+    try {
+      await this.#post(text, related, headers, own);
+    } finally {
+      if (related !== undefined && this.#answering.get(related) === own) this.#answering.delete(related);
+    }
+  }
+
+  async #post(
+    text: string,
+    related: number | undefined,
+    headers: Record<string, string>,
+    own: AbortController | undefined,
+  ): Promise<void> {
     const hadSession = this.sessionId !== undefined;
     const response = await fetchSigned(this.#fetch, this.#options.auth, this.#options.url, {
       method: "POST",
@@ -303,7 +325,7 @@ export class HttpPeer implements Peer {
         ...headers,
       }),
       body: text,
-      signal: AbortSignal.any([this.#abort.signal]),
+      signal: own ? AbortSignal.any([this.#abort.signal, own.signal]) : AbortSignal.any([this.#abort.signal]),
     });
     const session = response.headers.get("mcp-session-id");
     if (session && !this.sessionId) this.sessionId = session;

@@ -187,6 +187,30 @@ export function replaceAt(text: string, path: readonly string[], json: string): 
   return span ? splice(text, span, json) : text;
 }
 
+/**
+ * `text` with the value at `path` set to `json`: replaced where it is, else added as the first member of
+ * the nearest object on the path, with the objects still missing around it. Unchanged when something on
+ * the path is there but not an object.
+ */
+export function setAt(text: string, path: readonly string[], json: string): string {
+  let object: Span = [skipSpace(text, 0), skipValue(text, skipSpace(text, 0))];
+  for (let depth = 0; depth < path.length; depth++) {
+    if (text.charCodeAt(object[0]) !== 0x7b) return text;
+    const key = path[depth] as string;
+    const next = memberSpan(text, object[0], key);
+    if (next) {
+      object = next;
+      continue;
+    }
+    let value = json;
+    for (let k = path.length - 1; k > depth; k--) value = `{${JSON.stringify(path[k])}:${value}}`;
+    const open = object[0] + 1;
+    const empty = text.charCodeAt(skipSpace(text, open)) === 0x7d;
+    return `${text.slice(0, open)}${JSON.stringify(key)}:${value}${empty ? "" : ","}${text.slice(open)}`;
+  }
+  return splice(text, object, json);
+}
+
 /** `text` with the object at `path` rebuilt without the members `drop` names (the others as written). */
 export function withoutMembers(
   text: string,

@@ -31,6 +31,7 @@ import {
   StdioPeer,
 } from "./peers.js";
 import { WardenTasks } from "./tasks.js";
+import { legacyInitResult } from "./translate.js";
 
 const STDERR_LINES = 50;
 const FIRST_BACKOFF_MS = 250;
@@ -99,6 +100,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #modern = false;
   /** The legacy tools list of a 2026-07-28 server joined the catalogue (see #addLegacyTools). */
   #legacyListed = false;
+  /** The 2026-07-28 server refused a legacy handshake: its legacy clients are bridged (see translate.ts). */
+  #noLegacy = false;
   #stderr: string[] = [];
   /** The unfinished last line of each process's stderr (a process per client writes at once). */
   readonly #stderrPartials = new Map<number, string>();
@@ -287,13 +290,10 @@ export class Upstream extends Emitter<UpstreamEvents> {
    * the server answers the POST with 400, 404 or 405 (unless `transport` pins one). Every attempt has a
    * timeout; the error says what really happened.
    */
-  async #open(key: string, paramsText: string, shared: boolean): Promise<Lane> {
+  async #open(key: string, paramsText: string, shared: boolean, only?: ("http" | "sse")[]): Promise<Lane> {
     const { config } = this;
-    const kinds: ("stdio" | "http" | "sse")[] = config.url
-      ? config.transport
-        ? [config.transport]
-        : ["http", "sse"]
-      : ["stdio"];
+    const kinds: ("stdio" | "http" | "sse")[] =
+      only ?? (config.url ? (config.transport ? [config.transport] : ["http", "sse"]) : ["stdio"]);
     const timeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     let lastError: Error | undefined;
     for (const kind of kinds) {
@@ -342,6 +342,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
     try {
       if (this.config.url && this.config.transport !== "sse") discovered = await this.#discover();
       this.#modern = discovered !== undefined;
+      this.#noLegacy = false;
       // A 2026-07-28 server is asked as one: no handshake, the warden's own envelope on every request.
       lane = discovered
         ? this.#modernLane("control", false)
@@ -559,7 +560,9 @@ export class Upstream extends Emitter<UpstreamEvents> {
       grant: owner,
       opening: modern
         ? Promise.resolve(this.#modernLane(key, shared))
-        : this.#open(key, request.paramsText, shared),
+        : this.#modern
+          ? this.#legacyOfModern(key, request, shared)
+          : this.#open(key, request.paramsText, shared),
     };
     this.#lanes.set(key, entry);
     const forget = () => {
@@ -572,7 +575,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       forget();
       throw new NotSentError(`could not connect to "${this.name}": ${(error as Error).message}`);
     }
-    if (this.#modern && !modern) await this.#addLegacyTools(lane);
+    if (this.#modern && !modern && !lane.bridged) await this.#addLegacyTools(lane);
     lane.onclose = (reason) => {
       forget();
       if (lane.peer.kind === "stdio" && !this.#stopping) {
@@ -585,8 +588,40 @@ export class Upstream extends Emitter<UpstreamEvents> {
     return lane;
   }
 
+  /**
+   * A legacy client's lane to a 2026-07-28 server: the server's own legacy handshake where it has one;
+   * where it refuses it (a server of 2026-07-28 alone), a bridged lane that speaks 2026-07-28 for the
+   * client, with the handshake answered from the server's server/discover.
+   */
+  async #legacyOfModern(key: string, request: LaneRequest, shared: boolean): Promise<Lane> {
+    if (!this.#noLegacy) {
+      try {
+        return await this.#open(key, request.paramsText, shared, ["http"]);
+      } catch (error) {
+        const refused =
+          error instanceof HttpStatusError ||
+          (error instanceof NotSentError && /refused initialize|HTTP 4\d\d/.test(error.message));
+        if (!refused) throw error;
+        this.#noLegacy = true;
+      }
+    }
+    const lane = this.#modernLane(key, shared, true);
+    const result = legacyInitResult(
+      { capabilities: this.#capabilities, instructions: this.#instructions, serverInfo: this.#serverInfo },
+      request.protocolVersion === "other" ? WARDEN_PROTOCOL_VERSION : request.protocolVersion,
+    );
+    const text = `{"jsonrpc":"2.0","id":0,"result":${JSON.stringify(result)}}`;
+    lane.initResult = { text, value: JSON.parse(text) };
+    return lane;
+  }
+
+  /** Whether legacy clients of this server are bridged to its 2026-07-28 (it has no legacy handshake). */
+  get bridgesLegacy(): boolean {
+    return this.#modern && this.#noLegacy;
+  }
+
   /** A 2026-07-28 lane: an HTTP peer that sends each request as its client wrote it, envelope and all. */
-  #modernLane(key: string, shared: boolean): Lane {
+  #modernLane(key: string, shared: boolean, bridged = false): Lane {
     const peer = new HttpPeer({
       url: new URL(this.config.url ?? ""),
       headers: this.config.headers ?? {},
@@ -594,7 +629,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       ...(this.#auth ? { auth: this.#auth } : {}),
     });
     peer.protocolVersion = MODERN_PROTOCOL_VERSION;
-    return new Lane(key, peer, shared, MODERN_PROTOCOL_VERSION);
+    return new Lane(key, peer, shared, MODERN_PROTOCOL_VERSION, bridged);
   }
 
   /** Every client lane open now. */
@@ -638,24 +673,12 @@ interface DiscoverResult {
   serverInfo?: Record<string, unknown>;
 }
 
-/** Every page of a server's tools/list, through a lane of either era. */
+/** Every page of a server's tools/list, through a lane of either era (the lane adds the warden's envelope). */
 async function listTools(lane: Lane): Promise<Tool[]> {
-  const modern = lane.era === MODERN_PROTOCOL_VERSION;
-  const meta = modern
-    ? {
-        _meta: {
-          "io.modelcontextprotocol/protocolVersion": MODERN_PROTOCOL_VERSION,
-          "io.modelcontextprotocol/clientCapabilities": {},
-          "io.modelcontextprotocol/clientInfo": { name: "mcp-warden", version: "0.1.0" },
-        },
-      }
-    : {};
   const tools: Tool[] = [];
   let cursor: string | undefined;
   do {
-    const answer = await lane.ask("tools/list", { ...meta, ...(cursor ? { cursor } : {}) }, 60_000, {
-      "mcp-method": "tools/list",
-    });
+    const answer = await lane.ask("tools/list", cursor ? { cursor } : {}, 60_000);
     const page = answer.value.result as { tools?: Tool[]; nextCursor?: string } | undefined;
     if (!page || !Array.isArray(page.tools)) {
       const error = answer.value.error as { message?: string } | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { memberSpan, memberSpans, spanAt } from "../../../main/core/proxy/raw-json.js";
+import { memberSpan, memberSpans, setAt, spanAt } from "../../../main/core/proxy/raw-json.js";
 
 const cases: [name: string, text: string, key: string][] = [
   ["a plain key", '{"jsonrpc":"2.0","id":7,"method":"tools/call"}', "id"],
@@ -27,5 +27,32 @@ describe("memberSpan", () => {
     const span = spanAt(text, ["params", "_meta", "progressToken"]);
     expect(span && text.slice(span[0], span[1])).toBe('"t-1"');
     expect(spanAt(text, ["params", "missing"])).toBeUndefined();
+  });
+});
+
+describe("setAt", () => {
+  const big = '{"id":1,"params":{"n":18446744073709551616,"f":1.0}}';
+  it.each([
+    ["replaces a value where it is", big, ["params", "n"], "2", '{"id":1,"params":{"n":2,"f":1.0}}'],
+    [
+      "adds a missing member first, the rest as written",
+      big,
+      ["params", "_meta"],
+      '{"k":1}',
+      '{"id":1,"params":{"_meta":{"k":1},"n":18446744073709551616,"f":1.0}}',
+    ],
+    [
+      "adds the objects missing around it",
+      '{"id":1}',
+      ["params", "_meta", "k"],
+      "true",
+      '{"params":{"_meta":{"k":true}},"id":1}',
+    ],
+    ["adds to an empty object", '{"params":{ }}', ["params", "a"], "1", '{"params":{"a":1 }}'],
+    ["leaves a path through a non-object alone", '{"params":[1]}', ["params", "a"], "1", '{"params":[1]}'],
+  ] as const)("%s", (_name, text, path, json, expected) => {
+    const out = setAt(text, path, json);
+    expect(out).toBe(expected);
+    JSON.parse(out);
   });
 });
