@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningFixture, startFixture } from "../helpers/fixture-server.js";
 import {
@@ -609,5 +609,33 @@ describe("a server that speaks only 2026-07-28", () => {
     expect(echo.isError).toBe(true);
     expect(text(echo)).toContain("echo is off today");
     expect((await received(upstream)).filter((r) => r.body.params?.name === "echo")).toHaveLength(0);
+  });
+
+  it("a change to its tools reaches the warden's catalogue and its bridged legacy clients through subscriptions/listen", async () => {
+    const { upstream, w } = await modernOnly();
+    const client = await legacyClient(w, []);
+    legacyClients.push(client);
+    const told = new Promise<void>((resolve) =>
+      client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()),
+    );
+    const listening = async () => (await received(upstream)).find((r) => r.method === "subscriptions/listen");
+    await waitFor(async () => (await listening()) !== undefined, 10_000, "the warden's subscriptions/listen");
+    const listen = await listening();
+    expect(listen?.body.params).toMatchObject({ notifications: { toolsListChanged: true } });
+    expect(listen?.headers["mcp-method"]).toBe("subscriptions/listen");
+    const base = upstream.url.replace(/\/mcp$/, "");
+    expect(await (await fetch(`${base}/add-tool`, { method: "POST" })).json()).toMatchObject({
+      listeners: 1,
+    });
+    await told;
+    type Status = { name: string; tools: { name: string }[] };
+    await waitFor(
+      async () =>
+        ((await w.api("listServers", {})) as Status[])
+          .find((x) => x.name === "modern")
+          ?.tools.some((t) => t.name === "added3") === true,
+      10_000,
+      "the new tool in the catalogue",
+    );
   });
 });

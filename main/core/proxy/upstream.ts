@@ -30,6 +30,7 @@ import {
   SsePeer,
   StdioPeer,
 } from "./peers.js";
+import { withoutMembers } from "./raw-json.js";
 import { WardenTasks } from "./tasks.js";
 import { legacyInitResult } from "./translate.js";
 
@@ -44,6 +45,14 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const LANE_IDLE_MS = 5 * 60_000;
 /** Lanes one client may have open to one server at once (each a process for a stdio server). */
 export const MAX_LANES_PER_CLIENT = 8;
+/** How long the warden's own subscriptions/listen stays open before it is opened anew. */
+const LISTEN_TIMEOUT_MS = 24 * 60 * 60_000;
+/** What a server announces when its lists change. */
+const LIST_CHANGES = new Set([
+  "notifications/tools/list_changed",
+  "notifications/prompts/list_changed",
+  "notifications/resources/list_changed",
+]);
 /** How often the warden checks that an HTTP server still knows its session. */
 const HTTP_HEALTH_MS = 60_000;
 
@@ -102,6 +111,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #legacyListed = false;
   /** The 2026-07-28 server refused a legacy handshake: its legacy clients are bridged (see translate.ts). */
   #noLegacy = false;
+  /** The bridged lanes open now (they hear of list changes from the warden's own connection). */
+  readonly #bridged = new Set<Lane>();
   #stderr: string[] = [];
   /** The unfinished last line of each process's stderr (a process per client writes at once). */
   readonly #stderrPartials = new Map<number, string>();
@@ -370,9 +381,13 @@ export class Upstream extends Emitter<UpstreamEvents> {
     lane.onnotification = (message) => {
       if (lane !== this.#control) return;
       const method = message.value.method;
+      if (typeof method !== "string" || !LIST_CHANGES.has(method)) return;
       if (method === "notifications/tools/list_changed") void this.#refreshTools(lane).catch(() => {});
       else if (method === "notifications/prompts/list_changed") this.emit("listChanged", "prompts");
       else if (method === "notifications/resources/list_changed") this.emit("listChanged", "resources");
+      // Bridged legacy clients have no stream of their own to the server: the warden's tells them.
+      const text = withoutMembers(message.text, ["params"], (key) => key === "_meta");
+      for (const bridged of this.#bridged) for (const client of bridged.clients) client.toClient(text);
     };
     lane.onclose = (reason) => this.#onControlClosed(lane, reason);
     try {
@@ -385,6 +400,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       this.#scheduleRestart();
       return;
     }
+    if (lane.era !== "legacy") this.#listen(lane);
     this.#connectedAt = Date.now();
     this.#failures = 0;
     this.#lastError = undefined;
@@ -450,6 +466,42 @@ export class Upstream extends Emitter<UpstreamEvents> {
         ? { serverInfo: serverInfo as Record<string, unknown> }
         : {}),
     };
+  }
+
+  /**
+   * A 2026-07-28 server announces list changes only on a `subscriptions/listen` stream: the warden's own
+   * connection keeps one open for the lists the server says can change. One that ends is opened again (and
+   * the tools listed again, for what changed meanwhile); a server without the method is not asked again.
+   */
+  #listen(lane: Lane, retryMs = 1_000): void {
+    const caps = this.#capabilities as Record<string, { listChanged?: unknown } | undefined>;
+    const notifications = {
+      ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
+      ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
+      ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
+    };
+    if (Object.keys(notifications).length === 0) return;
+    const current = () => lane === this.#control && !lane.closed && !this.#stopping;
+    const opened = Date.now();
+    const reopen = () => {
+      // A stream that stayed open a while is opened again at once; one that keeps ending, ever more slowly.
+      const next = Date.now() - opened > 30_000 ? 1_000 : Math.min(60_000, retryMs * 2);
+      const timer = setTimeout(() => {
+        if (!current()) return;
+        this.#listen(lane, next);
+        void this.#refreshTools(lane).catch(() => {});
+      }, retryMs);
+      timer.unref();
+    };
+    lane.ask("subscriptions/listen", { notifications }, LISTEN_TIMEOUT_MS).then(
+      (answer) => {
+        const code = (answer.value.error as { code?: unknown } | undefined)?.code;
+        if (current() && code !== -32601) reopen();
+      },
+      () => {
+        if (current()) reopen();
+      },
+    );
   }
 
   /** Pings the server on the warden's own connection; a failure reconnects. */
@@ -578,6 +630,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
     if (this.#modern && !modern && !lane.bridged) await this.#addLegacyTools(lane);
     lane.onclose = (reason) => {
       forget();
+      this.#bridged.delete(lane);
       if (lane.peer.kind === "stdio" && !this.#stopping) {
         // The client's own process ended: its next request starts a new one.
         this.#restarts++;
@@ -606,6 +659,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       }
     }
     const lane = this.#modernLane(key, shared, true);
+    this.#bridged.add(lane);
     const result = legacyInitResult(
       { capabilities: this.#capabilities, instructions: this.#instructions, serverInfo: this.#serverInfo },
       request.protocolVersion === "other" ? WARDEN_PROTOCOL_VERSION : request.protocolVersion,
@@ -646,6 +700,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
     if (this.#health) clearInterval(this.#health);
     const lanes = await this.openLanes();
     this.#lanes.clear();
+    this.#bridged.clear();
     const control = this.#control;
     this.#control = undefined;
     const handshaking = [...this.#handshaking];
