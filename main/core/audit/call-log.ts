@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { CallRecord } from "../../../shared/contract.js";
+import { cutOwn } from "../cut.js";
 import type { AuditOptions } from "./options.js";
 import { AuditStore, type DiskUsage, type HistoryStart, type OpenReport, type StoredLine } from "./store.js";
 
@@ -294,7 +295,7 @@ export class CallLog {
         ? {
             t: "decision",
             ...record,
-            args: { "…": argsText.slice(0, cap) },
+            args: { "…": cutOwn(argsText, cap) },
             argsTruncated: true,
             argsSha256: createHash("sha256").update(argsText).digest("hex"),
             argsBytes: Buffer.byteLength(argsText),
@@ -358,9 +359,7 @@ export class CallLog {
     const text = resultText ?? JSON.stringify(result) ?? "null";
     const size = Math.min(text.length, MAX_RESULT_CHARS);
     const value =
-      text.length <= MAX_RESULT_CHARS
-        ? result
-        : { truncated: true, preview: text.slice(0, MAX_RESULT_CHARS) };
+      text.length <= MAX_RESULT_CHARS ? result : { truncated: true, preview: cutOwn(text, MAX_RESULT_CHARS) };
     this.#dropResult(id);
     this.#results.set(id, { value, size });
     this.#resultChars += size;
@@ -477,7 +476,7 @@ export class CallLog {
     const record: CallRecord =
       argsText.length <= MAX_ARGS_CHARS
         ? full
-        : { ...full, args: { "…": argsText.slice(0, MAX_ARGS_CHARS) }, argsTruncated: true };
+        : { ...full, args: { "…": cutOwn(argsText, MAX_ARGS_CHARS) }, argsTruncated: true };
     this.#ring.push(record);
     this.#byId.set(record.id, record);
     // Trim in batches: one splice per quarter-ring of calls, not one per call.
@@ -503,17 +502,17 @@ export class CallLog {
   }
 }
 
-/**
- * A decision line's JSON; the arguments' JSON, when already made, goes in as it is instead of being made
- * again (for large arguments the second JSON.stringify was most of the line's cost). `"args":null` cannot
- * occur inside a JSON string (its quotes would be escaped), so the first one is the member itself.
- */
 /** JSON text on one line: its line breaks (only ever between tokens) become spaces. */
 function oneLine(json: string): string {
   // Looking first is a fast scan; the replacement walks and copies the whole text.
   return json.includes("\n") || json.includes("\r") ? json.replace(/[\r\n]+/g, " ") : json;
 }
 
+/**
+ * A decision line's JSON; the arguments' JSON, when already made, goes in as it is instead of being made
+ * again (for large arguments the second JSON.stringify was most of the line's cost). `"args":null` cannot
+ * occur inside a JSON string (its quotes would be escaped), so the first one is the member itself.
+ */
 function lineText(line: DecisionLine, argsText: string | undefined): string {
   if (argsText === undefined) return JSON.stringify(line);
   return JSON.stringify({ ...line, args: null }).replace('"args":null', () => `"args":${argsText}`);

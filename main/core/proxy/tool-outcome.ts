@@ -4,6 +4,7 @@
  * a tool error, not "ok", in the call log.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { cutOwn } from "../cut.js";
 
 /** The tool said it failed. */
 export function toolFailed(result: Partial<CallToolResult>): boolean {
@@ -17,8 +18,8 @@ export function toolErrorText(result: Partial<CallToolResult>): string | undefin
   const structured = result.structuredContent;
   if (structured && typeof structured === "object" && result.isError !== true) {
     const said = structured.error ?? structured.message;
-    if (typeof said === "string" && said) return said.slice(0, 2_000);
+    if (typeof said === "string" && said) return cutOwn(said, 2_000);
   }
   const block = Array.isArray(result.content) ? result.content.find((c) => c?.type === "text") : undefined;
-  return block && "text" in block ? block.text.slice(0, 2_000) : undefined;
+  return block && "text" in block ? cutOwn(block.text, 2_000) : undefined;
 }
