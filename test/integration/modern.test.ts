@@ -8,7 +8,11 @@ import { join } from "node:path";
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ElicitRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningFixture, startFixture } from "../helpers/fixture-server.js";
 import {
@@ -634,6 +638,85 @@ describe("a server that speaks only 2026-07-28", () => {
         ((await w.api("listServers", {})) as Status[])
           .find((x) => x.name === "modern")
           ?.tools.some((t) => t.name === "added3") === true,
+      10_000,
+      "the new tool in the catalogue",
+    );
+  });
+});
+
+describe("a real SDK server that speaks only 2026-07-28 (TS SDK v2, legacy: reject)", () => {
+  let upstream: RunningFixture | undefined;
+  afterEach(async () => {
+    await upstream?.stop();
+    upstream = undefined;
+  });
+
+  /** A TS SDK 1.x client (legacy only) that answers elicitation and sampling, and says what it was asked. */
+  async function legacyApp(url: string, asked: string[], headers: Record<string, string> = {}) {
+    const client = new Client(
+      { name: "legacy-app", version: "1.0.0" },
+      { capabilities: { elicitation: {}, sampling: {} } },
+    );
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(String(request.params.message));
+      return { action: "accept", content: { confirm: true } };
+    });
+    client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+      const content = request.params.messages[0]?.content;
+      asked.push(content && "text" in content ? String(content.text) : "");
+      return { role: "assistant", model: "test-model", content: { type: "text", text: "small-model" } };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+    legacyClients.push(client);
+    return client;
+  }
+
+  it("a legacy client cannot use it directly, and uses it through the warden: calls, elicitation, sampling, list changes", async () => {
+    upstream = await startFixture(join(repoRoot, "test", "fixtures", "sdk-modern-server.mjs"));
+    await expect(legacyApp(upstream.url, [])).rejects.toThrow();
+
+    warden = await startWarden({
+      policy: JSON.stringify({ version: "1", default: "allow", tools: {} }),
+      servers: { sdk: { url: upstream.url } },
+    });
+    const w = warden;
+    await waitFor(
+      async () =>
+        ((await w.api("listServers", {})) as { name: string; state: string }[]).some(
+          (x) => x.name === "sdk" && x.state === "connected",
+        ),
+      10_000,
+      "the server to connect",
+    );
+    const asked: string[] = [];
+    const client = await legacyApp(`${w.url}/mcp/sdk`, asked, { authorization: `Bearer ${CLIENT_TOKEN}` });
+    expect(client.getServerVersion()).toMatchObject({ name: "sdk-modern-only" });
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      "deploy",
+      "echo",
+      "pick_model",
+    ]);
+    expect(text(await client.callTool({ name: "echo", arguments: { text: "hi" } }))).toBe("hi");
+    expect(text(await client.callTool({ name: "deploy", arguments: { env: "prod" } }))).toBe(
+      "deployed to prod",
+    );
+    expect(text(await client.callTool({ name: "pick_model", arguments: { task: "triage" } }))).toBe(
+      "model: small-model",
+    );
+    expect(asked).toEqual(["Deploy to prod?", "Which model for triage?"]);
+    expect((await w.api("listCalls", {})).map((c) => c.tool)).toEqual(["pick_model", "deploy", "echo"]);
+
+    const told = new Promise<void>((resolve) =>
+      client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()),
+    );
+    await fetch(upstream.url.replace(/\/mcp$/, "/add-tool"), { method: "POST" });
+    await told;
+    type Status = { name: string; tools: { name: string }[] };
+    await waitFor(
+      async () =>
+        ((await w.api("listServers", {})) as Status[])
+          .find((x) => x.name === "sdk")
+          ?.tools.some((t) => t.name === "added") === true,
       10_000,
       "the new tool in the catalogue",
     );
