@@ -721,4 +721,26 @@ describe("a real SDK server that speaks only 2026-07-28 (TS SDK v2, legacy: reje
       "the new tool in the catalogue",
     );
   });
+
+  it("served in both eras (the SDK's default), a legacy and a 2026 client both use it through the warden", async () => {
+    upstream = await startFixture(join(repoRoot, "test", "fixtures", "sdk-modern-server.mjs"), ["--dual"]);
+    warden = await startWarden({
+      policy: JSON.stringify({ version: "1", default: "allow", tools: {} }),
+      servers: { sdk: { url: upstream.url } },
+    });
+    const w = warden;
+    await waitFor(
+      async () =>
+        ((await w.api("listServers", {})) as { name: string; state: string }[]).some(
+          (x) => x.name === "sdk" && x.state === "connected",
+        ),
+      10_000,
+      "the server to connect",
+    );
+    const legacy = await legacyApp(`${w.url}/mcp/sdk`, [], { authorization: `Bearer ${CLIENT_TOKEN}` });
+    expect(text(await legacy.callTool({ name: "echo", arguments: { text: "old" } }))).toBe("old");
+    const modern = await v2Client(w, "sdk", "modern");
+    expect(text(await modern.callTool({ name: "echo", arguments: { text: "new" } }))).toBe("new");
+    expect((await w.api("listCalls", {})).map((c) => c.tool)).toEqual(["echo", "echo"]);
+  });
 });
