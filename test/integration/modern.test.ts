@@ -743,4 +743,40 @@ describe("a real SDK server that speaks only 2026-07-28 (TS SDK v2, legacy: reje
     expect(text(await modern.callTool({ name: "echo", arguments: { text: "new" } }))).toBe("new");
     expect((await w.api("listCalls", {})).map((c) => c.tool)).toEqual(["echo", "echo"]);
   });
+
+  it("over stdio it refuses the legacy handshake naming 2026-07-28, and both eras' clients are served in that revision", async () => {
+    const script = join(repoRoot, "test", "fixtures", "sdk-modern-server.mjs");
+    warden = await startWarden({
+      policy: JSON.stringify({ version: "1", default: "allow", tools: { deploy: { action: "approve" } } }),
+      servers: { sdk: { command: process.execPath, args: [script, "--stdio"] } },
+    });
+    const w = warden;
+    type Status = { name: string; state: string; transport: string; tools: unknown[] };
+    const sdk = async () => ((await w.api("listServers", {})) as Status[]).find((x) => x.name === "sdk");
+    await waitFor(async () => (await sdk())?.state === "connected", 10_000, "the server to connect");
+    expect(await sdk()).toMatchObject({ transport: "stdio", tools: expect.any(Array) });
+    expect((await sdk())?.tools).toHaveLength(3);
+
+    const asked: string[] = [];
+    const legacy = await legacyApp(`${w.url}/mcp/sdk`, asked, { authorization: `Bearer ${CLIENT_TOKEN}` });
+    expect(legacy.getServerVersion()).toMatchObject({ name: "sdk-modern-only" });
+    expect(text(await legacy.callTool({ name: "echo", arguments: { text: "over stdio" } }))).toBe(
+      "over stdio",
+    );
+    expect(text(await legacy.callTool({ name: "pick_model", arguments: { task: "x" } }))).toBe(
+      "model: small-model",
+    );
+    expect(asked).toEqual(["Which model for x?"]);
+    const modern = await v2Client(w, "sdk", "modern");
+    expect(text(await modern.callTool({ name: "echo", arguments: { text: "2026" } }))).toBe("2026");
+
+    // The policy governs the bridged call: deploy waits for a human, and a denial never reaches the server.
+    const call = legacy.callTool({ name: "deploy", arguments: { env: "prod" } });
+    await waitFor(async () => (await w.api("listApprovals")).length === 1, 10_000, "the approval prompt");
+    const [pending] = await w.api("listApprovals");
+    await w.api("deny", { id: pending?.id ?? "" });
+    const denied = await call;
+    expect(denied.isError).toBe(true);
+    expect(asked).toEqual(["Which model for x?"]);
+  });
 });

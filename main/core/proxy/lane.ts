@@ -37,6 +37,16 @@ export interface LaneClient {
 /** The request failed before anything reached the server: it may be retried, its limit slots go back. */
 export class NotSentError extends Error {}
 
+/** The server answered the handshake with an error (`initialize` refused): what it said is kept. */
+export class RefusedError extends NotSentError {
+  constructor(
+    message: string,
+    readonly error: { code?: unknown; data?: unknown },
+  ) {
+    super(message);
+  }
+}
+
 /** The server ended the connection (or stopped answering) while the request was out. */
 export class UpstreamFailedError extends Error {}
 
@@ -149,8 +159,8 @@ export class Lane {
     const answer = await this.#send(undefined, undefined, "initialize", paramsText, { timeoutMs });
     const result = answer.value.result as { protocolVersion?: unknown } | undefined;
     if (!result) {
-      const error = answer.value.error as { message?: unknown } | undefined;
-      throw new NotSentError(`the server refused initialize: ${String(error?.message ?? "no result")}`);
+      const error = (answer.value.error ?? {}) as { message?: unknown; code?: unknown; data?: unknown };
+      throw new RefusedError(`the server refused initialize: ${String(error.message ?? "no result")}`, error);
     }
     this.initResult = answer;
     if (this.#peer.kind === "http" && typeof result.protocolVersion === "string") {

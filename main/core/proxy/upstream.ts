@@ -19,7 +19,7 @@ import {
   WARDEN_CLIENT_INFO,
   wardenMeta,
 } from "./envelope.js";
-import { Lane, NotSentError } from "./lane.js";
+import { Lane, NotSentError, RefusedError } from "./lane.js";
 import { Continuations } from "./mrtr.js";
 import type { SignInHook } from "./peer-auth.js";
 import {
@@ -352,13 +352,24 @@ export class Upstream extends Emitter<UpstreamEvents> {
     let discovered: DiscoverResult | undefined;
     try {
       if (this.config.url && this.config.transport !== "sse") discovered = await this.#discover();
-      this.#modern = discovered !== undefined;
       this.#noLegacy = false;
       // A 2026-07-28 server is asked as one: no handshake, the warden's own envelope on every request.
-      lane = discovered
-        ? this.#modernLane("control", false)
-        : await this.#open("control", JSON.stringify(WARDEN_INITIALIZE), false);
-      if (discovered) this.#transportKind = "http";
+      if (discovered) {
+        lane = await this.#modernLane("control", false);
+        this.#transportKind = "http";
+      } else {
+        try {
+          lane = await this.#open("control", JSON.stringify(WARDEN_INITIALIZE), false);
+        } catch (error) {
+          // A stdio server is not probed (a legacy one need not answer anything before initialize); one of
+          // 2026-07-28 alone says so when it refuses the handshake, and is then asked as one.
+          if (this.config.url || !refusedForModern(error)) throw error;
+          lane = await this.#modernLane("control", false);
+          discovered = await this.#discoverOn(lane);
+          this.#noLegacy = true;
+        }
+      }
+      this.#modern = discovered !== undefined;
     } catch (error) {
       if (this.#auth?.needed) {
         this.#needSignIn(`could not connect: ${(error as Error).message}`);
@@ -424,12 +435,10 @@ export class Upstream extends Emitter<UpstreamEvents> {
       maxMessageBytes: 1024 * 1024,
       ...(this.#auth ? { auth: this.#auth } : {}),
     });
-    let answer:
-      | (DiscoverResult & { supportedVersions?: unknown; _meta?: Record<string, unknown> })
-      | undefined;
+    let answer: unknown;
     let offered: unknown;
     peer.onmessage = (message) => {
-      answer = message.value.result as typeof answer;
+      answer = message.value.result;
       const error = message.value.error as { code?: unknown; data?: { supported?: unknown } } | undefined;
       offered = error?.code === -32022 ? error.data?.supported : undefined;
     };
@@ -456,16 +465,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
     } finally {
       await peer.close();
     }
-    if (!answer || !Array.isArray(answer.supportedVersions)) return undefined;
-    if (!answer.supportedVersions.includes(MODERN_PROTOCOL_VERSION)) return undefined;
-    const serverInfo = answer._meta?.[META_SERVER_INFO] ?? answer.serverInfo;
-    return {
-      capabilities: answer.capabilities ?? {},
-      ...(typeof answer.instructions === "string" ? { instructions: answer.instructions } : {}),
-      ...(serverInfo && typeof serverInfo === "object"
-        ? { serverInfo: serverInfo as Record<string, unknown> }
-        : {}),
-    };
+    return discoverResultOf(answer);
   }
 
   /**
@@ -502,6 +502,26 @@ export class Upstream extends Emitter<UpstreamEvents> {
         if (current()) reopen();
       },
     );
+  }
+
+  /** server/discover on a 2026-07-28 lane of the warden's own (a stdio server): what the server says of itself. */
+  async #discoverOn(lane: Lane): Promise<DiscoverResult> {
+    try {
+      const answer = await lane.ask(
+        "server/discover",
+        {},
+        this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      );
+      const found = discoverResultOf(answer.value.result);
+      if (found) return found;
+      const error = answer.value.error as { message?: unknown } | undefined;
+      throw new Error(
+        `the server refused initialize for 2026-07-28, then did not answer server/discover as one: ${String(error?.message ?? "no 2026-07-28 in its answer")}`,
+      );
+    } catch (error) {
+      await lane.close();
+      throw error;
+    }
   }
 
   /** Pings the server on the warden's own connection; a failure reconnects. */
@@ -611,7 +631,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
     const entry = {
       grant: owner,
       opening: modern
-        ? Promise.resolve(this.#modernLane(key, shared))
+        ? this.#modernLane(key, shared)
         : this.#modern
           ? this.#legacyOfModern(key, request, shared)
           : this.#open(key, request.paramsText, shared),
@@ -649,7 +669,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
   async #legacyOfModern(key: string, request: LaneRequest, shared: boolean): Promise<Lane> {
     if (!this.#noLegacy) {
       try {
-        return await this.#open(key, request.paramsText, shared, ["http"]);
+        return await this.#open(key, request.paramsText, shared, this.config.url ? ["http"] : undefined);
       } catch (error) {
         const refused =
           error instanceof HttpStatusError ||
@@ -658,7 +678,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
         this.#noLegacy = true;
       }
     }
-    const lane = this.#modernLane(key, shared, true);
+    const lane = await this.#modernLane(key, shared, true);
     this.#bridged.add(lane);
     const result = legacyInitResult(
       { capabilities: this.#capabilities, instructions: this.#instructions, serverInfo: this.#serverInfo },
@@ -674,10 +694,28 @@ export class Upstream extends Emitter<UpstreamEvents> {
     return this.#modern && this.#noLegacy;
   }
 
-  /** A 2026-07-28 lane: an HTTP peer that sends each request as its client wrote it, envelope and all. */
-  #modernLane(key: string, shared: boolean, bridged = false): Lane {
+  /**
+   * A 2026-07-28 lane: a peer that sends each request as its client wrote it, envelope and all (an HTTP
+   * connection, or a process of its own for a stdio server).
+   */
+  async #modernLane(key: string, shared: boolean, bridged = false): Promise<Lane> {
+    if (!this.config.url) {
+      const peer = this.#peer("stdio") as StdioPeer;
+      const lane = new Lane(key, peer, shared, MODERN_PROTOCOL_VERSION, bridged);
+      this.#handshaking.add(lane);
+      const timeoutMs = this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      try {
+        await withTimeout(peer.started(), timeoutMs, "starting the server");
+      } catch (error) {
+        await lane.close();
+        throw error;
+      } finally {
+        this.#handshaking.delete(lane);
+      }
+      return lane;
+    }
     const peer = new HttpPeer({
-      url: new URL(this.config.url ?? ""),
+      url: new URL(this.config.url),
       headers: this.config.headers ?? {},
       maxMessageBytes: this.maxMessageBytes,
       ...(this.#auth ? { auth: this.#auth } : {}),
@@ -743,4 +781,28 @@ async function listTools(lane: Lane): Promise<Tool[]> {
     cursor = page.nextCursor;
   } while (cursor);
   return tools;
+}
+
+/** What a server/discover result says, when it offers 2026-07-28; undefined otherwise. */
+function discoverResultOf(value: unknown): DiscoverResult | undefined {
+  const answer = value as
+    | (DiscoverResult & { supportedVersions?: unknown; _meta?: Record<string, unknown> })
+    | undefined;
+  if (!answer || !Array.isArray(answer.supportedVersions)) return undefined;
+  if (!answer.supportedVersions.includes(MODERN_PROTOCOL_VERSION)) return undefined;
+  const serverInfo = answer._meta?.[META_SERVER_INFO] ?? answer.serverInfo;
+  return {
+    capabilities: answer.capabilities ?? {},
+    ...(typeof answer.instructions === "string" ? { instructions: answer.instructions } : {}),
+    ...(serverInfo && typeof serverInfo === "object"
+      ? { serverInfo: serverInfo as Record<string, unknown> }
+      : {}),
+  };
+}
+
+/** A refused handshake that names 2026-07-28 among what the server supports: it speaks that revision alone. */
+function refusedForModern(error: unknown): boolean {
+  if (!(error instanceof RefusedError) || error.error.code !== -32022) return false;
+  const supported = (error.error.data as { supported?: unknown } | undefined)?.supported;
+  return Array.isArray(supported) && supported.includes(MODERN_PROTOCOL_VERSION);
 }
