@@ -615,7 +615,7 @@ describe("a server that speaks only 2026-07-28", () => {
     expect((await received(upstream)).filter((r) => r.body.params?.name === "echo")).toHaveLength(0);
   });
 
-  it("a change to its tools reaches the warden's catalogue and its bridged legacy clients through subscriptions/listen", async () => {
+  it("a change to its tools reaches the warden's catalogue and its bridged legacy clients through subscriptions/listen, kept open", async () => {
     const { upstream, w } = await modernOnly();
     const client = await legacyClient(w, []);
     legacyClients.push(client);
@@ -628,6 +628,13 @@ describe("a server that speaks only 2026-07-28", () => {
     expect(listen?.body.params).toMatchObject({ notifications: { toolsListChanged: true } });
     expect(listen?.headers["mcp-method"]).toBe("subscriptions/listen");
     const base = upstream.url.replace(/\/mcp$/, "");
+    // A stream that ends without its answer is opened again.
+    expect(await (await fetch(`${base}/end-listeners`, { method: "POST" })).json()).toEqual({ ended: 1 });
+    await waitFor(
+      async () => (await received(upstream)).filter((r) => r.method === "subscriptions/listen").length === 2,
+      10_000,
+      "the warden's subscriptions/listen again",
+    );
     expect(await (await fetch(`${base}/add-tool`, { method: "POST" })).json()).toMatchObject({
       listeners: 1,
     });

@@ -9,7 +9,7 @@ import { canonicalJson } from "../canonical.js";
 import { type GovernedRequest, isGovernedRequest } from "../policy/decide.js";
 import { clientNameOf } from "./envelope.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./gate.js";
-import { clientCan, type Lane, type LaneClient, NotSentError } from "./lane.js";
+import { clientCan, type Lane, type LaneClient, NotSentError, UpstreamFailedError } from "./lane.js";
 import { type Continuation, STATE_PREFIX } from "./mrtr.js";
 import {
   elementSpans,
@@ -340,8 +340,21 @@ export class ClientSession implements LaneClient {
         const related = rawIdOf(message);
         return await this.#bridge.request(
           {
-            send: (m) => lane.request(this, m, options),
-            ask: (question, asked) => this.askClient(question, related, asked),
+            // A later round that fails on its way is a failure of the request: sending it all again would put
+            // the server's questions to the client a second time.
+            send: (m, round) =>
+              lane.request(this, m, options).catch((error: unknown) => {
+                throw round > 0 && error instanceof NotSentError
+                  ? new UpstreamFailedError(errorText(error))
+                  : error;
+              }),
+            // A question the client leaves unanswered fails like a request the server leaves unanswered.
+            ask: (question, asked) =>
+              this.askClient(
+                question,
+                related,
+                AbortSignal.any([asked, AbortSignal.timeout(this.#upstream.timeoutMs)]),
+              ),
             can: (question) => clientCan(methodOf(question) ?? "", this.capabilities, paramsOf(question)),
           },
           message,

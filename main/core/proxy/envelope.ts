@@ -58,7 +58,8 @@ export function wardenMeta(): Record<string, unknown> {
 
 /** A header value as 2026-07-28 writes it: plain when it is visible ASCII without edge spaces, else base64. */
 export function headerValue(value: string): string {
-  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value)
+  // A plain value that reads as the encoded form is encoded too, so the far side decodes it back to itself.
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !/^=\?base64\?.*\?=$/i.test(value)
     ? value
     : `=?base64?${Buffer.from(value, "utf8").toString("base64")}?=`;
 }
@@ -91,7 +92,9 @@ export function legacyClientMeta(
     [META_VERSION]: MODERN_PROTOCOL_VERSION,
     [META_CAPABILITIES]: capabilities,
     [META_CLIENT_INFO]:
-      init.clientInfo && typeof init.clientInfo === "object" ? init.clientInfo : { name: "unknown" },
+      init.clientInfo && typeof init.clientInfo === "object"
+        ? init.clientInfo
+        : { name: "unknown", version: "0" },
     ...(logLevel ? { [META_LOG_LEVEL]: logLevel } : {}),
   };
 }

@@ -279,6 +279,11 @@ export class Lane {
       this.#arm(id, pending);
       this.#peer
         .send(text, id, headers ?? (original as ModernRequest | undefined)?.headers)
+        .then(() => {
+          // 2026-07-28 answers a request on its own stream only: one that ended without the answer is over.
+          if (this.era !== "legacy" && this.#peer instanceof HttpPeer && this.#pending.has(id))
+            pending.reject(new UpstreamFailedError("the server ended the answer's stream without answering"));
+        })
         .catch((error: unknown) => {
           if (!this.#pending.has(id)) return;
           const message = (error as Error).message;
@@ -421,6 +426,9 @@ export class Lane {
     if (method === "notifications/cancelled") {
       const requestId = params.requestId;
       this.#asked.get(typeof requestId === "string" ? JSON.stringify(requestId) : String(requestId))?.abort();
+      // A 2026-07-28 server ends a subscriptions/listen of the lane's this way.
+      const own = typeof requestId === "number" ? this.#pending.get(requestId) : undefined;
+      if (own && this.era !== "legacy") own.reject(new UpstreamFailedError("the server ended the request"));
       return;
     }
     if (method === "notifications/message") {

@@ -4,6 +4,7 @@
  * or an event stream; a GET stream for messages of no request), and the older HTTP+SSE transport.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { MODERN_PROTOCOL_VERSION } from "./envelope.js";
 import { challengeOf, type PeerAuth, UpstreamAuthError } from "./peer-auth.js";
 import { parseMessages, type RawMessage } from "./raw-json.js";
 import { readSse, type SseResume } from "./sse.js";
@@ -357,7 +358,8 @@ export class HttpPeer implements Peer {
           if (event.event === "message" && event.data) deliver(this, event.data, related);
         };
         await readSse(response.body, this.#options.maxMessageBytes, onEvent, resume);
-        await this.#resume(related, resume, onEvent);
+        // 2026-07-28 has no resumption: a stream that ended is over.
+        if (this.protocolVersion !== MODERN_PROTOCOL_VERSION) await this.#resume(related, resume, onEvent);
         return;
       }
       const body = await bodyText(response, this.#options.maxMessageBytes);

@@ -12,6 +12,7 @@
 import { legacyClientMeta, paramHeaders, routingHeaders } from "./envelope.js";
 import {
   errorResponse,
+  memberSpans,
   methodOf,
   paramsOf,
   type RawMessage,
@@ -24,6 +25,10 @@ import {
 
 /** Requests a 2026-07-28 server may answer with `input_required` (basic/patterns/mrtr). */
 const MULTI_ROUND = new Set(["tools/call", "prompts/get", "resources/read"]);
+/** What a server may ask a client inside `input_required` (and nothing else is put to the client). */
+const QUESTIONS = new Set(["elicitation/create", "sampling/createMessage", "roots/list"]);
+/** The `_meta` keys of the per-request envelope, which the warden writes for a bridged client. */
+const ENVELOPE_KEY = /^io\.modelcontextprotocol\/(protocolVersion|clientCapabilities|clientInfo|logLevel)$/;
 /** Rounds one request may take before the warden stops asking the client. */
 export const MAX_ROUNDS = 16;
 
@@ -37,7 +42,7 @@ export interface LegacyHandshake {
 /** The way to the server and back to the client, for one request. */
 export interface BridgeHops {
   /** Sends a request on to the server as written; resolves with its answer. */
-  send(message: RawMessage & { headers?: Record<string, string> }): Promise<RawMessage>;
+  send(message: RawMessage & { headers?: Record<string, string> }, round: number): Promise<RawMessage>;
   /** Puts a server's question to the client (on the session of the request it is about). */
   ask(question: RawMessage, signal: AbortSignal): Promise<RawMessage>;
   /** Whether the client declared what the question needs. */
@@ -52,9 +57,16 @@ export function legacyInitResult(
   discovered: { capabilities?: unknown; instructions?: unknown; serverInfo?: unknown },
   requested: string,
 ): Record<string, unknown> {
+  // Resource subscriptions are not bridged (they would need a listen stream per client): not offered.
+  const capabilities = { ...((discovered.capabilities ?? {}) as Record<string, unknown>) };
+  const resources = capabilities.resources as Record<string, unknown> | undefined;
+  if (resources && typeof resources === "object" && "subscribe" in resources) {
+    const { subscribe: _subscribe, ...rest } = resources;
+    capabilities.resources = rest;
+  }
   return {
     protocolVersion: requested,
-    capabilities: discovered.capabilities ?? {},
+    capabilities,
     serverInfo: discovered.serverInfo ?? { name: "unknown", version: "0" },
     ...(typeof discovered.instructions === "string" ? { instructions: discovered.instructions } : {}),
   };
@@ -77,6 +89,7 @@ export class LegacyBridge {
     const idText = rawIdOf(message)?.text ?? "null";
     const params = paramsOf(message);
     const own = (text: string): RawMessage => ({ text, value: JSON.parse(text) });
+    const failed = (code: number, why: string) => own(errorResponse(idText, code, `MCP Warden: ${why}`));
     // What 2026-07-28 removed, the warden answers for the server.
     if (method === "ping") return own(resultResponse(idText, {}));
     if (method === "logging/setLevel") {
@@ -84,12 +97,9 @@ export class LegacyBridge {
       return own(resultResponse(idText, {}));
     }
     if (method === "resources/subscribe" || method === "resources/unsubscribe")
-      return own(
-        errorResponse(
-          idText,
-          -32601,
-          "MCP Warden: this server speaks only MCP 2026-07-28, which has no resource subscriptions; read the resource again for its current contents",
-        ),
+      return failed(
+        -32601,
+        "resource subscriptions are not relayed from a legacy client to this server, which speaks only MCP 2026-07-28; read the resource again for its current contents",
       );
 
     let text = this.#enveloped(message.text);
@@ -100,20 +110,32 @@ export class LegacyBridge {
         : {}),
     };
     for (let round = 0; ; round++) {
-      const answer = await hops.send({ text, value: message.value, headers });
+      if (signal?.aborted) return failed(-32603, "the client cancelled the request");
+      const answer = await hops.send({ text, value: message.value, headers }, round);
       const result = answer.value.result as
         | { resultType?: unknown; inputRequests?: unknown; requestState?: unknown }
         | undefined;
-      if (result?.resultType !== "input_required" || !MULTI_ROUND.has(method)) return answer;
-      if (round + 1 >= MAX_ROUNDS)
-        return own(
-          errorResponse(
-            idText,
-            -32603,
-            `MCP Warden: the server asked for more input ${MAX_ROUNDS} times without completing the request`,
-          ),
+      if (result?.resultType !== "input_required") return answer;
+      if (!MULTI_ROUND.has(method))
+        return failed(
+          -32603,
+          `the server answered ${method} with input_required, which only tools/call, prompts/get and resources/read may have`,
         );
-      const responses = await this.#answers(hops, answer, signal);
+      if (round + 1 >= MAX_ROUNDS)
+        return failed(
+          -32603,
+          `the server asked for more input ${MAX_ROUNDS} times without completing the request`,
+        );
+      const asked =
+        result.inputRequests && typeof result.inputRequests === "object"
+          ? Object.keys(result.inputRequests).length
+          : 0;
+      const { text: responses, answered } = await this.#answers(hops, answer, signal);
+      if (asked > 0 && answered === 0)
+        return failed(
+          -32021,
+          "the server asked this client for input it did not declare it can give, or the client could not answer",
+        );
       text = setAt(text, ["params", "inputResponses"], responses);
       text =
         typeof result.requestState === "string"
@@ -122,24 +144,42 @@ export class LegacyBridge {
     }
   }
 
-  /** The request's text with the client's envelope in its `_meta` (any envelope it wrote itself replaced). */
+  /**
+   * The request's text with the client's envelope as its `_meta`: the envelope members its handshake implies
+   * first, then the client's own other `_meta` members as it wrote them. Whatever it wrote of the envelope,
+   * a `_meta` that is not an object, a repeated `_meta`, and input answers of its own (only the server's
+   * questions, put to it by the warden, bring those) are left out.
+   */
   #enveloped(text: string): string {
     const meta = legacyClientMeta(this.#handshake, this.#logLevel);
-    let out = text;
-    for (const [key, value] of Object.entries(meta))
-      out = setAt(out, ["params", "_meta", key], JSON.stringify(value));
-    return out;
+    const members = Object.entries(meta).map(
+      ([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`,
+    );
+    const span = spanAt(text, ["params", "_meta"]);
+    if (span && text.charCodeAt(span[0]) === 0x7b)
+      for (const [key, [start, end]] of memberSpans(text, span[0]))
+        if (!ENVELOPE_KEY.test(key)) members.push(`${JSON.stringify(key)}:${text.slice(start, end)}`);
+    const bare = withoutMembers(
+      text,
+      ["params"],
+      (key) => key === "_meta" || key === "inputResponses" || key === "requestState",
+    );
+    return setAt(bare, ["params", "_meta"], `{${members.join(",")}}`);
   }
 
   /**
-   * The client's answers to the server's questions, as the `inputResponses` object's text: each answer's
-   * `result` as the client wrote it. A question the client cannot take (it did not declare the capability)
-   * or answered with an error is left out: the server asks again or says what it lacks.
+   * The client's answers to the server's questions, as the `inputResponses` object's text (and how many):
+   * each answer's `result` as the client wrote it. A question the client cannot take (it did not declare the
+   * capability, or it is not one a server may ask) or answered with an error is left out.
    */
-  async #answers(hops: BridgeHops, answer: RawMessage, signal: AbortSignal | undefined): Promise<string> {
+  async #answers(
+    hops: BridgeHops,
+    answer: RawMessage,
+    signal: AbortSignal | undefined,
+  ): Promise<{ text: string; answered: number }> {
     const span = spanAt(answer.text, ["result", "inputRequests"]);
     const requests = (answer.value.result as { inputRequests?: unknown }).inputRequests;
-    if (!span || !requests || typeof requests !== "object") return "{}";
+    if (!span || !requests || typeof requests !== "object") return { text: "{}", answered: 0 };
     const abort = signal ?? new AbortController().signal;
     const entries = await Promise.all(
       Object.keys(requests as Record<string, unknown>).map(async (key) => {
@@ -153,7 +193,7 @@ export class LegacyBridge {
           return undefined;
         }
         const { method, params } = (value ?? {}) as { method?: unknown; params?: unknown };
-        if (typeof method !== "string") return undefined;
+        if (typeof method !== "string" || !QUESTIONS.has(method)) return undefined;
         const paramsText = spanAt(body, ["params"]);
         const text = `{"jsonrpc":"2.0","id":0,"method":${JSON.stringify(method)}${paramsText ? `,"params":${body.slice(paramsText[0], paramsText[1])}` : ""}}`;
         const question: RawMessage = { text, value: { jsonrpc: "2.0", id: 0, method, params } };
@@ -165,6 +205,7 @@ export class LegacyBridge {
           : undefined;
       }),
     );
-    return `{${entries.filter((e): e is string => e !== undefined).join(",")}}`;
+    const answered = entries.filter((e): e is string => e !== undefined);
+    return { text: `{${answered.join(",")}}`, answered: answered.length };
   }
 }

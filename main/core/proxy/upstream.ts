@@ -470,8 +470,9 @@ export class Upstream extends Emitter<UpstreamEvents> {
 
   /**
    * A 2026-07-28 server announces list changes only on a `subscriptions/listen` stream: the warden's own
-   * connection keeps one open for the lists the server says can change. One that ends is opened again (and
-   * the tools listed again, for what changed meanwhile); a server without the method is not asked again.
+   * connection keeps one open for the lists the server says can change. One that ends or breaks is opened
+   * again (and the tools listed again, for what changed meanwhile); one the server refuses is not asked again
+   * on this connection.
    */
   #listen(lane: Lane, retryMs = 1_000): void {
     const caps = this.#capabilities as Record<string, { listChanged?: unknown } | undefined>;
@@ -495,8 +496,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
     };
     lane.ask("subscriptions/listen", { notifications }, LISTEN_TIMEOUT_MS).then(
       (answer) => {
-        const code = (answer.value.error as { code?: unknown } | undefined)?.code;
-        if (current() && code !== -32601) reopen();
+        // A graceful end (a result) is opened again; a refusal is the server's answer for this connection.
+        if (current() && answer.value.error === undefined) reopen();
       },
       () => {
         if (current()) reopen();
@@ -671,10 +672,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
       try {
         return await this.#open(key, request.paramsText, shared, this.config.url ? ["http"] : undefined);
       } catch (error) {
-        const refused =
-          error instanceof HttpStatusError ||
-          (error instanceof NotSentError && /refused initialize|HTTP 4\d\d/.test(error.message));
-        if (!refused) throw error;
+        // Only a refusal that says the server has no legacy handshake bridges its legacy clients from now on.
+        if (!refusedForModern(error)) throw error;
         this.#noLegacy = true;
       }
     }
@@ -687,11 +686,6 @@ export class Upstream extends Emitter<UpstreamEvents> {
     const text = `{"jsonrpc":"2.0","id":0,"result":${JSON.stringify(result)}}`;
     lane.initResult = { text, value: JSON.parse(text) };
     return lane;
-  }
-
-  /** Whether legacy clients of this server are bridged to its 2026-07-28 (it has no legacy handshake). */
-  get bridgesLegacy(): boolean {
-    return this.#modern && this.#noLegacy;
   }
 
   /**

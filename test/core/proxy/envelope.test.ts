@@ -40,6 +40,10 @@ describe("paramHeaders (x-mcp-header)", () => {
       "mcp-param-region": `=?base64?${Buffer.from(" Zürich").toString("base64")}?=`,
     });
     expect(paramHeaders(undefined, { region: "x" })).toEqual({});
+    // A plain value that reads as the encoded form is encoded, so it decodes back to itself.
+    expect(paramHeaders(schema, { region: "=?base64?Zm9v?=" })).toEqual({
+      "mcp-param-region": `=?base64?${Buffer.from("=?base64?Zm9v?=").toString("base64")}?=`,
+    });
   });
 });
 
