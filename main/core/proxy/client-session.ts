@@ -7,7 +7,7 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { canonicalJson } from "../canonical.js";
 import { type GovernedRequest, isGovernedRequest } from "../policy/decide.js";
-import { clientNameOf } from "./envelope.js";
+import { clientNameOf, headerAnnotationProblem } from "./envelope.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./gate.js";
 import { clientCan, type Lane, type LaneClient, NotSentError, UpstreamFailedError } from "./lane.js";
 import { type Continuation, STATE_PREFIX } from "./mrtr.js";
@@ -690,12 +690,15 @@ export class ClientSession implements LaneClient {
     const known =
       this.#upstream.state === "connected" ? new Set(this.#upstream.tools.map((t) => t.name)) : undefined;
     const spans = elementSpans(answer.text, span[0]);
+    const bridged = this.#lane?.bridged === true;
     const kept: string[] = [];
     result.tools.forEach((tool, n) => {
       const name = (tool as { name?: unknown } | null)?.name;
       const s = spans[n];
       if (typeof name !== "string" || !s) return;
       if (known && !known.has(name)) return;
+      // Speaking 2026-07-28 for the client, the warden leaves out what such a client must (x-mcp-header).
+      if (bridged && headerAnnotationProblem((tool as { inputSchema?: unknown }).inputSchema)) return;
       if (this.#warden.isToolVisible(this.#upstream.name, name)) kept.push(answer.text.slice(s[0], s[1]));
     });
     if (kept.length === result.tools.length) return answer;

@@ -133,3 +133,46 @@ export function paramHeaders(inputSchema: unknown, args: unknown): Record<string
   walk(inputSchema, args, 0);
   return headers;
 }
+
+/**
+ * Why a tool's `x-mcp-header` annotations break the rules of 2026-07-28 (a name that is no HTTP token, a
+ * name used twice ignoring case, an annotation on a property that is not a string, integer or boolean, or
+ * one not reached from the root through `properties` alone), or undefined when they keep them. A client of
+ * a server over HTTP must leave such a tool out of its list.
+ */
+export function headerAnnotationProblem(inputSchema: unknown): string | undefined {
+  const seen = new Set<string>();
+  const visit = (schema: unknown, reachable: boolean, depth: number): string | undefined => {
+    if (depth > 32 || !schema || typeof schema !== "object") return undefined;
+    if (Array.isArray(schema)) {
+      for (const item of schema) {
+        const problem = visit(item, false, depth + 1);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    const node = schema as Record<string, unknown>;
+    const name = node["x-mcp-header"];
+    if (name !== undefined) {
+      if (!reachable) return "an x-mcp-header outside the properties reached from the root";
+      if (typeof name !== "string" || !TOKEN.test(name))
+        return `x-mcp-header ${JSON.stringify(name)} is not a header name`;
+      if (seen.has(name.toLowerCase())) return `x-mcp-header "${name}" is used twice`;
+      seen.add(name.toLowerCase());
+      if (!["string", "integer", "boolean"].includes(String(node.type)))
+        return `x-mcp-header "${name}" is on a property that is not a string, integer or boolean`;
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "x-mcp-header") continue;
+      const problem =
+        key === "properties" && value && typeof value === "object" && !Array.isArray(value)
+          ? Object.values(value as Record<string, unknown>)
+              .map((property) => visit(property, reachable, depth + 1))
+              .find(Boolean)
+          : visit(value, false, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+  return visit(inputSchema, true, 0);
+}

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { legacyClientMeta, paramHeaders } from "../../../main/core/proxy/envelope.js";
+import {
+  headerAnnotationProblem,
+  legacyClientMeta,
+  paramHeaders,
+} from "../../../main/core/proxy/envelope.js";
 
 describe("paramHeaders (x-mcp-header)", () => {
   const schema = {
@@ -63,5 +67,32 @@ describe("legacyClientMeta", () => {
       "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" },
       "io.modelcontextprotocol/logLevel": "debug",
     });
+  });
+});
+
+describe("headerAnnotationProblem", () => {
+  const of = (properties: Record<string, unknown>, more: Record<string, unknown> = {}) =>
+    headerAnnotationProblem({ type: "object", properties, ...more });
+  it("accepts annotations on primitives reached through properties alone, and schemas without any", () => {
+    expect(
+      of({
+        a: { type: "string", "x-mcp-header": "A" },
+        b: { type: "object", properties: { c: { type: "integer", "x-mcp-header": "C" } } },
+      }),
+    ).toBeUndefined();
+    expect(headerAnnotationProblem(undefined)).toBeUndefined();
+  });
+  it.each([
+    ["a name that is no token", { a: { type: "string", "x-mcp-header": "A B" } }, {}],
+    [
+      "a name used twice, ignoring case",
+      { a: { type: "string", "x-mcp-header": "Id" }, b: { type: "string", "x-mcp-header": "id" } },
+      {},
+    ],
+    ["a number", { a: { type: "number", "x-mcp-header": "A" } }, {}],
+    ["an array item", { a: { type: "array", items: { type: "string", "x-mcp-header": "A" } } }, {}],
+    ["a oneOf branch", {}, { oneOf: [{ properties: { a: { type: "string", "x-mcp-header": "A" } } }] }],
+  ])("refuses %s", (_name, properties, more) => {
+    expect(of(properties, more)).toEqual(expect.any(String));
   });
 });
