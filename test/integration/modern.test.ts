@@ -54,6 +54,36 @@ async function v2Client(w: RunningWarden, server: string, mode: "modern" | "lega
   return client;
 }
 
+const ALLOW_ALL = { version: "1", default: "allow", tools: {} };
+
+/** A warden in front of `servers`, once each of them is connected. */
+async function connectedWarden(servers: Record<string, object>, policy: object = ALLOW_ALL) {
+  warden = await startWarden({ policy: JSON.stringify(policy), servers: servers as never });
+  const w = warden;
+  await waitFor(
+    async () =>
+      ((await w.api("listServers", {})) as { name: string; state: string }[]).filter(
+        (x) => x.name in servers && x.state === "connected",
+      ).length === Object.keys(servers).length,
+    10_000,
+    "the servers to connect",
+  );
+  return w;
+}
+
+/** Waits until the warden's catalogue of `server` lists `tool`. */
+async function waitForTool(w: RunningWarden, server: string, tool: string) {
+  type Status = { name: string; tools: { name: string }[] };
+  await waitFor(
+    async () =>
+      ((await w.api("listServers", {})) as Status[])
+        .find((x) => x.name === server)
+        ?.tools.some((t) => t.name === tool) === true,
+    10_000,
+    `${tool} in the catalogue`,
+  );
+}
+
 function text(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
   return content.map((c) => c.text ?? "").join("");
@@ -515,23 +545,10 @@ describe("a server that speaks only 2026-07-28", () => {
     return client;
   }
 
-  async function modernOnly(policy: object = { version: "1", default: "allow", tools: {} }) {
+  async function modernOnly(policy: object = ALLOW_ALL) {
     const upstream = await startFixture(join(repoRoot, "test", "fixtures", "modern-only-server.mjs"));
     fixtures.push(upstream);
-    warden = await startWarden({
-      policy: JSON.stringify(policy),
-      servers: { modern: { url: upstream.url } },
-    });
-    const w = warden;
-    await waitFor(
-      async () =>
-        ((await w.api("listServers", {})) as { name: string; state: string }[]).some(
-          (x) => x.name === "modern" && x.state === "connected",
-        ),
-      10_000,
-      "the server to connect",
-    );
-    return { upstream, w };
+    return { upstream, w: await connectedWarden({ modern: { url: upstream.url } }, policy) };
   }
 
   it("serves a legacy client: each request goes as 2026-07-28, with the client's own envelope and headers", async () => {
@@ -640,15 +657,7 @@ describe("a server that speaks only 2026-07-28", () => {
       listeners: 1,
     });
     await told;
-    type Status = { name: string; tools: { name: string }[] };
-    await waitFor(
-      async () =>
-        ((await w.api("listServers", {})) as Status[])
-          .find((x) => x.name === "modern")
-          ?.tools.some((t) => t.name === "added4") === true,
-      10_000,
-      "the new tool in the catalogue",
-    );
+    await waitForTool(w, "modern", "added4");
   });
 });
 
@@ -683,19 +692,7 @@ describe("a real SDK server that speaks only 2026-07-28 (TS SDK v2, legacy: reje
     upstream = await startFixture(join(repoRoot, "test", "fixtures", "sdk-modern-server.mjs"));
     await expect(legacyApp(upstream.url, [])).rejects.toThrow();
 
-    warden = await startWarden({
-      policy: JSON.stringify({ version: "1", default: "allow", tools: {} }),
-      servers: { sdk: { url: upstream.url } },
-    });
-    const w = warden;
-    await waitFor(
-      async () =>
-        ((await w.api("listServers", {})) as { name: string; state: string }[]).some(
-          (x) => x.name === "sdk" && x.state === "connected",
-        ),
-      10_000,
-      "the server to connect",
-    );
+    const w = await connectedWarden({ sdk: { url: upstream.url } });
     const asked: string[] = [];
     const client = await legacyApp(`${w.url}/mcp/sdk`, asked, { authorization: `Bearer ${CLIENT_TOKEN}` });
     expect(client.getServerVersion()).toMatchObject({ name: "sdk-modern-only" });
@@ -719,32 +716,12 @@ describe("a real SDK server that speaks only 2026-07-28 (TS SDK v2, legacy: reje
     );
     await fetch(upstream.url.replace(/\/mcp$/, "/add-tool"), { method: "POST" });
     await told;
-    type Status = { name: string; tools: { name: string }[] };
-    await waitFor(
-      async () =>
-        ((await w.api("listServers", {})) as Status[])
-          .find((x) => x.name === "sdk")
-          ?.tools.some((t) => t.name === "added") === true,
-      10_000,
-      "the new tool in the catalogue",
-    );
+    await waitForTool(w, "sdk", "added");
   });
 
   it("served in both eras (the SDK's default), a legacy and a 2026 client both use it through the warden", async () => {
     upstream = await startFixture(join(repoRoot, "test", "fixtures", "sdk-modern-server.mjs"), ["--dual"]);
-    warden = await startWarden({
-      policy: JSON.stringify({ version: "1", default: "allow", tools: {} }),
-      servers: { sdk: { url: upstream.url } },
-    });
-    const w = warden;
-    await waitFor(
-      async () =>
-        ((await w.api("listServers", {})) as { name: string; state: string }[]).some(
-          (x) => x.name === "sdk" && x.state === "connected",
-        ),
-      10_000,
-      "the server to connect",
-    );
+    const w = await connectedWarden({ sdk: { url: upstream.url } });
     const legacy = await legacyApp(`${w.url}/mcp/sdk`, [], { authorization: `Bearer ${CLIENT_TOKEN}` });
     expect(text(await legacy.callTool({ name: "echo", arguments: { text: "old" } }))).toBe("old");
     const modern = await v2Client(w, "sdk", "modern");
@@ -754,16 +731,14 @@ describe("a real SDK server that speaks only 2026-07-28 (TS SDK v2, legacy: reje
 
   it("over stdio it refuses the legacy handshake naming 2026-07-28, and both eras' clients are served in that revision", async () => {
     const script = join(repoRoot, "test", "fixtures", "sdk-modern-server.mjs");
-    warden = await startWarden({
-      policy: JSON.stringify({ version: "1", default: "allow", tools: { deploy: { action: "approve" } } }),
-      servers: { sdk: { command: process.execPath, args: [script, "--stdio"] } },
-    });
-    const w = warden;
-    type Status = { name: string; state: string; transport: string; tools: unknown[] };
-    const sdk = async () => ((await w.api("listServers", {})) as Status[]).find((x) => x.name === "sdk");
-    await waitFor(async () => (await sdk())?.state === "connected", 10_000, "the server to connect");
-    expect(await sdk()).toMatchObject({ transport: "stdio", tools: expect.any(Array) });
-    expect((await sdk())?.tools).toHaveLength(3);
+    const w = await connectedWarden(
+      { sdk: { command: process.execPath, args: [script, "--stdio"] } },
+      { version: "1", default: "allow", tools: { deploy: { action: "approve" } } },
+    );
+    type Status = { name: string; transport: string; tools: unknown[] };
+    const [sdk] = (await w.api("listServers", {})) as Status[];
+    expect(sdk).toMatchObject({ transport: "stdio" });
+    expect(sdk?.tools).toHaveLength(3);
 
     const asked: string[] = [];
     const legacy = await legacyApp(`${w.url}/mcp/sdk`, asked, { authorization: `Bearer ${CLIENT_TOKEN}` });
