@@ -23,7 +23,8 @@
  *                                VM keeps its state.
  *   VIRT_GARBAGE=1               Before answering each tools/call, write lines to stdout that are not
  *                                JSON-RPC (a broken server): a client must skip them and keep going.
- *   VIRT_STDERR_FLOOD=n          Write n lines to stderr on every tools/call.
+ *   VIRT_STDERR_FLOOD=n          Write n lines to stderr on every tools/call, then "demo noise done K" (the
+ *                                K-th flood of this process).
  *   VIRT_RUG_PULL_AFTER_MS=n     After n ms, rewrite vm_management's description (a "rug pull": the same
  *                                tool now says something else) and send notifications/tools/list_changed.
  *   VIRT_LIST_CHANGE_AFTER_MS=n  After n ms, add the dummy tool vm_console and send
@@ -135,6 +136,8 @@ const stateFile = process.env.VIRT_STATE_FILE || undefined;
 const delayMs = envMs("VIRT_DELAY_MS") ?? 0;
 const garbage = process.env.VIRT_GARBAGE === "1";
 const stderrFlood = envMs("VIRT_STDERR_FLOOD") ?? 0;
+/** Floods written so far (each ends with a line that says which it was). */
+let floods = 0;
 const crashVm = process.env.VIRT_CRASH_VM || undefined;
 const listChangeAfterMs = envMs("VIRT_LIST_CHANGE_AFTER_MS");
 const rugPullAfterMs = envMs("VIRT_RUG_PULL_AFTER_MS");
@@ -1203,7 +1206,10 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
   persist();
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   if (garbage) process.stdout.write('this is not JSON\n{"jsonrpc": "2.0", "oops": true}\n[1, 2, 3]\n');
-  for (let i = 0; i < stderrFlood; i++) process.stderr.write(`demo noise ${i} ${"x".repeat(200)}\n`);
+  if (stderrFlood > 0) {
+    for (let i = 0; i < stderrFlood; i++) process.stderr.write(`demo noise ${i} ${"x".repeat(200)}\n`);
+    process.stderr.write(`demo noise done ${++floods}\n`);
+  }
   const entry = registry.get(name);
   if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
   const [tool, handler] = entry;
