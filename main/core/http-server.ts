@@ -17,7 +17,6 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, resolve, sep } from "node:path";
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { WARDEN_EVENTS, WARDEN_METHODS, type WardenMethodName } from "../../shared/contract.js";
 import { Grants } from "./clients/grants.js";
 import { NONCE_PATTERN, PROOF_PATH, proofFor } from "./identity.js";
@@ -30,6 +29,7 @@ import {
 } from "./limits-http.js";
 import { UnreadBytes } from "./proxy/backpressure.js";
 import { ClientSession } from "./proxy/client-session.js";
+import { LEGACY_PROTOCOL_VERSIONS } from "./proxy/envelope.js";
 import { HttpChannel } from "./proxy/http-channel.js";
 import { isModernRequest, MODERN_VERSIONS, serveModern } from "./proxy/modern.js";
 import { MessageError, methodOf, parseMessages, type RawMessage } from "./proxy/raw-json.js";
@@ -221,7 +221,7 @@ export async function startHttpServer(warden: Warden, options: HttpOptions): Pro
     const upstream = warden.upstreams.get(serverName);
     if (!upstream) return jsonRpcError(res, 404, -32001, `no server named "${serverName}"`);
     const version = req.headers["mcp-protocol-version"];
-    const known = [...SUPPORTED_PROTOCOL_VERSIONS, ...MODERN_VERSIONS];
+    const known = [...LEGACY_PROTOCOL_VERSIONS, ...MODERN_VERSIONS];
     if (
       typeof version === "string" &&
       !known.includes(version) &&

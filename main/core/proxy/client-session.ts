@@ -4,10 +4,9 @@
  * and everything else travels on to the client's own lane as it was sent. What the server sends back
  * reaches this client only, with the client's own ids and progress tokens.
  */
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { canonicalJson } from "../canonical.js";
 import { type GovernedRequest, isGovernedRequest } from "../policy/decide.js";
-import { clientNameOf, headerAnnotationProblem } from "./envelope.js";
+import { clientNameOf, headerAnnotationProblem, LEGACY_PROTOCOL_VERSIONS } from "./envelope.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./gate.js";
 import { clientCan, type Lane, type LaneClient, NotSentError, UpstreamFailedError } from "./lane.js";
 import { type Continuation, STATE_PREFIX } from "./mrtr.js";
@@ -273,7 +272,7 @@ export class ClientSession implements LaneClient {
       // Versions the warden does not know share one lane: the server answers them with its own choice.
       protocolVersion:
         typeof params.protocolVersion === "string" &&
-        SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion)
+        LEGACY_PROTOCOL_VERSIONS.includes(params.protocolVersion)
           ? params.protocolVersion
           : "other",
     };

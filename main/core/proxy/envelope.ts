@@ -7,6 +7,18 @@
 
 export const MODERN_PROTOCOL_VERSION = "2026-07-28";
 
+/**
+ * The legacy revisions (with the `initialize` handshake) the warden speaks, newest first: the same list as
+ * the MCP SDK's own (a test keeps them equal), held here so the relay need not load the SDK's schemas.
+ */
+export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = [
+  "2025-11-25",
+  "2025-06-18",
+  "2025-03-26",
+  "2024-11-05",
+  "2024-10-07",
+];
+
 export const META_VERSION = "io.modelcontextprotocol/protocolVersion";
 export const META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
 export const META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";

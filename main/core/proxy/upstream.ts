@@ -5,7 +5,6 @@
  * warden and one per client, unless the servers file marks the server `"share": true` (one process for
  * every client; a server request that cannot be tied to one client's call is then refused).
  */
-import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerStatus } from "../../../shared/contract.js";
 import { canonicalJson } from "../canonical.js";
@@ -281,7 +280,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       return new StdioPeer({
         command: config.command ?? "",
         args: config.args ?? [],
-        env: { ...getDefaultEnvironment(), ...(config.env ?? {}) },
+        env: { ...inheritedEnvironment(), ...(config.env ?? {}) },
         ...(config.cwd ? { cwd: config.cwd } : {}),
         maxMessageBytes: max,
         onStderr: (text) => this.#captureStderr(proc, text),
@@ -799,4 +798,36 @@ function refusedForModern(error: unknown): boolean {
   if (!(error instanceof RefusedError) || error.error.code !== -32022) return false;
   const supported = (error.error.data as { supported?: unknown } | undefined)?.supported;
   return Array.isArray(supported) && supported.includes(MODERN_PROTOCOL_VERSION);
+}
+
+/**
+ * What a stdio server inherits of the warden's environment besides its own `env`: where home is, who the
+ * user is, the search path and the terminal (on Windows, the profile and system folders), as MCP clients
+ * do; nothing else of the warden's (its tokens among them). A value that is a shell function definition
+ * (`() {…`) is left out.
+ */
+export function inheritedEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const names =
+    process.platform === "win32"
+      ? [
+          "APPDATA",
+          "HOMEDRIVE",
+          "HOMEPATH",
+          "LOCALAPPDATA",
+          "PATH",
+          "PROCESSOR_ARCHITECTURE",
+          "PROGRAMFILES",
+          "SYSTEMDRIVE",
+          "SYSTEMROOT",
+          "TEMP",
+          "USERNAME",
+          "USERPROFILE",
+        ]
+      : ["HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER"];
+  const inherited: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && !value.startsWith("()")) inherited[name] = value;
+  }
+  return inherited;
 }

@@ -6,11 +6,18 @@
  * /oauth/callback, and `callback` checks `state` and `iss` (RFC 9207) and exchanges the code.
  */
 import { randomBytes } from "node:crypto";
-import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
+import type { auth as sdkAuth } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { SignInInfo } from "../../../shared/contract.js";
 import { type AuthChallenge, authProblem, type PeerAuth } from "../proxy/peer-auth.js";
 import { type FlowState, type OAuthSettings, StoreProvider } from "./provider.js";
 import type { TokenStore } from "./token-store.js";
+
+/**
+ * The SDK's `auth()`, loaded on the first sign-in or refresh: the SDK's schemas cost the heap some 5 MB,
+ * which a warden whose servers never ask for OAuth need not carry.
+ */
+const auth: typeof sdkAuth = async (...args) =>
+  (await import("@modelcontextprotocol/sdk/client/auth.js")).auth(...args);
 
 /** An access token this close to its expiry is refreshed before it is sent. */
 export const REFRESH_MARGIN_MS = 60_000;

@@ -1,9 +1,13 @@
+import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import {
   headerAnnotationProblem,
+  LEGACY_PROTOCOL_VERSIONS,
   legacyClientMeta,
   paramHeaders,
 } from "../../../main/core/proxy/envelope.js";
+import { inheritedEnvironment } from "../../../main/core/proxy/upstream.js";
 
 describe("paramHeaders (x-mcp-header)", () => {
   const schema = {
@@ -94,5 +98,18 @@ describe("headerAnnotationProblem", () => {
     ["a oneOf branch", {}, { oneOf: [{ properties: { a: { type: "string", "x-mcp-header": "A" } } }] }],
   ])("refuses %s", (_name, properties, more) => {
     expect(of(properties, more)).toEqual(expect.any(String));
+  });
+});
+
+describe("what the relay holds instead of loading the SDK", () => {
+  it("speaks the legacy revisions the SDK does", () => {
+    expect([...LEGACY_PROTOCOL_VERSIONS]).toEqual([...SUPPORTED_PROTOCOL_VERSIONS]);
+  });
+
+  it("gives a stdio server the environment an SDK client gives it, without shell functions", () => {
+    expect(inheritedEnvironment()).toEqual(getDefaultEnvironment());
+    expect(inheritedEnvironment({ HOME: "/home/a", SHELL: "() { :; }; echo pwned", SECRET: "x" })).toEqual(
+      process.platform === "win32" ? {} : { HOME: "/home/a" },
+    );
   });
 });
