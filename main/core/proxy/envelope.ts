@@ -87,6 +87,10 @@ export function routingHeaders(method: string, params: Record<string, unknown>):
 
 export const META_LOG_LEVEL = "io.modelcontextprotocol/logLevel";
 
+/** The `_meta` keys of the per-request envelope. */
+export const ENVELOPE_KEY =
+  /^io\.modelcontextprotocol\/(protocolVersion|clientCapabilities|clientInfo|logLevel)$/;
+
 /**
  * The envelope a legacy client's request carries to a 2026-07-28 server: what its `initialize` said
  * (its capabilities, without the legacy `tasks`, which 2026-07-28 moved to an extension it never declared;

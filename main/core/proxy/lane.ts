@@ -6,7 +6,7 @@
  * this lane whose request they belong to. Nothing reaches another client's lane.
  */
 
-import { routingHeaders, wardenMeta } from "./envelope.js";
+import { ENVELOPE_KEY, routingHeaders, wardenMeta } from "./envelope.js";
 import { AnswerBrokenError, HttpPeer, type Peer, SessionExpiredError } from "./peers.js";
 import {
   errorResponse,
@@ -82,9 +82,6 @@ export function clientCan(
   const needs = NEEDS[method];
   return !needs || needs(caps, params);
 }
-
-/** The `_meta` keys of MCP 2026-07-28's per-request envelope. */
-const ENVELOPE = /^io\.modelcontextprotocol\/(protocolVersion|clientCapabilities|clientInfo|logLevel)$/;
 
 /** A message that carries the headers its HTTP hop needs besides its text (2026-07-28). */
 export interface ModernRequest extends RawMessage {
@@ -233,7 +230,7 @@ export class Lane {
       // A 2026-07-28 client's envelope means nothing to a legacy connection (and makes dual-era servers
       // read the request as 2026-07-28): the lane's handshake already said it.
       if (this.era === "legacy")
-        text = withoutMembers(text, ["params", "_meta"], (key) => ENVELOPE.test(key));
+        text = withoutMembers(text, ["params", "_meta"], (key) => ENVELOPE_KEY.test(key));
       const token = spanAt(original.text, ["params", "_meta", "progressToken"]);
       if (token) {
         progressToken = original.text.slice(token[0], token[1]);

@@ -9,7 +9,7 @@
  * server's `requestState` until the server completes it. What the revision removed is answered here:
  * `ping` and `logging/setLevel` by the warden, resource subscriptions refused with what to do instead.
  */
-import { legacyClientMeta, paramHeaders, routingHeaders } from "./envelope.js";
+import { ENVELOPE_KEY, legacyClientMeta, paramHeaders, routingHeaders } from "./envelope.js";
 import {
   errorResponse,
   memberSpans,
@@ -27,8 +27,6 @@ import {
 const MULTI_ROUND = new Set(["tools/call", "prompts/get", "resources/read"]);
 /** What a server may ask a client inside `input_required` (and nothing else is put to the client). */
 const QUESTIONS = new Set(["elicitation/create", "sampling/createMessage", "roots/list"]);
-/** The `_meta` keys of the per-request envelope, which the warden writes for a bridged client. */
-const ENVELOPE_KEY = /^io\.modelcontextprotocol\/(protocolVersion|clientCapabilities|clientInfo|logLevel)$/;
 /** Rounds one request may take before the warden stops asking the client. */
 export const MAX_ROUNDS = 16;
 
