@@ -793,11 +793,22 @@ function discoverResultOf(value: unknown): DiscoverResult | undefined {
   };
 }
 
-/** A refused handshake that names 2026-07-28 among what the server supports: it speaks that revision alone. */
+/**
+ * A refused handshake that names 2026-07-28 among what the server supports (-32022): it speaks that
+ * revision alone. Over HTTP the refusal may come as a 400 whose body is not tied to the request's id.
+ */
 function refusedForModern(error: unknown): boolean {
-  if (!(error instanceof RefusedError) || error.error.code !== -32022) return false;
-  const supported = (error.error.data as { supported?: unknown } | undefined)?.supported;
-  return Array.isArray(supported) && supported.includes(MODERN_PROTOCOL_VERSION);
+  if (error instanceof RefusedError) {
+    const supported = (error.error.data as { supported?: unknown } | undefined)?.supported;
+    return (
+      error.error.code === -32022 && Array.isArray(supported) && supported.includes(MODERN_PROTOCOL_VERSION)
+    );
+  }
+  // The lane's word for a refusal the peer saw only as an HTTP status: "HTTP 400 …: <the body>".
+  const message = error instanceof Error ? error.message : "";
+  return (
+    /^HTTP 400\b/.test(message) && message.includes("-32022") && message.includes(MODERN_PROTOCOL_VERSION)
+  );
 }
 
 /**
