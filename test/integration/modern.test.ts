@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
+  PromptListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -719,7 +720,7 @@ describe("a real SDK server that speaks only 2026-07-28 (TS SDK v2, legacy: reje
     await waitForTool(w, "sdk", "added");
   });
 
-  it("served in both eras (the SDK's default), a legacy and a 2026 client both use it through the warden", async () => {
+  it("served in both eras (the SDK's default), a legacy and a 2026 client both use it through the warden and hear of its list changes", async () => {
     upstream = await startFixture(join(repoRoot, "test", "fixtures", "sdk-modern-server.mjs"), ["--dual"]);
     const w = await connectedWarden({ sdk: { url: upstream.url } });
     const legacy = await legacyApp(`${w.url}/mcp/sdk`, [], { authorization: `Bearer ${CLIENT_TOKEN}` });
@@ -727,6 +728,13 @@ describe("a real SDK server that speaks only 2026-07-28 (TS SDK v2, legacy: reje
     const modern = await v2Client(w, "sdk", "modern");
     expect(text(await modern.callTool({ name: "echo", arguments: { text: "new" } }))).toBe("new");
     expect((await w.api("listCalls", {})).map((c) => c.tool)).toEqual(["echo", "echo"]);
+    // Its stateless legacy serving has no stream for the legacy client: the warden's own listen tells it.
+    const told = new Promise<void>((resolve) =>
+      legacy.setNotificationHandler(PromptListChangedNotificationSchema, async () => resolve()),
+    );
+    await fetch(upstream.url.replace(/\/mcp$/, "/add-prompt"), { method: "POST" });
+    await told;
+    expect((await legacy.listPrompts()).prompts.map((p) => p.name).sort()).toEqual(["farewell", "greeting"]);
   });
 
   it("over stdio it refuses the legacy handshake naming 2026-07-28, and both eras' clients are served in that revision", async () => {

@@ -110,8 +110,12 @@ export class Upstream extends Emitter<UpstreamEvents> {
   #legacyListed = false;
   /** The 2026-07-28 server refused a legacy handshake: its legacy clients are bridged (see translate.ts). */
   #noLegacy = false;
-  /** The bridged lanes open now (they hear of list changes from the warden's own connection). */
-  readonly #bridged = new Set<Lane>();
+  /**
+   * The legacy and bridged lanes of a 2026-07-28 server open now: their clients hear of its list changes
+   * from the warden's own subscriptions/listen (a bridged client has no stream of its own, and a legacy
+   * connection to a stateless server has none either).
+   */
+  readonly #legacyLanes = new Set<Lane>();
   #stderr: string[] = [];
   /** The unfinished last line of each process's stderr (a process per client writes at once). */
   readonly #stderrPartials = new Map<number, string>();
@@ -395,9 +399,8 @@ export class Upstream extends Emitter<UpstreamEvents> {
       if (method === "notifications/tools/list_changed") void this.#refreshTools(lane).catch(() => {});
       else if (method === "notifications/prompts/list_changed") this.emit("listChanged", "prompts");
       else if (method === "notifications/resources/list_changed") this.emit("listChanged", "resources");
-      // Bridged legacy clients have no stream of their own to the server: the warden's tells them.
       const text = withoutMembers(message.text, ["params"], (key) => key === "_meta");
-      for (const bridged of this.#bridged) for (const client of bridged.clients) client.toClient(text);
+      for (const legacy of this.#legacyLanes) for (const client of legacy.clients) client.toClient(text);
     };
     lane.onclose = (reason) => this.#onControlClosed(lane, reason);
     try {
@@ -647,10 +650,13 @@ export class Upstream extends Emitter<UpstreamEvents> {
       forget();
       throw new NotSentError(`could not connect to "${this.name}": ${(error as Error).message}`);
     }
-    if (this.#modern && !modern && !lane.bridged) await this.#addLegacyTools(lane);
+    if (this.#modern && !modern) {
+      if (!lane.bridged) await this.#addLegacyTools(lane);
+      this.#legacyLanes.add(lane);
+    }
     lane.onclose = (reason) => {
       forget();
-      this.#bridged.delete(lane);
+      this.#legacyLanes.delete(lane);
       if (lane.peer.kind === "stdio" && !this.#stopping) {
         // The client's own process ended: its next request starts a new one.
         this.#restarts++;
@@ -677,7 +683,6 @@ export class Upstream extends Emitter<UpstreamEvents> {
       }
     }
     const lane = await this.#modernLane(key, shared, true);
-    this.#bridged.add(lane);
     const result = legacyInitResult(
       { capabilities: this.#capabilities, instructions: this.#instructions, serverInfo: this.#serverInfo },
       request.protocolVersion === "other" ? WARDEN_PROTOCOL_VERSION : request.protocolVersion,
@@ -731,7 +736,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
     if (this.#health) clearInterval(this.#health);
     const lanes = await this.openLanes();
     this.#lanes.clear();
-    this.#bridged.clear();
+    this.#legacyLanes.clear();
     const control = this.#control;
     this.#control = undefined;
     const handshaking = [...this.#handshaking];
