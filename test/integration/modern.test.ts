@@ -483,7 +483,7 @@ describe("a server that speaks only 2026-07-28", () => {
       const modern = async () =>
         ((await w.api("listServers", {})) as Status[]).find((x) => x.name === "modern");
       await waitFor(async () => (await modern())?.state === "connected", 10_000, "the server to connect");
-      expect((await modern())?.tools).toHaveLength(4);
+      expect((await modern())?.tools).toHaveLength(5);
       const client = await v2Client(w, "modern", "modern");
       expect(text(await client.callTool({ name: "echo", arguments: { text: "hi" } }))).toBe('{"text":"hi"}');
 
@@ -559,7 +559,12 @@ describe("a server that speaks only 2026-07-28", () => {
     expect(client.getServerVersion()).toMatchObject({ name: "modern-only" });
     expect(client.getInstructions()).toBe("a 2026-07-28 server");
     // bad_header breaks the x-mcp-header rules: the warden, the 2026-07-28 client here, leaves it out.
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["echo", "regional", "confirm"]);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
+      "echo",
+      "regional",
+      "confirm",
+      "slow_task",
+    ]);
     await client.ping();
     await client.setLoggingLevel("warning");
     expect(text(await client.callTool({ name: "echo", arguments: { text: "hi" } }))).toBe('{"text":"hi"}');
@@ -634,6 +639,58 @@ describe("a server that speaks only 2026-07-28", () => {
     expect((await received(upstream)).filter((r) => r.body.params?.name === "echo")).toHaveLength(0);
   });
 
+  it("a call held for a human that the server then runs as its own task: the warden's task follows it to its result", async () => {
+    const { upstream, w } = await modernOnly({
+      version: "1",
+      default: "allow",
+      tools: { slow_task: { action: "approve" } },
+    });
+    const meta = {
+      ...META,
+      "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+    };
+    const headers = (method: string, name: string) => ({
+      "mcp-protocol-version": MODERN,
+      "mcp-method": method,
+      "mcp-name": name,
+    });
+    const call = await post(
+      w,
+      { method: "tools/call", params: { name: "slow_task", arguments: {}, _meta: meta } },
+      headers("tools/call", "slow_task"),
+      "modern",
+    );
+    expect(call.body.result).toMatchObject({ resultType: "task", status: "working" });
+    const taskId = String(call.body.result?.taskId);
+    expect(taskId).not.toMatch(/^server-task/);
+    await waitFor(async () => (await w.api("listApprovals")).length === 1, 10_000, "the approval prompt");
+    const [pending] = await w.api("listApprovals");
+    expect(await w.api("approve", { id: pending?.id ?? "", callHash: pending?.callHash ?? "" })).toEqual({
+      ok: true,
+    });
+    let done: Record<string, unknown> | undefined;
+    await waitFor(
+      async () => {
+        const got = await post(
+          w,
+          { method: "tasks/get", params: { taskId, _meta: meta } },
+          headers("tasks/get", taskId),
+          "modern",
+        );
+        done = got.body.result;
+        return done?.status === "completed";
+      },
+      10_000,
+      "the warden's task to complete",
+    );
+    expect(done?.result).toMatchObject({ content: [{ type: "text", text: "slow done" }] });
+    // The server's own task was followed with tasks/get under the client's envelope and routing headers.
+    const polls = (await received(upstream)).filter((r) => r.method === "tasks/get");
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls[0]?.headers["mcp-name"]).toBe("server-task-1");
+    expect(polls[0]?.body.params?._meta).toMatchObject(meta);
+  });
+
   it("a change to its tools reaches the warden's catalogue and its bridged legacy clients through subscriptions/listen, kept open", async () => {
     const { upstream, w } = await modernOnly();
     const client = await legacyClient(w, []);
@@ -658,7 +715,7 @@ describe("a server that speaks only 2026-07-28", () => {
       listeners: 1,
     });
     await told;
-    await waitForTool(w, "modern", "added4");
+    await waitForTool(w, "modern", "added5");
   });
 });
 

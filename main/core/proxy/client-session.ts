@@ -4,9 +4,15 @@
  * and everything else travels on to the client's own lane as it was sent. What the server sends back
  * reaches this client only, with the client's own ids and progress tokens.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { canonicalJson } from "../canonical.js";
 import { type GovernedRequest, isGovernedRequest } from "../policy/decide.js";
-import { clientNameOf, headerAnnotationProblem, LEGACY_PROTOCOL_VERSIONS } from "./envelope.js";
+import {
+  clientNameOf,
+  headerAnnotationProblem,
+  LEGACY_PROTOCOL_VERSIONS,
+  routingHeaders,
+} from "./envelope.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./gate.js";
 import { clientCan, type Lane, type LaneClient, NotSentError, UpstreamFailedError } from "./lane.js";
 import { type Continuation, STATE_PREFIX } from "./mrtr.js";
@@ -54,6 +60,11 @@ const TASK_METHODS = new Set(["tasks/get", "tasks/result", "tasks/cancel", "task
 /** The 2026-07-28 tasks extension, as a client declares it in its capabilities' `extensions`. */
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 const WAITING_FOR_HUMAN = "Waiting for a human to approve this call in MCP Warden";
+
+/** A JSON-RPC error member's text (code -32603) for an answer the warden writes. */
+function errorBody(message: string): string {
+  return `"error":${JSON.stringify({ code: INTERNAL_ERROR, message })}`;
+}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -586,7 +597,9 @@ export class ClientSession implements LaneClient {
     task: TaskView | undefined,
     signal: AbortSignal,
   ): Promise<RawMessage> {
-    if (!task || this.#modern) return this.#relay(message, signal);
+    if (!task) return this.#relay(message, signal);
+    if (this.#modern)
+      return this.#followServerTask(await this.#relay(message, signal), message, task, signal);
     const name = paramsOf(message).name;
     const tool = this.#upstream.tools.find((t) => t.name === name) as
       | { execution?: { taskSupport?: unknown } }
@@ -601,6 +614,77 @@ export class ClientSession implements LaneClient {
     this.#upstream.tasks.update(task.taskId, "Running on the server");
     const text = `{"jsonrpc":"2.0","id":0,"method":"tasks/result","params":{"taskId":${JSON.stringify(serverTask)}}}`;
     return this.#relay({ text, value: JSON.parse(text) }, signal);
+  }
+
+  /**
+   * 2026-07-28: a call that waited for a human runs under a task of the warden's. Should the server answer
+   * it with a task of its own, the warden's follows it with tasks/get (at the pace the server asks, under
+   * the client's envelope) and ends with its result or error, so the client polls one task. The warden's
+   * task cancelled cancels the server's; a server task that asks for input is cancelled and says why (the
+   * warden does not relay tasks/update for a task it holds).
+   */
+  async #followServerTask(
+    created: RawMessage,
+    original: RawMessage,
+    task: TaskView,
+    signal: AbortSignal,
+  ): Promise<RawMessage> {
+    const first = created.value.result as {
+      resultType?: unknown;
+      taskId?: unknown;
+      pollIntervalMs?: unknown;
+    };
+    if (first?.resultType !== "task" || typeof first.taskId !== "string") return created;
+    const serverTask = first.taskId;
+    this.#upstream.tasks.update(task.taskId, "Running on the server");
+    const meta = spanAt(original.text, ["params", "_meta"]);
+    const params = `{"taskId":${JSON.stringify(serverTask)},"_meta":${meta ? original.text.slice(meta[0], meta[1]) : "{}"}}`;
+    const ask = (method: string, on: AbortSignal) => {
+      const text = `{"jsonrpc":"2.0","id":0,"method":${JSON.stringify(method)},"params":${params}}`;
+      const request: RawMessage & { headers: Record<string, string> } = {
+        text,
+        value: JSON.parse(text),
+        headers: routingHeaders(method, { taskId: serverTask }),
+      };
+      return this.#relay(request, on);
+    };
+    const own = (body: string): RawMessage => {
+      const text = `{"jsonrpc":"2.0","id":0,${body}}`;
+      return { text, value: JSON.parse(text) };
+    };
+    // Between 100 ms and 5 s, as the server asks (1 s when it does not say).
+    const pace = (ms: unknown) =>
+      typeof ms === "number" && ms > 0 ? Math.min(5_000, Math.max(100, ms)) : 1_000;
+    let wait = pace(first.pollIntervalMs);
+    for (;;) {
+      try {
+        await delay(wait, undefined, { signal });
+      } catch {
+        void ask("tasks/cancel", AbortSignal.timeout(10_000)).catch(() => {});
+        throw new UpstreamFailedError("the task was cancelled");
+      }
+      const got = await ask("tasks/get", signal);
+      const view = got.value.result as { status?: unknown; pollIntervalMs?: unknown } | undefined;
+      if (!view) return got;
+      const part = (key: string) => {
+        const span = spanAt(got.text, ["result", key]);
+        return span ? got.text.slice(span[0], span[1]) : undefined;
+      };
+      if (view.status === "completed") return own(`"result":${part("result") ?? "{}"}`);
+      if (view.status === "failed")
+        return own(`"error":${part("error") ?? '{"code":-32603,"message":"the server\'s task failed"}'}`);
+      if (view.status === "cancelled")
+        return own(errorBody("MCP Warden: the server cancelled its task for this call"));
+      if (view.status === "input_required") {
+        void ask("tasks/cancel", AbortSignal.timeout(10_000)).catch(() => {});
+        return own(
+          errorBody(
+            "MCP Warden: the server's task for this call asks for input, which the warden does not relay for a call it held for approval; the server's task was cancelled",
+          ),
+        );
+      }
+      wait = pace(view.pollIntervalMs);
+    }
   }
 
   /**
