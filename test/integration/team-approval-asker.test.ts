@@ -3,29 +3,12 @@
  * redis-server. Alice's client asks; Bob's warden sends the `approvalAdded` event its tray, notifications
  * and UI listen to, with whose warden holds the call and the client as it introduced itself.
  */
-import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { askerLine } from "../../shared/approval-text.js";
 import { type EventWatch, watchEvents } from "../helpers/events.js";
-import { memberDirs, type RunningRedis, startRedis, writeTeamSettings } from "../helpers/redis.js";
-import {
-  CLIENT_TOKEN,
-  callTool,
-  type RunningWarden,
-  startWarden,
-  tempDir,
-  textOf,
-  virtualizationServer,
-  waitFor,
-} from "../helpers/warden.js";
-
-const POLICY = JSON.stringify({
-  version: "1",
-  default: "deny",
-  tools: { stop_vm: { action: "approve", approval: { team: true, others: true, timeout: "1m" } } },
-});
+import { type RunningRedis, startRedis } from "../helpers/redis.js";
+import { aliceAndBob, claudeDesktop } from "../helpers/team-approval.js";
+import { callTool, type RunningWarden, textOf } from "../helpers/warden.js";
 
 let redis: RunningRedis | undefined;
 let wardens: RunningWarden[] = [];
@@ -43,34 +26,12 @@ afterEach(async () => {
 describe("a teammate's approval request", () => {
   it("reaches the other member's warden as an approvalAdded event naming the holder's warden and the client", async () => {
     redis = await startRedis();
-    const dirs = memberDirs(["alice", "bob"]);
-    writeTeamSettings(dirs, redis.url);
-    const [alice, bob] = await Promise.all(
-      dirs.map((dir) =>
-        startWarden({
-          policy: POLICY,
-          dataDir: dir.dataDir,
-          servers: { virt: virtualizationServer("testing", join(tempDir(), "virt.json")) },
-        }),
-      ),
-    );
-    if (!alice || !bob) throw new Error("no members");
+    const { alice, bob } = await aliceAndBob(redis.url);
     wardens.push(alice, bob);
-    await waitFor(
-      async () =>
-        (await Promise.all([alice, bob].map((w) => w.api("getTeam")))).every((t) => t.state === "connected"),
-      20_000,
-      "both wardens connected to the team",
-    );
     const [onAlice, onBob] = await Promise.all([watchEvents(alice), watchEvents(bob)]);
     watches.push(onAlice, onBob);
 
-    const client = new Client({ name: "claude-ai", title: "Claude Desktop", version: "1.0.0" });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${alice.url}/mcp/virt`), {
-        requestInit: { headers: { authorization: `Bearer ${CLIENT_TOKEN}` } },
-      }),
-    );
+    const client = await claudeDesktop(alice);
     closers.push(() => client.close());
     const call = callTool(client, "stop_vm", { vm_name: "dev-1" });
 
