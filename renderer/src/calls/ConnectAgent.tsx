@@ -10,6 +10,7 @@ import { useApi } from "../api.js";
 import { maskToken, useGrants } from "../servers/GrantsPanel.js";
 import { defaultGrant } from "../servers/ServersView.js";
 import { CopyButton } from "../ui/CopyButton.js";
+import { ServerSelect } from "../ui/ServerSelect.js";
 import { Tabs } from "../ui/Tabs.js";
 
 export function ConnectAgent({ servers }: { servers: readonly ServerStatus[] }) {
@@ -60,16 +61,7 @@ export function ConnectAgent({ servers }: { servers: readonly ServerStatus[] }) 
         your policy first and appear here.
       </p>
       {servers.length > 1 && (
-        <label className="connect-server">
-          Server
-          <select value={chosen} onChange={(e) => setServer(e.target.value)}>
-            {servers.map((s) => (
-              <option key={s.name} value={s.name}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ServerSelect className="connect-server" servers={servers} value={chosen} onChange={setServer} />
       )}
       {snippets?.error && snippets.server === chosen && (
         <p className="muted">

@@ -5,6 +5,7 @@ import type { PolicyError } from "../../../shared/policy-schema.js";
 import { useApi } from "../api.js";
 import { duration } from "../format.js";
 import { VerdictBadge } from "../ui/badges.js";
+import { ServerSelect } from "../ui/ServerSelect.js";
 
 interface Props {
   servers: readonly ServerStatus[];
@@ -60,16 +61,7 @@ export function DryRunPanel({ servers, draft }: Props) {
   return (
     <form className="dry-run" onSubmit={run} aria-label="Dry run">
       <div className="form-grid">
-        <label>
-          Server
-          <select value={server} onChange={(e) => setServer(e.target.value)}>
-            {servers.map((s) => (
-              <option key={s.name} value={s.name}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ServerSelect servers={servers} value={server} onChange={setServer} />
         <label>
           Tool
           <input list={`${id}-tools`} value={tool} onChange={(e) => setTool(e.target.value)} required />
