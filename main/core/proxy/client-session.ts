@@ -61,11 +61,6 @@ const TASK_METHODS = new Set(["tasks/get", "tasks/result", "tasks/cancel", "task
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 const WAITING_FOR_HUMAN = "Waiting for a human to approve this call in MCP Warden";
 
-/** A JSON-RPC error member's text (code -32603) for an answer the warden writes. */
-function errorBody(message: string): string {
-  return `"error":${JSON.stringify({ code: INTERNAL_ERROR, message })}`;
-}
-
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -648,10 +643,8 @@ export class ClientSession implements LaneClient {
       };
       return this.#relay(request, on);
     };
-    const own = (body: string): RawMessage => {
-      const text = `{"jsonrpc":"2.0","id":0,${body}}`;
-      return { text, value: JSON.parse(text) };
-    };
+    const own = (text: string): RawMessage => ({ text, value: JSON.parse(text) });
+    const failed = (message: string) => own(errorResponse("0", INTERNAL_ERROR, `MCP Warden: ${message}`));
     // Between 100 ms and 5 s, as the server asks (1 s when it does not say).
     const pace = (ms: unknown) =>
       typeof ms === "number" && ms > 0 ? Math.min(5_000, Math.max(100, ms)) : 1_000;
@@ -670,17 +663,17 @@ export class ClientSession implements LaneClient {
         const span = spanAt(got.text, ["result", key]);
         return span ? got.text.slice(span[0], span[1]) : undefined;
       };
-      if (view.status === "completed") return own(`"result":${part("result") ?? "{}"}`);
-      if (view.status === "failed")
-        return own(`"error":${part("error") ?? '{"code":-32603,"message":"the server\'s task failed"}'}`);
-      if (view.status === "cancelled")
-        return own(errorBody("MCP Warden: the server cancelled its task for this call"));
+      if (view.status === "completed")
+        return own(`{"jsonrpc":"2.0","id":0,"result":${part("result") ?? "{}"}}`);
+      if (view.status === "failed") {
+        const error = part("error");
+        return error ? own(`{"jsonrpc":"2.0","id":0,"error":${error}}`) : failed("the server's task failed");
+      }
+      if (view.status === "cancelled") return failed("the server cancelled its task for this call");
       if (view.status === "input_required") {
         void ask("tasks/cancel", AbortSignal.timeout(10_000)).catch(() => {});
-        return own(
-          errorBody(
-            "MCP Warden: the server's task for this call asks for input, which the warden does not relay for a call it held for approval; the server's task was cancelled",
-          ),
+        return failed(
+          "the server's task for this call asks for input, which the warden does not relay for a call it held for approval; the server's task was cancelled",
         );
       }
       wait = pace(view.pollIntervalMs);

@@ -184,13 +184,11 @@ export class LegacyBridge {
         const inner = spanAt(answer.text, [key], span[0]);
         if (!inner) return undefined;
         const body = answer.text.slice(inner[0], inner[1]);
-        let value: unknown;
-        try {
-          value = JSON.parse(body);
-        } catch {
-          return undefined;
-        }
-        const { method, params } = (value ?? {}) as { method?: unknown; params?: unknown };
+        // The answer was parsed once already: its value says what is asked, its text gives the params as sent.
+        const { method, params } = ((requests as Record<string, unknown>)[key] ?? {}) as {
+          method?: unknown;
+          params?: unknown;
+        };
         if (typeof method !== "string" || !QUESTIONS.has(method)) return undefined;
         const paramsText = spanAt(body, ["params"]);
         const text = `{"jsonrpc":"2.0","id":0,"method":${JSON.stringify(method)}${paramsText ? `,"params":${body.slice(paramsText[0], paramsText[1])}` : ""}}`;

@@ -198,6 +198,10 @@ export class Upstream extends Emitter<UpstreamEvents> {
   get maxMessageBytes(): number {
     return this.config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
+  /** How long one connect attempt may take (the server's `connectTimeoutMs`, or the default). */
+  get #connectTimeoutMs(): number {
+    return this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  }
   /** How long one request may wait for the server (progress extends it). */
   get timeoutMs(): number {
     return this.config.timeoutMs ?? 300_000;
@@ -308,7 +312,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
     const { config } = this;
     const kinds: ("stdio" | "http" | "sse")[] =
       only ?? (config.url ? (config.transport ? [config.transport] : ["http", "sse"]) : ["stdio"]);
-    const timeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const timeoutMs = this.#connectTimeoutMs;
     let lastError: Error | undefined;
     for (const kind of kinds) {
       const peer = this.#peer(kind);
@@ -455,7 +459,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
             "mcp-protocol-version": MODERN_PROTOCOL_VERSION,
             ...routingHeaders("server/discover", {}),
           }),
-          this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          this.#connectTimeoutMs,
           "server/discover",
         );
         if (answer || !Array.isArray(offered) || !offered.includes(MODERN_PROTOCOL_VERSION)) break;
@@ -510,11 +514,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
   /** server/discover on a 2026-07-28 lane of the warden's own (a stdio server): what the server says of itself. */
   async #discoverOn(lane: Lane): Promise<DiscoverResult> {
     try {
-      const answer = await lane.ask(
-        "server/discover",
-        {},
-        this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      );
+      const answer = await lane.ask("server/discover", {}, this.#connectTimeoutMs);
       const found = discoverResultOf(answer.value.result);
       if (found) return found;
       const error = answer.value.error as { message?: unknown } | undefined;
@@ -701,7 +701,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       const peer = this.#peer("stdio") as StdioPeer;
       const lane = new Lane(key, peer, shared, MODERN_PROTOCOL_VERSION, bridged);
       this.#handshaking.add(lane);
-      const timeoutMs = this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      const timeoutMs = this.#connectTimeoutMs;
       try {
         await withTimeout(peer.started(), timeoutMs, "starting the server");
       } catch (error) {
