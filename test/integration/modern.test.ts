@@ -255,6 +255,41 @@ describe("the 2026-07-28 front door", () => {
     expect(get.status).toBe(405);
   });
 
+  it("tasks/* in front of a server without tasks: -32021 without the extension, -32602 for a task it never made", async () => {
+    warden = await startWarden({
+      policy: SEED_POLICY,
+      servers: { virt: virtualizationServer("testing", join(tempDir(), "v.json")) },
+    });
+    const withTasks = {
+      ...META,
+      "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+    };
+    const ask = (method: string, meta: object) =>
+      post(
+        warden as RunningWarden,
+        { method, params: { taskId: "nobody-made-this", _meta: meta } },
+        { "mcp-protocol-version": MODERN, "mcp-method": method, "mcp-name": "nobody-made-this" },
+      );
+    for (const method of ["tasks/get", "tasks/update", "tasks/cancel"]) {
+      const without = await ask(method, META);
+      expect({ method, status: without.status, error: without.body.error }).toEqual({
+        method,
+        status: 400,
+        error: {
+          code: -32021,
+          message: `${method} needs the io.modelcontextprotocol/tasks extension`,
+          data: { requiredCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } } },
+        },
+      });
+      const unknown = await ask(method, withTasks);
+      expect({ method, status: unknown.status, code: unknown.body.error?.code }).toEqual({
+        method,
+        status: 200,
+        code: -32602,
+      });
+    }
+  });
+
   it("lists say they may not be cached across clients; results say they are complete", async () => {
     warden = await startWarden({
       policy: SEED_POLICY,

@@ -11,6 +11,7 @@ import {
   clientNameOf,
   headerAnnotationProblem,
   LEGACY_PROTOCOL_VERSIONS,
+  MISSING_CAPABILITY,
   routingHeaders,
 } from "./envelope.js";
 import type { CallGate, CallOutcomeOf, IncomingCall } from "./gate.js";
@@ -227,6 +228,14 @@ export class ClientSession implements LaneClient {
       const own = await this.#ownTask(method, message, id, signal);
       if (own !== null) return own;
     }
+    // The warden offers 2026-07-28 clients the tasks extension for its own tasks, also in front of a server
+    // that has no tasks: what that server would not know, the warden answers as the extension says.
+    if (this.#modern && TASK_METHODS.has(method) && !this.#serverHasTasks())
+      return this.#takesTasks
+        ? errorResponse(id.text, INVALID_PARAMS, "Task not found")
+        : errorResponse(id.text, MISSING_CAPABILITY, `${method} needs the ${TASKS_EXTENSION} extension`, {
+            requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+          });
     if (this.#warden.denyAll && !ALWAYS.has(method))
       return errorResponse(id.text, INVALID_REQUEST, "MCP Warden: Deny-all is on; nothing passes");
     if (method === "tools/list") {
@@ -502,6 +511,12 @@ export class ClientSession implements LaneClient {
   }
 
   /** Whether the server runs task-augmented tool calls itself (it said so in its handshake). */
+  /** Whether the server has tasks of its own: the 2026-07-28 extension, or 2025-11-25's capability. */
+  #serverHasTasks(): boolean {
+    const caps = this.#upstream.capabilities as { extensions?: Record<string, unknown>; tasks?: unknown };
+    return typeof caps.extensions?.[TASKS_EXTENSION] === "object" || caps.tasks !== undefined;
+  }
+
   #serverRunsTasks(): boolean {
     return this.#serverTasks()?.requests?.tools?.call !== undefined;
   }

@@ -19,6 +19,9 @@ export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = [
   "2024-10-07",
 ];
 
+/** 2026-07-28: the request needs a client capability it did not declare (the error names it). */
+export const MISSING_CAPABILITY = -32021;
+
 export const META_VERSION = "io.modelcontextprotocol/protocolVersion";
 export const META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
 export const META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";

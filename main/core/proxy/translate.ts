@@ -9,7 +9,13 @@
  * server's `requestState` until the server completes it. What the revision removed is answered here:
  * `ping` and `logging/setLevel` by the warden, resource subscriptions refused with what to do instead.
  */
-import { ENVELOPE_KEY, legacyClientMeta, paramHeaders, routingHeaders } from "./envelope.js";
+import {
+  ENVELOPE_KEY,
+  legacyClientMeta,
+  MISSING_CAPABILITY,
+  paramHeaders,
+  routingHeaders,
+} from "./envelope.js";
 import {
   errorResponse,
   memberSpans,
@@ -131,7 +137,7 @@ export class LegacyBridge {
       const { text: responses, answered } = await this.#answers(hops, answer, signal);
       if (asked > 0 && answered === 0)
         return failed(
-          -32021,
+          MISSING_CAPABILITY,
           "the server asked this client for input it did not declare it can give, or the client could not answer",
         );
       text = setAt(text, ["params", "inputResponses"], responses);
