@@ -229,3 +229,20 @@ describe("the chain", () => {
     await expect(log.open(0)).rejects.toThrow(/the audit key .* is damaged/);
   });
 });
+
+describe("arguments as the client wrote them", () => {
+  it("land in the decision line byte for byte (multi-byte text, numbers past 2^53, 1.0) and the chain verifies", async () => {
+    const { path, log } = await open({
+      write: (fd, buffer, offset, length) => writeSync(fd, buffer, offset, length),
+      truncate: (fd, length) => ftruncateSync(fd, length),
+    });
+    const rawArgs = `{"vm_name":"dev-ü-€-😀","big":18446744073709551616,"one":1.0,"text":"${"x".repeat(100_000)}"}`;
+    log.decision(call("a", 1_000, { args: JSON.parse(rawArgs) }), [KEY], rawArgs);
+    log.decision(call("b", 2_000), [KEY]);
+    const lines = linesOf(path);
+    const decision = lines.find((l) => l.includes('"id":"a"')) ?? "";
+    expect(decision).toContain(`"args":${rawArgs},`);
+    expect(JSON.parse(decision)).toMatchObject({ t: "decision", id: "a", seq: expect.any(Number) });
+    expect((await verifyAudit({ active: path })).problems).toEqual([]);
+  });
+});
