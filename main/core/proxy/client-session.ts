@@ -22,6 +22,7 @@ import {
   errorResponse,
   kindOf,
   methodOf,
+  ownMessage,
   paramsOf,
   type RawId,
   type RawMessage,
@@ -510,13 +511,13 @@ export class ClientSession implements LaneClient {
     return () => clearInterval(timer);
   }
 
-  /** Whether the server runs task-augmented tool calls itself (it said so in its handshake). */
   /** Whether the server has tasks of its own: the 2026-07-28 extension, or 2025-11-25's capability. */
   #serverHasTasks(): boolean {
     const caps = this.#upstream.capabilities as { extensions?: Record<string, unknown>; tasks?: unknown };
     return typeof caps.extensions?.[TASKS_EXTENSION] === "object" || caps.tasks !== undefined;
   }
 
+  /** Whether the server runs task-augmented tool calls itself (it said so in its handshake). */
   #serverRunsTasks(): boolean {
     return this.#serverTasks()?.requests?.tools?.call !== undefined;
   }
@@ -616,14 +617,14 @@ export class ClientSession implements LaneClient {
       | undefined;
     if (tool?.execution?.taskSupport !== "required" || !this.#serverRunsTasks()) {
       const text = withoutMembers(message.text, ["params"], (key) => key === "task");
-      return this.#relay({ text, value: JSON.parse(text) }, signal);
+      return this.#relay(ownMessage(text), signal);
     }
     const created = await this.#relay(message, signal);
     const serverTask = (created.value.result as { task?: { taskId?: unknown } } | undefined)?.task?.taskId;
     if (typeof serverTask !== "string") return created;
     this.#upstream.tasks.update(task.taskId, "Running on the server");
     const text = `{"jsonrpc":"2.0","id":0,"method":"tasks/result","params":{"taskId":${JSON.stringify(serverTask)}}}`;
-    return this.#relay({ text, value: JSON.parse(text) }, signal);
+    return this.#relay(ownMessage(text), signal);
   }
 
   /**
@@ -651,15 +652,13 @@ export class ClientSession implements LaneClient {
     const params = `{"taskId":${JSON.stringify(serverTask)},"_meta":${meta ? original.text.slice(meta[0], meta[1]) : "{}"}}`;
     const ask = (method: string, on: AbortSignal) => {
       const text = `{"jsonrpc":"2.0","id":0,"method":${JSON.stringify(method)},"params":${params}}`;
-      const request: RawMessage & { headers: Record<string, string> } = {
-        text,
-        value: JSON.parse(text),
-        headers: routingHeaders(method, { taskId: serverTask }),
-      };
+      const request = { ...ownMessage(text), headers: routingHeaders(method, { taskId: serverTask }) };
       return this.#relay(request, on);
     };
-    const own = (text: string): RawMessage => ({ text, value: JSON.parse(text) });
-    const failed = (message: string) => own(errorResponse("0", INTERNAL_ERROR, `MCP Warden: ${message}`));
+    /** Sent on its own: the call ends now whatever the server says to it. */
+    const cancelServerTask = () => void ask("tasks/cancel", AbortSignal.timeout(10_000)).catch(() => {});
+    const failed = (message: string) =>
+      ownMessage(errorResponse("0", INTERNAL_ERROR, `MCP Warden: ${message}`));
     // Between 100 ms and 5 s, as the server asks (1 s when it does not say).
     const pace = (ms: unknown) =>
       typeof ms === "number" && ms > 0 ? Math.min(5_000, Math.max(100, ms)) : 1_000;
@@ -668,7 +667,7 @@ export class ClientSession implements LaneClient {
       try {
         await delay(wait, undefined, { signal });
       } catch {
-        void ask("tasks/cancel", AbortSignal.timeout(10_000)).catch(() => {});
+        cancelServerTask();
         throw new UpstreamFailedError("the task was cancelled");
       }
       const got = await ask("tasks/get", signal);
@@ -679,14 +678,16 @@ export class ClientSession implements LaneClient {
         return span ? got.text.slice(span[0], span[1]) : undefined;
       };
       if (view.status === "completed")
-        return own(`{"jsonrpc":"2.0","id":0,"result":${part("result") ?? "{}"}}`);
+        return ownMessage(`{"jsonrpc":"2.0","id":0,"result":${part("result") ?? "{}"}}`);
       if (view.status === "failed") {
         const error = part("error");
-        return error ? own(`{"jsonrpc":"2.0","id":0,"error":${error}}`) : failed("the server's task failed");
+        return error
+          ? ownMessage(`{"jsonrpc":"2.0","id":0,"error":${error}}`)
+          : failed("the server's task failed");
       }
       if (view.status === "cancelled") return failed("the server cancelled its task for this call");
       if (view.status === "input_required") {
-        void ask("tasks/cancel", AbortSignal.timeout(10_000)).catch(() => {});
+        cancelServerTask();
         return failed(
           "the server's task for this call asks for input, which the warden does not relay for a call it held for approval; the server's task was cancelled",
         );

@@ -295,6 +295,11 @@ export function withId(message: RawMessage, idJson: string): string {
   return message.text;
 }
 
+/** A message the warden wrote itself (well-formed JSON by construction), with its value. */
+export function ownMessage(text: string): RawMessage {
+  return { text, value: JSON.parse(text) };
+}
+
 /** A JSON-RPC error response. */
 export function errorResponse(idJson: string, code: number, message: string, data?: unknown): string {
   const error = data === undefined ? { code, message } : { code, message, data };

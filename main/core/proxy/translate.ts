@@ -20,6 +20,7 @@ import {
   errorResponse,
   memberSpans,
   methodOf,
+  ownMessage,
   paramsOf,
   type RawMessage,
   rawIdOf,
@@ -92,13 +93,13 @@ export class LegacyBridge {
     const method = methodOf(message) ?? "";
     const idText = rawIdOf(message)?.text ?? "null";
     const params = paramsOf(message);
-    const own = (text: string): RawMessage => ({ text, value: JSON.parse(text) });
-    const failed = (code: number, why: string) => own(errorResponse(idText, code, `MCP Warden: ${why}`));
+    const failed = (code: number, why: string) =>
+      ownMessage(errorResponse(idText, code, `MCP Warden: ${why}`));
     // What 2026-07-28 removed, the warden answers for the server.
-    if (method === "ping") return own(resultResponse(idText, {}));
+    if (method === "ping") return ownMessage(resultResponse(idText, {}));
     if (method === "logging/setLevel") {
       if (typeof params.level === "string") this.#logLevel = params.level;
-      return own(resultResponse(idText, {}));
+      return ownMessage(resultResponse(idText, {}));
     }
     if (method === "resources/subscribe" || method === "resources/unsubscribe")
       return failed(

@@ -29,7 +29,7 @@ import {
   SsePeer,
   StdioPeer,
 } from "./peers.js";
-import { withoutMembers } from "./raw-json.js";
+import { ownMessage, withoutMembers } from "./raw-json.js";
 import { WardenTasks } from "./tasks.js";
 import { legacyInitResult } from "./translate.js";
 
@@ -688,7 +688,7 @@ export class Upstream extends Emitter<UpstreamEvents> {
       request.protocolVersion === "other" ? WARDEN_PROTOCOL_VERSION : request.protocolVersion,
     );
     const text = `{"jsonrpc":"2.0","id":0,"result":${JSON.stringify(result)}}`;
-    lane.initResult = { text, value: JSON.parse(text) };
+    lane.initResult = ownMessage(text);
     return lane;
   }
 
