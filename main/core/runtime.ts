@@ -17,6 +17,7 @@ import { readServersFile, type ServerConfig } from "./config/servers-config.js";
 import { fileSettings, type SettingsStore } from "./config/settings.js";
 import { watchFile } from "./config/watch.js";
 import { denyAllOnSignal } from "./deny-all-signal.js";
+import { tuneHeap } from "./heap.js";
 import { startHttpServer, type WardenHttp } from "./http-server.js";
 import { ensureWardenKey } from "./identity.js";
 import { loadOrCreateKeys } from "./team/keys.js";
@@ -106,6 +107,7 @@ function forUser<T>(step: () => T): T {
 
 /** Starts the core. Throws `StartupError` for files the user has to fix. */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  tuneHeap();
   const paths = forUser(() => ensureDataDir(resolve(options.dataDir)));
   const policyPath = resolve(options.policyPath ?? paths.policy);
   const serversPath = resolve(options.serversPath ?? paths.servers);
